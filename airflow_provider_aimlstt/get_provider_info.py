@@ -1,0 +1,70 @@
+"""Provider metadata read by Airflow through the ``apache_airflow_provider`` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_aimlstt import __version__
+
+INTEGRATION = "AI/ML API Speech-to-Text"
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Describe the provider: its modules, and the ``aimlstt`` connection form."""
+    return {
+        "package-name": "airflow-provider-aimlstt",
+        "name": INTEGRATION,
+        "description": "Speech-to-text transcription with the AI/ML API, from submit to result, "
+        "with a local emulator of the API for tests and CI.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": INTEGRATION,
+                "external-doc-url": "https://docs.aimlapi.com/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_aimlstt.hooks.aimlstt"]}
+        ],
+        "operators": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["airflow_provider_aimlstt.operators.aimlstt"],
+            }
+        ],
+        "sensors": [
+            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_aimlstt.sensors.aimlstt"]}
+        ],
+        "triggers": [
+            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_aimlstt.triggers.aimlstt"]}
+        ],
+        "connection-types": [
+            {
+                "connection-type": "aimlstt",
+                "hook-class-name": "airflow_provider_aimlstt.hooks.aimlstt.AimlSttHook",
+                "hook-name": INTEGRATION,
+                "conn-fields": {
+                    "timeout": {
+                        "label": "Read timeout (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 60},
+                        "description": "Seconds to wait between bytes of an answer.",
+                    },
+                    "connect_timeout": {
+                        "label": "Connect timeout (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 10},
+                    },
+                    "allow_insecure_http": {
+                        "label": "Allow plain http to a remote host",
+                        "schema": {"type": ["boolean", "null"], "default": False},
+                        "description": "Plain http is accepted for loopback hosts only, unless this is set.",
+                    },
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login", "extra"],
+                    "relabeling": {"password": "API key", "host": "Base URL"},
+                    "placeholders": {"host": "https://api.aimlapi.com", "password": "your AI/ML API key"},
+                },
+            }
+        ],
+    }

@@ -1,0 +1,117 @@
+"""Settings read from an Airflow connection of type ``aimlstt``."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_aimlstt.exceptions import AimlSttConfigError
+
+DEFAULT_BASE_URL = "https://api.aimlapi.com"
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 60.0
+FORM_FIELD_PREFIX = "extra__aimlstt__"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Where and how to call the API. The key is kept out of ``repr``.
+
+    :param base_url: scheme, host and port, without a trailing ``/v1``.
+    :param api_key: the API key.
+    :param connect_timeout: seconds to wait for a TCP connection.
+    :param read_timeout: seconds to wait between bytes of an answer.
+    """
+
+    base_url: str
+    api_key: str = field(repr=False)
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+
+
+def settings_from_connection(conn: Any) -> ConnectionSettings:
+    """Read the settings of an Airflow connection.
+
+    The API key is the password; the base URL is the host (with scheme and port, or a bare host
+    name with ``schema`` as scheme); extras may set ``timeout`` (read timeout, seconds),
+    ``connect_timeout`` and ``allow_insecure_http`` (plain http to a host that is not loopback).
+
+    :param conn: an Airflow ``Connection``.
+    :raises AimlSttConfigError: when the key is missing or the URL or an extra is unusable.
+    """
+    conn_id = getattr(conn, "conn_id", None) or "?"
+    if not conn.password:
+        raise AimlSttConfigError(
+            f"Connection {conn_id!r} has no API key: put the AI/ML API key in its password field"
+        )
+    extra = _extras(conn.extra_dejson or {})
+    base_url = _base_url(conn.host, conn.schema, conn.port, conn_id)
+    parts = urlsplit(base_url)
+    insecure = parts.scheme == "http" and not _is_loopback(parts.hostname or "")
+    if insecure and not _flag(extra.get("allow_insecure_http"), "allow_insecure_http", conn_id):
+        raise AimlSttConfigError(
+            f"Connection {conn_id!r} points at plain http on a host that is not loopback ({base_url}); "
+            "the API key would travel unencrypted. Use https, or set the extra "
+            '"allow_insecure_http": true to accept that.'
+        )
+    return ConnectionSettings(
+        base_url=base_url,
+        api_key=conn.password,
+        connect_timeout=_seconds(
+            extra.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), "connect_timeout", conn_id
+        ),
+        read_timeout=_seconds(extra.get("timeout", DEFAULT_READ_TIMEOUT), "timeout", conn_id),
+    )
+
+
+def _extras(raw: dict[str, Any]) -> dict[str, Any]:
+    """Extras by plain name; the connection form stores them as ``extra__aimlstt__<name>``."""
+    extras = {key.removeprefix(FORM_FIELD_PREFIX): value for key, value in raw.items()}
+    return {key: value for key, value in extras.items() if value not in (None, "")}
+
+
+def _base_url(host: str | None, schema: str | None, port: int | None, conn_id: str) -> str:
+    if not host:
+        return DEFAULT_BASE_URL
+    text = host.strip().rstrip("/")
+    if "://" not in text:
+        text = f"{schema or 'https'}://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AimlSttConfigError(f"Connection {conn_id!r}: host must be an http(s) base URL, got {host!r}")
+    netloc = parts.netloc
+    if port and parts.port is None:
+        netloc = f"{netloc}:{port}"
+    path = parts.path.rstrip("/").removesuffix("/v1")
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _seconds(value: Any, name: str, conn_id: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise AimlSttConfigError(
+            f"Connection {conn_id!r}: extra {name!r} must be seconds, got {value!r}"
+        ) from None
+    if seconds <= 0:
+        raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be above 0, got {value!r}")
+    return seconds
+
+
+def _flag(value: Any, name: str, conn_id: str) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be true or false, got {value!r}")

@@ -1,0 +1,48 @@
+"""Pydantic models: the one written contract of the speech-to-text API."""
+
+from airflow_provider_aimlstt.models.events import SttTriggerEvent
+from airflow_provider_aimlstt.models.families import (
+    KNOWN_MODELS,
+    OPTIONS_BY_FAMILY,
+    AssemblyAIOptions,
+    DeepgramOptions,
+    MicrosoftOptions,
+    ModelFamily,
+    OpenAIOptions,
+    family_of,
+)
+from airflow_provider_aimlstt.models.request import TranscriptionRequest
+from airflow_provider_aimlstt.models.responses import ApiErrorBody, CreateResponse, FetchResponse, JobError
+from airflow_provider_aimlstt.models.results import (
+    AssemblyAIResult,
+    DeepgramResult,
+    ResultSummary,
+    TextResult,
+    detect_family,
+    summarize_result,
+)
+from airflow_provider_aimlstt.models.status import SttStatus
+
+__all__ = [
+    "KNOWN_MODELS",
+    "OPTIONS_BY_FAMILY",
+    "ApiErrorBody",
+    "AssemblyAIOptions",
+    "AssemblyAIResult",
+    "CreateResponse",
+    "DeepgramOptions",
+    "DeepgramResult",
+    "FetchResponse",
+    "JobError",
+    "MicrosoftOptions",
+    "ModelFamily",
+    "OpenAIOptions",
+    "ResultSummary",
+    "SttStatus",
+    "SttTriggerEvent",
+    "TextResult",
+    "TranscriptionRequest",
+    "detect_family",
+    "family_of",
+    "summarize_result",
+]

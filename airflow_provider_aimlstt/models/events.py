@@ -1,0 +1,25 @@
+"""The event a trigger sends back to the task: small, and never the transcript itself."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class SttTriggerEvent(BaseModel):
+    """What :class:`~airflow_provider_aimlstt.triggers.aimlstt.AimlSttTrigger` yields.
+
+    :param status: ``success`` (job completed), ``error`` (job failed or could not be polled) or
+        ``timeout`` (the deadline passed first).
+    :param generation_id: the job.
+    :param message: a sentence for the task log.
+    :param api_status: the last status the API reported, if any.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    status: Literal["success", "error", "timeout"]
+    generation_id: str
+    message: str
+    api_status: str | None = None

@@ -1,0 +1,155 @@
+"""The create request: a model id, exactly one audio source, and the model family's options."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from airflow_provider_aimlstt.exceptions import AimlSttValidationError
+from airflow_provider_aimlstt.models.families import (
+    KNOWN_MODELS,
+    OPTIONS_BY_FAMILY,
+    ModelFamily,
+    family_of,
+)
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class TranscriptionRequest(BaseModel):
+    """What ``POST /v1/stt/create`` is asked to do.
+
+    Build it with :meth:`build`, which raises :class:`AimlSttValidationError` naming every field
+    that is wrong. Nothing is sent while building.
+
+    :param model: the model id, for example ``#g1_nova-2-general``.
+    :param audio_url: an http(s) URL the API downloads the audio from.
+    :param audio_path: a local audio file to upload (streamed from disk).
+    :param options: the model family's options, for example ``{"diarize": True}``.
+    :param allow_unknown_model: accept a model id this provider does not know yet.
+    :param max_upload_bytes: refuse a local file larger than this.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    model: str = Field(min_length=1)
+    audio_url: str | None = None
+    audio_path: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    allow_unknown_model: bool = False
+    max_upload_bytes: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _check_request(self) -> TranscriptionRequest:
+        problems = [*self._source_problems(), *self._model_and_option_problems()]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def family(self) -> ModelFamily | None:
+        """The model's family, or None for an unknown model outside every known prefix."""
+        return family_of(self.model)
+
+    @property
+    def upload_field(self) -> str:
+        """The multipart field name for an upload: ``file`` for OpenAI models, else ``audio``."""
+        family = self.family
+        return family.upload_field if family else "audio"
+
+    def api_options(self) -> dict[str, Any]:
+        """The options as sent to the API: only those that were set."""
+        return {key: value for key, value in self.options.items() if value is not None}
+
+    def _source_problems(self) -> list[str]:
+        if (self.audio_url is None) == (self.audio_path is None):
+            given = "both were given" if self.audio_url else "neither was given"
+            return [f"audio_url / audio_path: give exactly one audio source ({given})"]
+        if self.audio_url is not None:
+            parts = urlsplit(self.audio_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                return [f"audio_url: must be an http:// or https:// URL with a host, got {self.audio_url!r}"]
+            return []
+        path = self.audio_path
+        if not path.strip():
+            return ["audio_path: must not be empty"]
+        if not os.path.exists(path):
+            return [f"audio_path: no such file: {path!r}"]
+        if os.path.isdir(path):
+            return [f"audio_path: is a directory, not a file: {path!r}"]
+        if not os.access(path, os.R_OK):
+            return [f"audio_path: file is not readable: {path!r}"]
+        size = os.path.getsize(path)
+        if size == 0:
+            return [f"audio_path: file is empty: {path!r}"]
+        if self.max_upload_bytes is not None and size > self.max_upload_bytes:
+            return [
+                f"audio_path: file is {size} bytes, over the limit of {self.max_upload_bytes} bytes: {path!r}"
+            ]
+        return []
+
+    def _model_and_option_problems(self) -> list[str]:
+        if self.model != self.model.strip():
+            return [f"model: must not start or end with white space, got {self.model!r}"]
+        family = family_of(self.model)
+        if self.model not in KNOWN_MODELS and not self.allow_unknown_model:
+            known = ", ".join(sorted(KNOWN_MODELS))
+            return [
+                f"model: unknown model {self.model!r}; known models: {known} "
+                "(pass allow_unknown_model=True to use a model this provider does not list yet)"
+            ]
+        if family is None:
+            return [
+                f"options.{key}: must be a string, number, boolean, null or a list of those"
+                for key, value in self.options.items()
+                if not _is_plain_json(value)
+            ]
+        try:
+            OPTIONS_BY_FAMILY[family].model_validate(self.options)
+        except ValidationError as exc:
+            return [_option_problem(error, family) for error in exc.errors()]
+        return []
+
+    @classmethod
+    def build(cls, **fields: Any) -> TranscriptionRequest:
+        """Validate and return a request, or raise one error that names every bad field.
+
+        :param fields: the fields of :class:`TranscriptionRequest`.
+        :raises AimlSttValidationError: when any field is wrong.
+        """
+        try:
+            return cls(**fields)
+        except ValidationError as exc:
+            raise AimlSttValidationError(format_validation_error("transcription request", exc)) from None
+
+
+def _is_plain_json(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, _SCALARS) for item in value)
+    return isinstance(value, _SCALARS)
+
+
+def _option_problem(error: Any, family: ModelFamily) -> str:
+    name = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        allowed = ", ".join(OPTIONS_BY_FAMILY[family].model_fields) or "none"
+        return f"options.{name}: not an option of the {family.value} model family (its options: {allowed})"
+    return f"options.{name}: {error['msg']} (got {error['input']!r})"
+
+
+def format_validation_error(what: str, exc: ValidationError) -> str:
+    """Turn a pydantic error into lines that each start with the field they are about.
+
+    :param what: what was being validated, for the first line.
+    :param exc: the pydantic error.
+    """
+    lines = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        location = ".".join(str(part) for part in error["loc"])
+        for line in message.splitlines():
+            lines.append(f"  - {location}: {line}" if location else f"  - {line}")
+    return f"Invalid {what}:\n" + "\n".join(lines)

@@ -1,0 +1,82 @@
+"""Responses of the API: create, fetch, and the error body of a failed request.
+
+Every documented form is accepted: ``generation_id`` or ``id``, ``result`` or ``output``, an
+``error`` that is an object or a string. Unknown fields are kept, never rejected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from airflow_provider_aimlstt.models.status import SttStatus
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class CreateResponse(_Lenient):
+    """Answer of ``POST /v1/stt/create`` (200 or 201)."""
+
+    generation_id: str = Field(min_length=1, validation_alias=AliasChoices("generation_id", "id"))
+    status: str | None = None
+
+
+class JobError(_Lenient):
+    """The ``error`` payload of a job that ended with status ``error``."""
+
+    name: str | None = None
+    message: str | None = None
+
+
+class FetchResponse(_Lenient):
+    """Answer of ``GET /v1/stt/{generation_id}``."""
+
+    id: str | None = Field(default=None, validation_alias=AliasChoices("id", "generation_id"))
+    status: str
+    result: dict[str, Any] | None = Field(default=None, validation_alias=AliasChoices("result", "output"))
+    error: JobError | str | None = None
+
+    @property
+    def known_status(self) -> SttStatus | None:
+        """The documented status, or None when the API sent one this provider does not know."""
+        return SttStatus.parse(self.status)
+
+    @property
+    def is_completed(self) -> bool:
+        """True when the job finished with a result."""
+        return self.known_status is SttStatus.COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        """True when the job ended with status ``error``."""
+        return self.known_status is SttStatus.ERROR
+
+    @property
+    def error_reason(self) -> str:
+        """The failure reason as one line, for messages."""
+        if isinstance(self.error, JobError):
+            parts = [part for part in (self.error.name, self.error.message) if part]
+            return ": ".join(parts) or "no reason given"
+        return self.error or "no reason given"
+
+
+class ApiErrorBody(_Lenient):
+    """The documented error body: ``{message, path, requestId, statusCode, timestamp}``."""
+
+    message: str | list[str] | None = None
+    path: str | None = None
+    request_id: str | None = Field(default=None, validation_alias=AliasChoices("requestId", "request_id"))
+    status_code: int | str | None = Field(
+        default=None, validation_alias=AliasChoices("statusCode", "status_code")
+    )
+    timestamp: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message as one line."""
+        if isinstance(self.message, list):
+            return "; ".join(self.message)
+        return self.message or ""

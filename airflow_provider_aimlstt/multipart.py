@@ -1,0 +1,69 @@
+"""A multipart/form-data body that streams its file from disk.
+
+``requests`` reads a whole file into memory when given ``files=``; an audio file can be large, so
+uploads go through this body instead: a known length (so ``Content-Length`` is sent) and chunks
+read from disk as the socket takes them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import uuid
+from collections.abc import Iterator
+from typing import BinaryIO
+
+CHUNK_SIZE = 256 * 1024
+
+
+def _quote(value: str) -> str:
+    """Make a value safe inside a quoted header parameter."""
+    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+class MultipartFileBody:
+    """Text fields and one file, encoded as multipart/form-data and read lazily.
+
+    :param fields: the text fields, in order (a name may repeat).
+    :param file_field: the name of the field that carries the file.
+    :param file_path: the file to stream.
+    """
+
+    def __init__(self, fields: list[tuple[str, str]], file_field: str, file_path: str) -> None:
+        self.boundary = uuid.uuid4().hex
+        self.file_path = file_path
+        filename = os.path.basename(file_path)
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        head = b"".join(
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+            for name, value in fields
+        )
+        head += (
+            f"--{self.boundary}\r\n"
+            f'Content-Disposition: form-data; name="{_quote(file_field)}"; filename="{_quote(filename)}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode()
+        self._head = head
+        self._tail = f"\r\n--{self.boundary}--\r\n".encode()
+        self._file_size = os.path.getsize(file_path)
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header value, with the boundary."""
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    def __len__(self) -> int:
+        return len(self._head) + self._file_size + len(self._tail)
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._head
+        with open(self.file_path, "rb") as audio:
+            yield from _chunks(audio)
+        yield self._tail
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK_SIZE):
+        yield chunk

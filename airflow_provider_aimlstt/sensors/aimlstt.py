@@ -1,0 +1,140 @@
+"""The sensor: waits for a transcription job and returns its result."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from airflow.configuration import conf
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from pydantic import ValidationError
+
+from airflow_provider_aimlstt.exceptions import (
+    AimlSttResponseError,
+    AimlSttTimeoutError,
+    AimlSttTranscriptionFailedError,
+)
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.models.events import SttTriggerEvent
+from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.protocol import check_generation_id
+from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+
+DEFAULT_TIMEOUT = timedelta(hours=1)  # results are kept on the server for one hour
+
+
+class AimlSttSensor(BaseSensorOperator):
+    """Wait for a transcription job to finish and return its result (the API's ``result`` object).
+
+    In deferrable mode (the default follows ``[operators] default_deferrable``) the waiting runs in
+    the triggerer and no worker slot is held; otherwise the sensor pokes in ``poke`` or
+    ``reschedule`` mode. A job that ends in ``error`` fails the task, naming the generation id
+    and the cause; so does the deadline (``timeout``).
+
+    :param generation_id: the job, usually ``submit_task.output``. Templated.
+    :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
+    :param max_poke_interval: in deferrable mode the wait between polls grows from
+        ``poke_interval`` up to this many seconds.
+    :param max_consecutive_failures: in deferrable mode, transient poll failures in a row that
+        end the wait.
+    :param deferrable: wait in the triggerer instead of on a worker; None (the default) reads
+        ``[operators] default_deferrable`` when the task is created.
+    """
+
+    template_fields = ("generation_id",)
+    ui_color = "#d8f3ec"
+
+    def __init__(
+        self,
+        *,
+        generation_id: str,
+        aimlstt_conn_id: str = AimlSttHook.default_conn_name,
+        poke_interval: float | timedelta = 10.0,
+        max_poke_interval: float = 60.0,
+        max_consecutive_failures: int = 5,
+        timeout: float | timedelta = DEFAULT_TIMEOUT,
+        deferrable: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poke_interval=poke_interval, timeout=timeout, **kwargs)
+        self.generation_id = generation_id
+        self.aimlstt_conn_id = aimlstt_conn_id
+        self.max_poke_interval = max_poke_interval
+        self.max_consecutive_failures = max_consecutive_failures
+        if deferrable is None:
+            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> AimlSttHook:
+        """The hook for the configured connection."""
+        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
+
+    def execute(self, context: Any) -> Any:
+        """Poke, or poll once here and hand the rest of the wait to the triggerer."""
+        check_generation_id(self.generation_id)
+        if not self.deferrable:
+            return super().execute(context)
+        job = self.hook.get_job(self.generation_id)
+        if job.is_completed or job.is_failed:
+            return self._result_of(job)
+        now = time.time()
+        self.log.info(
+            "generation_id=%s is %s; deferring the wait to the triggerer", self.generation_id, job.status
+        )
+        self.defer(
+            trigger=AimlSttTrigger(
+                generation_id=self.generation_id,
+                aimlstt_conn_id=self.aimlstt_conn_id,
+                deadline=now + _seconds(self.timeout),
+                poke_interval=_seconds(self.poke_interval),
+                max_poke_interval=self.max_poke_interval,
+                max_consecutive_failures=self.max_consecutive_failures,
+                started_at=now,
+            ),
+            method_name="execute_complete",
+            timeout=None,  # the trigger enforces its own deadline and reports it as an event
+        )
+
+    def poke(self, context: Any) -> PokeReturnValue | bool:
+        """One poll: done when the job completed, an error when it failed."""
+        job = self.hook.get_job(self.generation_id)
+        self.log.info("generation_id=%s status=%s", self.generation_id, job.status)
+        if job.is_completed or job.is_failed:
+            return PokeReturnValue(is_done=True, xcom_value=self._result_of(job))
+        return False
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
+        """Check the trigger's event; on success fetch the result here, on the worker.
+
+        :param event: the trigger's event (see :class:`SttTriggerEvent`).
+        """
+        try:
+            outcome = SttTriggerEvent.model_validate(event)
+        except ValidationError as exc:
+            raise AimlSttResponseError(
+                f"The trigger for generation_id={self.generation_id} sent an unreadable event "
+                f"{event!r}: {exc}"
+            ) from None
+        self.log.info(outcome.message)
+        if outcome.status == "timeout":
+            raise AimlSttTimeoutError(outcome.message)
+        if outcome.status == "error":
+            raise AimlSttTranscriptionFailedError(outcome.generation_id, outcome.message)
+        return self._result_of(self.hook.get_job(outcome.generation_id))
+
+    def _result_of(self, job: FetchResponse) -> dict[str, Any]:
+        if job.is_failed:
+            raise AimlSttTranscriptionFailedError(self.generation_id, job.error_reason)
+        if not job.is_completed or job.result is None:
+            raise AimlSttResponseError(
+                f"generation_id={self.generation_id} is {job.status!r} with no result, "
+                "where a completed job was expected"
+            )
+        return job.result
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

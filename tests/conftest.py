@@ -1,0 +1,71 @@
+"""Test set-up shared by every test: an isolated Airflow home and a running emulator.
+
+Airflow reads its configuration when first imported, so the environment is set here, at import
+time, before any test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+AUDIO_DIR = REPO / "example_dags" / "audio"
+TEST_API_KEY = "sk-aimlstt-test-5f0c1e9a7b3d4c2e8f6a"
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="aimlstt-tests-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "example_dags")
+os.environ.pop("AIRFLOW_CONN_AIMLSTT_DEFAULT", None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A fresh metadata database, made once per test session."""
+    from airflow.utils import db
+
+    db.resetdb(skip_init=False)
+    return _AIRFLOW_HOME
+
+
+@pytest.fixture(scope="session")
+def _emulator_server() -> Iterator[object]:
+    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+
+    config = EmulatorConfig(
+        api_key=TEST_API_KEY, transcripts_dir=AUDIO_DIR, queued_seconds=0.2, processing_seconds=0.4
+    )
+    with EmulatorServer(config, host="127.0.0.1", port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(_emulator_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The running emulator, reachable through the ``aimlstt_default`` connection.
+
+    Its configuration may be changed by the test; it is put back afterwards.
+    """
+    server = _emulator_server
+    saved = replace(server.config)  # type: ignore[attr-defined]
+    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(server.base_url))  # type: ignore[attr-defined]
+    yield server
+    server.config.__dict__.update(saved.__dict__)  # type: ignore[attr-defined]
+
+
+def connection_json(base_url: str, api_key: str = TEST_API_KEY, **extra: object) -> str:
+    """An ``aimlstt`` connection in the JSON form Airflow reads from ``AIRFLOW_CONN_*``."""
+    import json
+
+    return json.dumps({"conn_type": "aimlstt", "host": base_url, "password": api_key, "extra": extra})

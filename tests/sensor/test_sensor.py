@@ -1,0 +1,127 @@
+"""The sensor: deferral, every kind of trigger event, and the poke path."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from airflow.sdk import PokeReturnValue
+from airflow.sdk.exceptions import TaskDeferred
+
+from airflow_provider_aimlstt import exceptions as exc
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.models import TranscriptionRequest, summarize_result
+from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+from tests.conftest import AUDIO_DIR
+from tests.helpers import wait_until_finished
+
+SAMPLE = AUDIO_DIR / "weather_report.wav"
+SAMPLE_TEXT = (AUDIO_DIR / "weather_report.txt").read_text().strip()
+
+
+def _submit() -> str:
+    return AimlSttHook().submit(
+        TranscriptionRequest.build(model="#g1_nova-2-general", audio_path=str(SAMPLE))
+    )
+
+
+def _sensor(generation_id: str, **kwargs) -> AimlSttSensor:
+    return AimlSttSensor(task_id="wait", generation_id=generation_id, **kwargs)
+
+
+def test_pending_job_defers_to_the_trigger_with_an_absolute_deadline(emulator) -> None:
+    emulator.config.processing_seconds = 30
+    generation_id = _submit()
+    sensor = _sensor(generation_id, deferrable=True, poke_interval=4, timeout=timedelta(minutes=20))
+    before = time.time()
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute(context={})
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, AimlSttTrigger)
+    assert deferred.value.method_name == "execute_complete"
+    assert deferred.value.timeout is None
+    assert trigger.generation_id == generation_id
+    assert trigger.poke_interval == 4
+    assert before + 1200 <= trigger.deadline <= time.time() + 1200
+
+
+def test_finished_job_returns_at_once_without_deferring(emulator) -> None:
+    generation_id = _submit()
+    wait_until_finished(AimlSttHook(), generation_id)
+    result = _sensor(generation_id, deferrable=True).execute(context={})
+    assert summarize_result(result).text.strip() == SAMPLE_TEXT
+
+
+def test_success_event_fetches_the_result_on_the_worker(emulator) -> None:
+    generation_id = _submit()
+    wait_until_finished(AimlSttHook(), generation_id)
+    event = {
+        "status": "success",
+        "generation_id": generation_id,
+        "message": "done",
+        "api_status": "completed",
+    }
+    result = _sensor(generation_id).execute_complete(context={}, event=event)
+    assert summarize_result(result).text.strip() == SAMPLE_TEXT
+
+
+def test_error_event_fails_naming_the_generation_and_cause() -> None:
+    event = {
+        "status": "error",
+        "generation_id": "g-42",
+        "message": "Transcription g-42 the job failed: E: bad audio",
+    }
+    with pytest.raises(exc.AimlSttTranscriptionFailedError, match=r"g-42.*bad audio"):
+        _sensor("g-42").execute_complete(context={}, event=event)
+
+
+def test_timeout_event_fails_with_a_timeout_error() -> None:
+    event = {
+        "status": "timeout",
+        "generation_id": "g-42",
+        "message": "Transcription g-42 did not finish before",
+    }
+    with pytest.raises(exc.AimlSttTimeoutError, match="g-42"):
+        _sensor("g-42").execute_complete(context={}, event=event)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        None,
+        {},
+        {"status": "maybe", "generation_id": "g", "message": "m"},
+        {"status": "success", "message": "m"},
+    ],
+)
+def test_unreadable_event_fails_clearly(event) -> None:
+    with pytest.raises(exc.AimlSttResponseError, match="unreadable event"):
+        _sensor("g-42").execute_complete(context={}, event=event)
+
+
+def test_poke_is_false_while_pending_then_returns_the_result(emulator) -> None:
+    emulator.config.processing_seconds = 1.0
+    generation_id = _submit()
+    sensor = _sensor(generation_id, deferrable=False)
+    assert sensor.poke(context={}) is False
+    wait_until_finished(AimlSttHook(), generation_id)
+    done = sensor.poke(context={})
+    assert isinstance(done, PokeReturnValue) and done.is_done
+    assert summarize_result(done.xcom_value).text.strip() == SAMPLE_TEXT
+
+
+def test_malformed_generation_id_fails_before_any_request(emulator) -> None:
+    before = emulator.stats()["requests_total"]
+    with pytest.raises(exc.AimlSttValidationError, match="generation_id"):
+        _sensor("../../v1/other", deferrable=True).execute(context={})
+    assert emulator.stats()["requests_total"] == before
+
+
+def test_deferrable_default_comes_from_airflow_config(monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "True")
+    assert _sensor("g").deferrable is True
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "False")
+    assert _sensor("g").deferrable is False
+    assert _sensor("g", deferrable=True).deferrable is True

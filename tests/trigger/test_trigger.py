@@ -1,0 +1,138 @@
+"""The trigger's run() against the emulator: events, deadline, serialization, failure counter."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+import pytest
+
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.models import FetchResponse, SttTriggerEvent, TranscriptionRequest
+from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
+from tests.helpers import closed_port
+
+SAMPLE = AUDIO_DIR / "support_call.wav"
+
+
+def _submit(model: str = "#g1_nova-2-general") -> str:
+    return AimlSttHook().submit(TranscriptionRequest.build(model=model, audio_path=str(SAMPLE)))
+
+
+def _events(trigger: AimlSttTrigger) -> list[SttTriggerEvent]:
+    async def collect():
+        return [event.payload async for event in trigger.run()]
+
+    return [SttTriggerEvent.model_validate(payload) for payload in asyncio.run(collect())]
+
+
+def _trigger(generation_id: str, deadline_in: float = 30.0, **kwargs) -> AimlSttTrigger:
+    return AimlSttTrigger(
+        generation_id=generation_id,
+        aimlstt_conn_id="aimlstt_default",
+        deadline=time.time() + deadline_in,
+        poke_interval=kwargs.pop("poke_interval", 0.05),
+        **kwargs,
+    )
+
+
+def test_completed_job_yields_one_small_success_event(emulator) -> None:
+    generation_id = _submit()
+    [event] = _events(_trigger(generation_id))
+    assert event.status == "success"
+    assert event.generation_id == generation_id
+    assert event.api_status == "completed"
+    transcript = (AUDIO_DIR / "support_call.txt").read_text().strip()
+    assert transcript not in json.dumps(event.model_dump()), "the event must not carry the transcript"
+
+
+def test_unknown_or_expired_job_yields_an_error_event(emulator) -> None:
+    [event] = _events(_trigger("6f1c8a52-1111-4222-8333-944455556666"))
+    assert event.status == "error"
+    assert "6f1c8a52-1111-4222-8333-944455556666" in event.message
+    assert "one hour" in event.message
+
+
+def test_job_still_running_at_the_deadline_yields_a_timeout_event(emulator) -> None:
+    emulator.config.processing_seconds = 30
+    generation_id = _submit("aai/universal")
+    started = time.monotonic()
+    [event] = _events(_trigger(generation_id, deadline_in=0.6, poke_interval=0.1))
+    assert event.status == "timeout"
+    assert event.api_status in ("queued", "generating")
+    assert generation_id in event.message and "deadline" in event.message
+    assert time.monotonic() - started < 5
+
+
+def test_deadline_already_past_still_polls_once(emulator) -> None:
+    generation_id = _submit()
+    time.sleep(1.0)  # completed by now
+    [event] = _events(_trigger(generation_id, deadline_in=-100))
+    assert event.status == "success"
+
+
+def test_serialize_round_trip_is_plain_json_and_keeps_the_deadline() -> None:
+    original = AimlSttTrigger(
+        "g-1", "my_conn", deadline=1_900_000_000.5, poke_interval=3, started_at=1_899_999_000
+    )
+    path, kwargs = original.serialize()
+    assert path == "airflow_provider_aimlstt.triggers.aimlstt.AimlSttTrigger"
+    assert json.loads(json.dumps(kwargs)) == kwargs
+    restored = AimlSttTrigger(**kwargs)
+    assert restored.serialize() == (path, kwargs)
+    assert (restored.deadline, restored.started_at) == (1_900_000_000.5, 1_899_999_000.0)
+    assert TEST_API_KEY not in json.dumps(kwargs)
+
+
+def test_recreated_trigger_continues_with_the_same_deadline(emulator) -> None:
+    emulator.config.processing_seconds = 30
+    first = _trigger(_submit(), deadline_in=0.8, poke_interval=0.1)
+    _, kwargs = first.serialize()
+    time.sleep(0.5)  # the triggerer restarts; the new process rebuilds the trigger from its row
+    started = time.monotonic()
+    [event] = _events(AimlSttTrigger(**kwargs))
+    assert event.status == "timeout"
+    assert time.monotonic() - started < 0.7, "a restart must not give the job a fresh deadline"
+
+
+def test_unreachable_api_gives_up_after_the_configured_failures(monkeypatch, caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(f"http://127.0.0.1:{closed_port()}"))
+    [event] = _events(_trigger("abc", poke_interval=0.01, max_consecutive_failures=3))
+    assert event.status == "error"
+    assert "gave up after 3 failed polls in a row" in event.message
+    assert caplog.text.count("will retry") == 2
+
+
+def test_wrong_key_fails_at_once_without_retrying(emulator, monkeypatch) -> None:
+    generation_id = _submit()
+    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, api_key="bad"))
+    [event] = _events(_trigger(generation_id, max_consecutive_failures=50))
+    assert event.status == "error" and "401" in event.message
+
+
+def test_poll_interval_grows_to_its_cap(emulator, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    emulator.config.processing_seconds = 30
+    trigger = _trigger(_submit(), deadline_in=1.0, poke_interval=0.1, max_poke_interval=0.2)
+    [event] = _events(trigger)
+    assert event.status == "timeout"
+    pauses = [
+        float(line.rsplit("next poll in ", 1)[1].rstrip("s"))
+        for line in caplog.messages
+        if "next poll" in line
+    ]
+    assert pauses[0] == pytest.approx(0.1)
+    assert pauses[1] == pytest.approx(0.15)
+    assert max(pauses) <= 0.2 + 1e-9
+
+
+def test_undocumented_status_counts_as_pending(caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    trigger = AimlSttTrigger("g-1", "c", deadline=time.time() + 5)
+    assert trigger._finished(FetchResponse(status="transcoding")) is None
+    assert "not documented" in caplog.text
+    assert trigger._finished(FetchResponse(status="COMPLETED")) is not None

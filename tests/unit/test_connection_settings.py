@@ -1,0 +1,73 @@
+"""Reading the ``aimlstt`` connection: base URL forms, timeouts, the key, plain-http refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from airflow_provider_aimlstt.exceptions import AimlSttConfigError
+from airflow_provider_aimlstt.hooks.connection import DEFAULT_BASE_URL, settings_from_connection
+
+
+@dataclass
+class Conn:
+    """The attributes of an Airflow Connection that the reader uses."""
+
+    host: str | None = None
+    password: str | None = "k-123"
+    schema: str | None = None
+    port: int | None = None
+    extra_dejson: dict[str, Any] = field(default_factory=dict)
+    conn_id: str = "aimlstt_default"
+
+
+@pytest.mark.parametrize(
+    ("conn", "base_url"),
+    [
+        (Conn(), DEFAULT_BASE_URL),
+        (Conn(host="https://api.aimlapi.com/v1/"), "https://api.aimlapi.com"),
+        (Conn(host="api.example.com"), "https://api.example.com"),
+        (Conn(host="127.0.0.1", schema="http", port=8765), "http://127.0.0.1:8765"),
+        (Conn(host="http://localhost:9000"), "http://localhost:9000"),
+        (Conn(host="https://gw.example.com/aiml"), "https://gw.example.com/aiml"),
+    ],
+)
+def test_base_url_forms(conn: Conn, base_url: str) -> None:
+    assert settings_from_connection(conn).base_url == base_url
+
+
+def test_missing_key_is_a_config_error_naming_the_connection() -> None:
+    with pytest.raises(AimlSttConfigError, match="'aimlstt_default' has no API key"):
+        settings_from_connection(Conn(password=""))
+
+
+def test_key_is_not_in_the_settings_repr() -> None:
+    settings = settings_from_connection(Conn(password="sk-very-secret"))
+    assert settings.api_key == "sk-very-secret"
+    assert "sk-very-secret" not in repr(settings)
+
+
+def test_plain_http_to_a_remote_host_needs_an_explicit_opt_in() -> None:
+    with pytest.raises(AimlSttConfigError, match="unencrypted"):
+        settings_from_connection(Conn(host="http://stt.example.com"))
+    allowed = Conn(host="http://stt.example.com", extra_dejson={"allow_insecure_http": True})
+    assert settings_from_connection(allowed).base_url == "http://stt.example.com"
+    form_style = Conn(host="http://10.0.0.5", extra_dejson={"extra__aimlstt__allow_insecure_http": "true"})
+    assert settings_from_connection(form_style).base_url == "http://10.0.0.5"
+
+
+def test_timeouts_from_plain_and_form_extras() -> None:
+    settings = settings_from_connection(
+        Conn(extra_dejson={"timeout": "12.5", "extra__aimlstt__connect_timeout": 3})
+    )
+    assert (settings.read_timeout, settings.connect_timeout) == (12.5, 3.0)
+    for bad in ("soon", 0, -1):
+        with pytest.raises(AimlSttConfigError, match="extra 'timeout'"):
+            settings_from_connection(Conn(extra_dejson={"timeout": bad}))
+
+
+def test_unusable_host_is_reported() -> None:
+    with pytest.raises(AimlSttConfigError, match="host must be an http"):
+        settings_from_connection(Conn(host="ftp://files.example.com"))
