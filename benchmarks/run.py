@@ -86,7 +86,8 @@ def bench_trigger_clients() -> None:
     memory_ratio = base_mem / max(ours_mem, 2**20)
     print(
         f"{TRIGGERS} trigger clients: shared TLS context {ours_cpu * 1000:.0f} ms CPU / "
-        f"{ours_mem / 2**20:.1f} MiB, default clients {base_cpu * 1000:.0f} ms CPU / {base_mem / 2**20:.1f} MiB, "
+        f"{ours_mem / 2**20:.1f} MiB, default clients {base_cpu * 1000:.0f} ms CPU / "
+        f"{base_mem / 2**20:.1f} MiB, "
         f"ratio {cpu_ratio:.0f}x less CPU, {memory_ratio:.0f}x less memory"
     )
 
