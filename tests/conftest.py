@@ -64,6 +64,22 @@ def emulator(_emulator_server: object, monkeypatch: pytest.MonkeyPatch) -> Itera
     server.config.__dict__.update(saved.__dict__)  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]):
+    """A function returning all log text so far: Airflow's structlog writes to stdout, not to caplog."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+
+    def text() -> str:
+        captured = capsys.readouterr()
+        seen.append(captured.out + captured.err)
+        return "".join(seen) + caplog.text
+
+    return text
+
+
 def connection_json(base_url: str, api_key: str = TEST_API_KEY, **extra: object) -> str:
     """An ``aimlstt`` connection in the JSON form Airflow reads from ``AIRFLOW_CONN_*``."""
     import json

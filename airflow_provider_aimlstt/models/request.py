@@ -73,23 +73,7 @@ class TranscriptionRequest(BaseModel):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 return [f"audio_url: must be an http:// or https:// URL with a host, got {self.audio_url!r}"]
             return []
-        path = self.audio_path
-        if not path.strip():
-            return ["audio_path: must not be empty"]
-        if not os.path.exists(path):
-            return [f"audio_path: no such file: {path!r}"]
-        if os.path.isdir(path):
-            return [f"audio_path: is a directory, not a file: {path!r}"]
-        if not os.access(path, os.R_OK):
-            return [f"audio_path: file is not readable: {path!r}"]
-        size = os.path.getsize(path)
-        if size == 0:
-            return [f"audio_path: file is empty: {path!r}"]
-        if self.max_upload_bytes is not None and size > self.max_upload_bytes:
-            return [
-                f"audio_path: file is {size} bytes, over the limit of {self.max_upload_bytes} bytes: {path!r}"
-            ]
-        return []
+        return _file_problems(self.audio_path or "", self.max_upload_bytes)
 
     def _model_and_option_problems(self) -> list[str]:
         if self.model != self.model.strip():
@@ -124,6 +108,25 @@ class TranscriptionRequest(BaseModel):
             return cls(**fields)
         except ValidationError as exc:
             raise AimlSttValidationError(format_validation_error("transcription request", exc)) from None
+
+
+def _file_problems(path: str, max_upload_bytes: int | None) -> list[str]:
+    if not path.strip():
+        return ["audio_path: must not be empty"]
+    if not os.path.exists(path):
+        return [f"audio_path: no such file: {path!r}"]
+    if os.path.isdir(path):
+        return [f"audio_path: is a directory, not a file: {path!r}"]
+    if not os.access(path, os.R_OK):
+        return [f"audio_path: file is not readable: {path!r}"]
+    size = os.path.getsize(path)
+    if size == 0:
+        return [f"audio_path: file is empty: {path!r}"]
+    if max_upload_bytes is not None and size > max_upload_bytes:
+        return [
+            f"audio_path: file is {size} bytes, over the limit of {max_upload_bytes} bytes: {path!r}"
+        ]
+    return []
 
 
 def _is_plain_json(value: Any) -> bool:

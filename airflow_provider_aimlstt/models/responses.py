@@ -64,13 +64,22 @@ class FetchResponse(_Lenient):
 
 
 class ApiErrorBody(_Lenient):
-    """The documented error body: ``{message, path, requestId, statusCode, timestamp}``."""
+    """The documented error body: ``{message, path, requestId, statusCode, timestamp}``.
+
+    ``model_dump(by_alias=True)`` gives the wire form.
+    """
 
     message: str | list[str] | None = None
     path: str | None = None
-    request_id: str | None = Field(default=None, validation_alias=AliasChoices("requestId", "request_id"))
+    request_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("requestId", "request_id"),
+        serialization_alias="requestId",
+    )
     status_code: int | str | None = Field(
-        default=None, validation_alias=AliasChoices("statusCode", "status_code")
+        default=None,
+        validation_alias=AliasChoices("statusCode", "status_code"),
+        serialization_alias="statusCode",
     )
     timestamp: str | None = None
 

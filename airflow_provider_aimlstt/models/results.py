@@ -66,17 +66,19 @@ class DeepgramResult(_Open):
 
 
 class AssemblyAIWord(_Open):
+    """A word; ``start`` and ``end`` are milliseconds (integers on the wire)."""
+
     text: str
-    start: float
-    end: float
+    start: int | float
+    end: int | float
     confidence: float = 0.0
     speaker: str | None = None
 
 
 class AssemblyAIUtterance(_Open):
     text: str
-    start: float
-    end: float
+    start: int | float
+    end: int | float
     confidence: float = 0.0
     speaker: str | None = None
     words: list[AssemblyAIWord] = []
@@ -89,7 +91,7 @@ class AssemblyAIResult(_Open):
     words: list[AssemblyAIWord] | None = None
     utterances: list[AssemblyAIUtterance] | None = None
     confidence: float | None = None
-    audio_duration: float | None = None
+    audio_duration: int | float | None = None
     language_code: str | None = None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
 import pytest
@@ -116,14 +115,14 @@ def test_unreachable_api_is_a_connection_error(monkeypatch) -> None:
         AimlSttHook().get_job("abc")
 
 
-def test_submit_logs_the_id_but_neither_the_key_nor_a_url_query(emulator, caplog) -> None:
-    caplog.set_level(logging.DEBUG)
+def test_submit_logs_the_id_but_neither_the_key_nor_a_url_query(emulator, logs) -> None:
     hook = AimlSttHook()
     url = "https://example.org/media/meeting_note.wav?token=signed-secret"
     generation_id = hook.submit(TranscriptionRequest.build(model="aai/universal", audio_url=url))
-    assert generation_id in caplog.text
-    assert "signed-secret" not in caplog.text
-    assert TEST_API_KEY not in caplog.text
+    text = logs()
+    assert generation_id in text
+    assert "signed-secret" not in text
+    assert TEST_API_KEY not in text
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,133 @@
+"""Command line: ``aimlstt-emulator`` or ``python -m airflow_provider_aimlstt.emulator``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from airflow_provider_aimlstt.emulator.config import (
+    API_KEY_ENV_VAR,
+    DEFAULT_API_KEY,
+    FETCH_STYLES,
+    EmulatorConfig,
+)
+from airflow_provider_aimlstt.emulator.server import EmulatorServer
+from airflow_provider_aimlstt.emulator.sources import is_loopback_host
+
+READY_LINE = "aimlstt emulator listening on {base_url}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line options, which mirror :class:`EmulatorConfig`."""
+    defaults = EmulatorConfig()
+    parser = argparse.ArgumentParser(
+        prog="aimlstt-emulator",
+        description="Serve a local emulator of the AI/ML API speech-to-text endpoints.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port to bind; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get(API_KEY_ENV_VAR, DEFAULT_API_KEY),
+        help=f"the accepted API key (default: ${API_KEY_ENV_VAR}, else {DEFAULT_API_KEY})",
+    )
+    parser.add_argument(
+        "--transcripts-dir", type=Path, help="folder of <audio stem>.txt transcripts and audio files"
+    )
+    parser.add_argument(
+        "--queued-seconds",
+        type=float,
+        default=defaults.queued_seconds,
+        help="time a new job stays waiting/queued (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--processing-seconds",
+        type=float,
+        default=defaults.processing_seconds,
+        help="time a job then stays active/generating (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--retention-seconds",
+        type=float,
+        default=defaults.retention_seconds,
+        help="time a job can be fetched after creation; 404 afterwards (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fetch-style",
+        choices=FETCH_STYLES,
+        default=defaults.fetch_style,
+        help="legacy: {status, result}; universal: {id, status, output, error} (default: %(default)s)",
+    )
+    parser.add_argument("--port-file", type=Path, help="write the bound port to this file once listening")
+    parser.add_argument("--allow-remote", action="store_true", help="permit binding a non-loopback address")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the emulator until SIGINT or SIGTERM.
+
+    :param argv: the arguments (default: ``sys.argv[1:]``).
+    :return: the exit status.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.allow_remote and not is_loopback_host(args.host.strip("[]")):
+        parser.error(f"refusing to bind {args.host!r}, which is not a loopback address; pass --allow-remote")
+    if args.transcripts_dir is not None and not args.transcripts_dir.is_dir():
+        parser.error(f"--transcripts-dir: not a directory: {args.transcripts_dir}")
+    try:
+        config = EmulatorConfig(
+            api_key=args.api_key,
+            transcripts_dir=args.transcripts_dir,
+            queued_seconds=args.queued_seconds,
+            processing_seconds=args.processing_seconds,
+            retention_seconds=args.retention_seconds,
+            fetch_style=args.fetch_style,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    server = EmulatorServer(config, args.host, args.port, allow_remote=args.allow_remote)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"aimlstt emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop_requested.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        if args.port_file is not None:
+            _write_port_file(args.port_file, server.port)
+        print(READY_LINE.format(base_url=server.base_url), flush=True)
+        while not stop_requested.wait(0.2):
+            pass
+    finally:
+        server.stop()
+        if args.port_file is not None:
+            args.port_file.unlink(missing_ok=True)
+    logging.getLogger("airflow_provider_aimlstt.emulator").info("aimlstt emulator stopped")
+    return 0
+
+
+def _write_port_file(path: Path, port: int) -> None:
+    """Write the port so that a reader never sees a half-written file."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(f"{port}\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

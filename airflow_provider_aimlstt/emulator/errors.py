@@ -1,0 +1,100 @@
+"""The documented error body ``{message, path, requestId, statusCode, timestamp}`` and its causes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_provider_aimlstt.models import ApiErrorBody
+
+UNAUTHORIZED_MESSAGE = (
+    "This request requires a valid API key. You can create a new API key on the Billing page: "
+    "https://aimlapi.com/app/keys"
+)
+BODY_VALIDATION_MESSAGE = "Body validation error!"
+
+
+class ApiError(Exception):
+    """A request the emulated API refuses; the handler turns it into the documented error body.
+
+    :param status: the HTTP status code.
+    :param message: the ``message`` of the error body.
+    :param headers: extra response headers, for example ``Allow`` for a 405.
+    """
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def body_validation_error(problems: Iterable[str]) -> ApiError:
+    """A 400 whose message is the documented first line followed by one line per problem.
+
+    :param problems: lines such as ``diarize: Expected boolean, received string``.
+    """
+    return ApiError(400, "\n".join([BODY_VALIDATION_MESSAGE, *problems]))
+
+
+def unauthorized_error() -> ApiError:
+    """The documented 401 for a missing, malformed or wrong API key."""
+    return ApiError(401, UNAUTHORIZED_MESSAGE)
+
+
+def generation_not_found_error(generation_id: str) -> ApiError:
+    """A 404 for an id that never existed or whose result is past the retention time.
+
+    :param generation_id: the id from the request path.
+    """
+    return ApiError(404, f"Generation {generation_id!r} not found (unknown id, or its result has expired)")
+
+
+def route_not_found_error(method: str, path: str) -> ApiError:
+    """A 404 for a path the API does not have.
+
+    :param method: the request method.
+    :param path: the request path without its query.
+    """
+    return ApiError(404, f"Cannot {method} {path}")
+
+
+def method_not_allowed_error(method: str, path: str, allowed: Iterable[str]) -> ApiError:
+    """A 405 for a known path asked with the wrong method.
+
+    :param method: the request method.
+    :param path: the request path without its query.
+    :param allowed: the methods the path answers.
+    """
+    allow = ", ".join(allowed)
+    return ApiError(405, f"Method {method} not allowed on {path}; use {allow}", {"Allow": allow})
+
+
+def payload_too_large_error(limit: int) -> ApiError:
+    """A 413 for a body or an audio file over the emulator's limit.
+
+    :param limit: the limit in bytes.
+    """
+    return ApiError(413, f"Payload too large: the limit is {limit} bytes")
+
+
+def error_body(status: int, message: str, path: str) -> dict[str, Any]:
+    """The documented error body, with the wire names (``requestId``, ``statusCode``).
+
+    :param status: the HTTP status code.
+    :param message: what went wrong.
+    :param path: the request path.
+    """
+    stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    body = ApiErrorBody(
+        message=message, path=path, request_id=str(uuid.uuid4()), status_code=status, timestamp=stamp
+    )
+    return {
+        "message": body.message,
+        "path": body.path,
+        "requestId": body.request_id,
+        "statusCode": body.status_code,
+        "timestamp": body.timestamp,
+    }

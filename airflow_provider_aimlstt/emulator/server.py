@@ -1,0 +1,121 @@
+"""The emulator as an object: start it, point a client at :attr:`EmulatorServer.base_url`, stop it."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from airflow_provider_aimlstt.emulator.api import SttApi
+from airflow_provider_aimlstt.emulator.config import EmulatorConfig
+from airflow_provider_aimlstt.emulator.http_handler import EmulatorHttpServer
+from airflow_provider_aimlstt.emulator.jobs import JobStore
+from airflow_provider_aimlstt.emulator.sources import is_loopback_host
+from airflow_provider_aimlstt.emulator.stats import EmulatorStats
+
+_STOP_TIMEOUT_SECONDS = 5.0
+
+
+class EmulatorServer:
+    """A local HTTP server that answers like the AI/ML API's speech-to-text endpoints.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`::
+
+        with EmulatorServer(EmulatorConfig(queued_seconds=0, processing_seconds=0)) as server:
+            requests.post(f"{server.base_url}/v1/stt/create", ...)
+
+    :param config: the emulator settings; they may be changed while it runs.
+    :param host: address to bind; only loopback addresses unless ``allow_remote`` is True.
+    :param port: port to bind; 0 picks a free one (read it from :attr:`port`).
+    :param allow_remote: permit binding an address other machines can reach.
+    :raises ValueError: for a non-loopback host without ``allow_remote``.
+    """
+
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        allow_remote: bool = False,
+    ) -> None:
+        if not allow_remote and not is_loopback_host(host.strip("[]")):
+            raise ValueError(
+                f"Refusing to bind {host!r}, which is not a loopback address; pass allow_remote=True"
+            )
+        self.config = config if config is not None else EmulatorConfig()
+        self.host = host.strip("[]")
+        self._requested_port = port
+        self.jobs = JobStore(self.config)
+        self._stats = EmulatorStats()
+        self.api = SttApi(self.config, self.jobs, self._stats)
+        self._httpd: EmulatorHttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> EmulatorServer:
+        """Bind, listen and serve in a daemon thread; return once connections are accepted.
+
+        :raises RuntimeError: when it is already running.
+        :raises OSError: when the address cannot be bound.
+        """
+        if self._httpd is not None:
+            raise RuntimeError("The emulator is already running")
+        httpd = EmulatorHttpServer((self.host, self._requested_port), self.api)
+        thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="aimlstt-emulator", daemon=True
+        )
+        thread.start()
+        self._httpd, self._thread = httpd, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the listening socket and every open connection (no-op if not running)."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        httpd.close_connections()
+        if thread is not None:
+            thread.join(_STOP_TIMEOUT_SECONDS)
+        self._httpd, self._thread = None, None
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._httpd is not None
+
+    @property
+    def port(self) -> int:
+        """The bound port (the free one picked when 0 was asked).
+
+        :raises RuntimeError: when the server is not running.
+        """
+        if self._httpd is None:
+            raise RuntimeError("The emulator is not running")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT``, to which ``/v1/stt/create`` and ``/v1/stt/{id}`` are appended."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def stats(self) -> dict[str, Any]:
+        """A copy of the counters (``creates_by_sha256``, ``requests_by_route``, ``responses_by_status``)."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        """Set every counter back to zero."""
+        self._stats.reset()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,59 @@
+"""Counters of what the emulator was asked, for tests and fault injection."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+
+class EmulatorStats:
+    """Thread-safe counters: creates per audio sha256, requests per route, answers per status."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._creates_by_sha256: Counter[str] = Counter()
+        self._requests_by_route: Counter[str] = Counter()
+        self._responses_by_status: Counter[str] = Counter()
+
+    def count_request(self, route: str) -> None:
+        """Count one request.
+
+        :param route: the route template, for example ``GET /v1/stt/{generation_id}``.
+        """
+        with self._lock:
+            self._requests_by_route[route] += 1
+
+    def count_response(self, status: int) -> None:
+        """Count one answer.
+
+        :param status: its HTTP status code.
+        """
+        with self._lock:
+            self._responses_by_status[str(status)] += 1
+
+    def count_create(self, sha256: str) -> None:
+        """Count one accepted create call.
+
+        :param sha256: the digest of its audio (of the URL text when there was no audio).
+        """
+        with self._lock:
+            self._creates_by_sha256[sha256] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of every counter, safe to keep and to serialise as JSON."""
+        with self._lock:
+            return {
+                "creates_total": sum(self._creates_by_sha256.values()),
+                "creates_by_sha256": dict(self._creates_by_sha256),
+                "requests_total": sum(self._requests_by_route.values()),
+                "requests_by_route": dict(self._requests_by_route),
+                "responses_by_status": dict(self._responses_by_status),
+            }
+
+    def reset(self) -> None:
+        """Set every counter back to zero."""
+        with self._lock:
+            self._creates_by_sha256.clear()
+            self._requests_by_route.clear()
+            self._responses_by_status.clear()

@@ -1,0 +1,146 @@
+"""Fixtures of the emulator's own tests: a fresh emulator per test, WAV files and a small client."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+
+API_KEY = "emulator-test-key-7d1f"
+SIDECAR_TEXT = "Hello there. How are you today? I am fine, thanks. See you soon."
+
+
+def wav_bytes(seconds: float, channels: int = 1, rate: int = 16000, sample_width: int = 2) -> bytes:
+    """A silent PCM WAV file of the given length."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as writer:
+        writer.setnchannels(channels)
+        writer.setsampwidth(sample_width)
+        writer.setframerate(rate)
+        writer.writeframes(b"\0" * (round(seconds * rate) * channels * sample_width))
+    return buffer.getvalue()
+
+
+def wav_header(data_bytes: int, channels: int = 1, rate: int = 16000, sample_width: int = 2) -> bytes:
+    """The 44-byte header of a PCM WAV file whose data chunk holds ``data_bytes`` bytes."""
+    block = channels * sample_width
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, sample_width * 8)
+        + b"data"
+        + struct.pack("<I", data_bytes)
+    )
+
+
+class SttClient:
+    """Create and fetch calls against one emulator, with the test key."""
+
+    def __init__(self, base_url: str, api_key: str = API_KEY) -> None:
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {api_key}"
+
+    def create_json(self, body: dict[str, Any]) -> requests.Response:
+        return self.session.post(f"{self.base_url}/v1/stt/create", json=body, timeout=30)
+
+    def create_upload(
+        self,
+        model: str,
+        audio: bytes,
+        filename: str = "clip.wav",
+        field: str | None = None,
+        data: dict[str, Any] | list[tuple[str, str]] | None = None,
+    ) -> requests.Response:
+        upload_field = field or ("file" if model.startswith("openai/") else "audio")
+        form: list[tuple[str, str]] = [("model", model)]
+        form += list(data.items()) if isinstance(data, dict) else list(data or [])
+        files = {upload_field: (filename, audio, "application/octet-stream")}
+        return self.session.post(f"{self.base_url}/v1/stt/create", data=form, files=files, timeout=30)
+
+    def fetch(self, generation_id: str) -> requests.Response:
+        return self.session.get(f"{self.base_url}/v1/stt/{generation_id}", timeout=30)
+
+    def result_of(self, create_response: requests.Response, timeout: float = 10.0) -> dict[str, Any]:
+        """Poll until the job is terminal and return the fetch body."""
+        assert create_response.status_code in (200, 201), create_response.text
+        generation_id = create_response.json()["generation_id"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.fetch(generation_id).json()
+            if body["status"] in ("completed", "error"):
+                return body
+            time.sleep(0.02)
+        raise AssertionError(f"job {generation_id} did not finish in {timeout} s")
+
+
+@pytest.fixture
+def transcripts_dir(tmp_path: Path) -> Path:
+    """A transcripts folder with ``hello.txt`` and ``sample.txt`` sidecars."""
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "hello.txt").write_text(SIDECAR_TEXT + "\n", encoding="utf-8")
+    (folder / "sample.txt").write_text(SIDECAR_TEXT + "\n", encoding="utf-8")
+    (folder / "sample-0.txt").write_text(SIDECAR_TEXT + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def emu_config(transcripts_dir: Path, tmp_path: Path) -> EmulatorConfig:
+    """Settings for a fast emulator: jobs complete at once, uploads spool into the test's folder."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    return EmulatorConfig(
+        api_key=API_KEY,
+        transcripts_dir=transcripts_dir,
+        queued_seconds=0,
+        processing_seconds=0,
+        temp_dir=spool,
+    )
+
+
+@pytest.fixture
+def emu_server(emu_config: EmulatorConfig) -> Iterator[EmulatorServer]:
+    """A running emulator of its own for each test."""
+    with EmulatorServer(emu_config) as server:
+        yield server
+
+
+@pytest.fixture
+def client(emu_server: EmulatorServer) -> SttClient:
+    """A client of :func:`emu_server` with the right key."""
+    return SttClient(emu_server.base_url)
+
+
+@pytest.fixture
+def make_wav() -> Callable[..., bytes]:
+    """The :func:`wav_bytes` maker."""
+    return wav_bytes
+
+
+@pytest.fixture
+def make_wav_header() -> Callable[..., bytes]:
+    """The :func:`wav_header` maker."""
+    return wav_header
+
+
+@pytest.fixture
+def api_key() -> str:
+    """The key the test emulator accepts."""
+    return API_KEY
+
+
+@pytest.fixture
+def sidecar_text() -> str:
+    """The text of every sidecar in :func:`transcripts_dir`."""
+    return SIDECAR_TEXT

@@ -1,0 +1,121 @@
+"""The command line: start as a subprocess, serve, log without the key, stop on a signal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+
+SECRET_KEY = "sk-cli-secret-91b2"
+
+
+def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_aimlstt.emulator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def wait_for_port_file(path: Path, process: subprocess.Popen[str], timeout: float = 15.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return int(path.read_text().strip())
+        if process.poll() is not None:
+            raise AssertionError(f"emulator exited early: {process.communicate()}")
+        time.sleep(0.02)
+    raise AssertionError("no port file")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_cli_serves_and_stops_cleanly(tmp_path, transcripts_dir, make_wav, sidecar_text, stop_signal) -> None:
+    port_file = tmp_path / "port"
+    process = start_cli(
+        "--port", "0", "--port-file", str(port_file), "--transcripts-dir", str(transcripts_dir),
+        "--queued-seconds", "0", "--processing-seconds", "0", "--fetch-style", "universal",
+        env={"AIMLSTT_EMULATOR_API_KEY": SECRET_KEY},
+    )  # fmt: skip
+    try:
+        port = wait_for_port_file(port_file, process)
+        assert process.stdout is not None
+        assert process.stdout.readline() == f"aimlstt emulator listening on http://127.0.0.1:{port}\n"
+        headers = {"Authorization": f"Bearer {SECRET_KEY}"}
+        base = f"http://127.0.0.1:{port}"
+        created = requests.post(
+            f"{base}/v1/stt/create",
+            data={"model": "#g1_nova-2-general"},
+            files={"audio": ("hello.wav", make_wav(1.0))},
+            headers=headers,
+            timeout=10,
+        )
+        assert created.status_code == 201
+        fetched = requests.get(
+            f"{base}/v1/stt/{created.json()['generation_id']}", headers=headers, timeout=10
+        )
+        assert (
+            fetched.json()["output"]["results"]["channels"][0]["alternatives"][0]["transcript"]
+            == sidecar_text
+        )
+        assert (
+            requests.get(f"{base}/v1/stt/x", headers={"Authorization": "Bearer nope"}, timeout=10).status_code
+            == 401
+        )
+    finally:
+        process.send_signal(stop_signal)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "POST /v1/stt/create 201" in stderr
+    assert "GET /v1/stt/x 401" in stderr
+    assert SECRET_KEY not in stderr and "Bearer" not in stderr
+    assert not port_file.exists()
+
+
+def test_cli_refuses_a_non_loopback_host() -> None:
+    process = start_cli("--host", "0.0.0.0", "--port", "0")
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 2 and "--allow-remote" in stderr
+
+
+def test_python_api_refuses_a_non_loopback_host() -> None:
+    with pytest.raises(ValueError, match="allow_remote"):
+        EmulatorServer(EmulatorConfig(), host="0.0.0.0")
+    with EmulatorServer(EmulatorConfig(), host="localhost") as server:
+        assert server.base_url == f"http://localhost:{server.port}"
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="fetch_style"):
+        EmulatorConfig(fetch_style="modern")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="queued_seconds"):
+        EmulatorConfig(queued_seconds=-1)
+
+
+def test_stop_closes_kept_alive_connections(make_wav) -> None:
+    server = EmulatorServer(EmulatorConfig()).start()
+    session = requests.Session()
+    assert session.get(f"{server.base_url}/_emulator/stats", timeout=5).status_code == 200
+    url = f"{server.base_url}/_emulator/stats"
+    server.stop()
+    with pytest.raises(requests.ConnectionError):
+        session.get(url, timeout=5)
+    server.stop()  # a second stop does nothing
+
+
+def test_the_emulator_imports_no_airflow() -> None:
+    code = (
+        "import sys, airflow_provider_aimlstt.emulator.__main__; "
+        "print(sorted(m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"
