@@ -123,9 +123,7 @@ def _file_problems(path: str, max_upload_bytes: int | None) -> list[str]:
     if size == 0:
         return [f"audio_path: file is empty: {path!r}"]
     if max_upload_bytes is not None and size > max_upload_bytes:
-        return [
-            f"audio_path: file is {size} bytes, over the limit of {max_upload_bytes} bytes: {path!r}"
-        ]
+        return [f"audio_path: file is {size} bytes, over the limit of {max_upload_bytes} bytes: {path!r}"]
     return []
 
 

@@ -1,0 +1,53 @@
+"""Transcribe one audio file: submit it, wait in the triggerer, print the transcript.
+
+Needs a connection ``aimlstt_default`` of type ``aimlstt`` (API key in the password; the host is
+the API's base URL, for example the local emulator's).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from airflow.sdk import dag, task
+
+from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+
+SAMPLE_AUDIO = Path(__file__).parent / "audio" / "meeting_note.wav"
+
+
+@dag(
+    dag_id="example_aimlstt_minimal",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["aimlstt", "example"],
+)
+def example_aimlstt_minimal() -> None:
+    submit = AimlSttSubmitOperator(
+        task_id="submit",
+        model="#g1_nova-2-general",
+        audio_path=str(SAMPLE_AUDIO),
+    )
+    wait = AimlSttSensor(
+        task_id="wait_for_transcript",
+        generation_id=submit.output,
+        deferrable=True,
+        poke_interval=2,
+    )
+
+    @task
+    def print_transcript(result: dict[str, Any]) -> str:
+        """Print the transcript text and return it."""
+        from airflow_provider_aimlstt.models import summarize_result
+
+        text = summarize_result(result).text
+        print(f"Transcript of {SAMPLE_AUDIO.name}: {text}")
+        return text
+
+    print_transcript(wait.output)
+
+
+example_aimlstt_minimal()

@@ -1,0 +1,218 @@
+"""Real Airflow components (api-server, scheduler, dag-processor, triggerer) as subprocesses.
+
+Each component runs in its own process group, with an Airflow home of its own (SQLite,
+LocalExecutor), and is stopped by its process group id. Its output goes to
+``<home>/components/<name>.log``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+STOP_GRACE_SECONDS = 30.0
+
+
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ComponentsFailed(AssertionError):
+    """A component died, or a wait ran out; the message holds the tail of each component's log."""
+
+
+class AirflowComponents:
+    """Airflow's components running against one fresh Airflow home.
+
+    :param home: an empty folder for the Airflow home.
+    :param dags_folder: the folder the dag-processor parses.
+    :param extra_env: more environment variables for every component (connections, DAG settings).
+    """
+
+    names = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+    def __init__(self, home: Path, dags_folder: Path, extra_env: dict[str, str]) -> None:
+        self.home = home
+        self.database = home / "airflow.db"
+        self.api_port = free_port()
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        base_url = f"http://127.0.0.1:{self.api_port}"
+        inherited = {name: value for name, value in os.environ.items() if not name.startswith("AIRFLOW")}
+        self.env = {
+            **inherited,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.database}",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
+            "AIRFLOW__API__BASE_URL": base_url,
+            "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
+            # Only triggered runs: no scheduled run competing with the one a test starts.
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            **extra_env,
+        }
+
+    def airflow(self, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+        """Run an ``airflow`` CLI command in this home and return its outcome; fail on a non-zero exit.
+
+        :param args: the command's arguments after ``airflow``.
+        :param timeout: seconds before the command is killed.
+        """
+        finished = subprocess.run(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if finished.returncode != 0:
+            raise ComponentsFailed(
+                f"`airflow {' '.join(args)}` exited with {finished.returncode}:\n{finished.stdout[-3000:]}"
+                f"\n{finished.stderr[-3000:]}"
+            )
+        return finished
+
+    def start(self) -> None:
+        """Migrate the database, then start every component."""
+        self.airflow("db", "migrate")
+        log_dir = self.home / "components"
+        log_dir.mkdir(exist_ok=True)
+        commands = {
+            "api-server": ["api-server", "--host", "127.0.0.1", "--port", str(self.api_port)],
+            "scheduler": ["scheduler", "--skip-serve-logs"],
+            "dag-processor": ["dag-processor"],
+            "triggerer": ["triggerer", "--skip-serve-logs"],
+        }
+        for name in self.names:
+            with (log_dir / f"{name}.log").open("wb") as log:
+                self.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", "airflow", *commands[name]],
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # its own process group, stopped as a whole
+                )
+
+    def stop(self) -> list[int]:
+        """Stop every component with its children; return the PIDs of stragglers that had to be killed.
+
+        SIGTERM to each process group, then SIGKILL to what is still running after a grace period;
+        last, any process still running with this Airflow home in its environment is killed.
+        """
+        for process in self.processes.values():
+            _signal_group(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in self.processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+        stragglers = self._processes_of_this_home()
+        for pid in stragglers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return stragglers
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the metadata database (SQLite), read-only.
+
+        :param sql: one SELECT statement.
+        :param params: its parameters.
+        """
+        if not self.database.exists():
+            return []
+        db = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=10)
+        try:
+            return db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:  # a table not created yet, or a busy database
+            return []
+        finally:
+            db.close()
+
+    def wait_for(self, what: str, check: Callable[[], T | None], timeout: float) -> T:
+        """Poll ``check`` each second until it returns something other than None, and return that.
+
+        :param what: what is awaited, for the failure message.
+        :param check: returns None while the wait goes on.
+        :param timeout: seconds before giving up with the components' logs.
+        :raises ComponentsFailed: when a component exits, or on time out.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            outcome = check()
+            if outcome is not None:
+                return outcome
+            dead = {
+                name: process.returncode
+                for name, process in self.processes.items()
+                if process.poll() is not None
+            }
+            if dead:
+                raise ComponentsFailed(f"{dead} exited while waiting for {what}\n{self.log_tails()}")
+            if time.monotonic() > deadline:
+                raise ComponentsFailed(f"no {what} after {timeout:.0f} s\n{self.log_tails()}")
+            time.sleep(1.0)
+
+    def log_tails(self, lines: int = 30) -> str:
+        """The last lines of each component's log.
+
+        :param lines: how many lines of each.
+        """
+        tails = []
+        for name in self.names:
+            path = self.home / "components" / f"{name}.log"
+            text = path.read_text(errors="replace") if path.exists() else "(no log)"
+            tails.append(f"----- {name} ({path}) -----\n" + "\n".join(text.splitlines()[-lines:]))
+        return "\n".join(tails)
+
+    def _processes_of_this_home(self) -> list[int]:
+        marker = f"AIRFLOW_HOME={self.home}".encode() + b"\0"
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                if marker in (entry / "environ").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:  # gone, or not ours to read
+                continue
+        return pids
+
+    def __enter__(self) -> AirflowComponents:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        stragglers = self.stop()
+        if stragglers and exc_info[0] is None:
+            raise AssertionError(f"processes left after stopping the components, killed: {stragglers}")
+
+
+def _signal_group(pid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)

@@ -1,0 +1,94 @@
+"""The example DAGs run with ``dag.test()`` against the emulator, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from airflow_provider_aimlstt.models import summarize_result
+from tests.e2e.support import AUDIO_DIR, mono_samples, return_value, spoken_text, task_states
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+LoadDag = Callable[[str], "DAG"]
+
+
+def _wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+def test_minimal_dag_returns_the_spoken_sentence(load_example_dag: LoadDag, emulator: Any) -> None:
+    emulator.config.processing_seconds = 3.0  # long enough for the sensor to defer
+
+    dag_run = load_example_dag("example_aimlstt_minimal").test()
+
+    assert dag_run.state == "success", task_states(dag_run)
+    assert return_value(dag_run, "print_transcript") == spoken_text(AUDIO_DIR / "meeting_note.wav")
+
+
+def test_nightly_dag_transcribes_every_sample_then_skips_them(
+    load_example_dag: LoadDag, emulator: Any, tmp_path: Path
+) -> None:
+    output_dir = tmp_path / "transcripts"
+    conf = {"input_dir": str(AUDIO_DIR), "output_dir": str(output_dir)}
+    dag = load_example_dag("example_aimlstt_nightly")
+    samples = mono_samples()
+    assert len(samples) == 4
+
+    first = dag.test(run_conf=conf)
+
+    assert first.state == "success", task_states(first)
+    expected_files = sorted(f"{sample.stem}{suffix}" for sample in samples for suffix in (".json", ".txt"))
+    assert sorted(path.name for path in output_dir.iterdir()) == expected_files  # no temp files left
+    for sample in samples:
+        assert (output_dir / f"{sample.stem}.txt").read_text(encoding="utf-8").strip() == spoken_text(sample)
+        result = json.loads((output_dir / f"{sample.stem}.json").read_text(encoding="utf-8"))
+        assert summarize_result(result).text == spoken_text(sample)
+    rows = return_value(first, "summarize")
+    assert [row["file"] for row in rows] == [sample.name for sample in samples]
+    for row, sample in zip(rows, samples, strict=True):
+        assert row["status"] == "transcribed"
+        assert row["words"] == len(spoken_text(sample).split())
+        assert row["duration_seconds"] == pytest.approx(_wav_seconds(sample), abs=0.05)
+
+    written_at = {path.name: path.stat().st_mtime_ns for path in output_dir.iterdir()}
+    second = dag.test(run_conf=conf)
+
+    assert second.state == "success", task_states(second)
+    assert return_value(second, "list_new_audio") == []
+    assert return_value(second, "summarize") == []
+    states = task_states(second)
+    for task_id in ("submit", "wait_for_transcript", "write_transcript"):
+        assert states[(task_id, -1)] == "skipped", states
+    assert {path.name: path.stat().st_mtime_ns for path in output_dir.iterdir()} == written_at
+
+
+def test_nightly_dag_fails_and_writes_nothing_when_a_file_cannot_be_submitted(
+    load_example_dag: LoadDag, emulator: Any, tmp_path: Path
+) -> None:
+    input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
+    input_dir.mkdir()
+    shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir)
+    (input_dir / "empty.wav").write_bytes(b"")  # refused by the submit operator
+
+    dag_run = load_example_dag("example_aimlstt_nightly").test(
+        run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)}
+    )
+
+    assert dag_run.state == "failed"
+    states = task_states(dag_run)
+    assert states[("submit", 0)] == "failed", states  # empty.wav sorts first
+    assert states[("submit", 1)] == "success", states
+    assert states[("summarize", -1)] == "failed", states
+    # One failed job holds back the whole zipped write, so a re-run redoes both files.
+    assert not list(output_dir.glob("*.json"))
