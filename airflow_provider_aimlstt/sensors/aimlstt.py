@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
@@ -101,9 +101,18 @@ class AimlSttSensor(BaseSensorOperator):
     def poke(self, context: Any) -> PokeReturnValue | bool:
         """One poll: done when the job completed, an error when it failed."""
         job = self.hook.get_job(self.generation_id)
-        self.log.info("generation_id=%s status=%s", self.generation_id, job.status)
         if job.is_completed or job.is_failed:
             return PokeReturnValue(is_done=True, xcom_value=self._result_of(job))
+        started = getattr(context.get("ti"), "start_date", None) if isinstance(context, dict) else None
+        elapsed = f"{(datetime.now(timezone.utc) - started).total_seconds():.0f}s" if started else "unknown"
+        self.log.info(
+            "generation_id=%s status=%s elapsed=%s next poke in %.1fs (%s mode)",
+            self.generation_id,
+            job.status,
+            elapsed,
+            _seconds(self.poke_interval),
+            self.mode,
+        )
         return False
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:

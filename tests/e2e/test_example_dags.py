@@ -92,3 +92,21 @@ def test_nightly_dag_fails_and_writes_nothing_when_a_file_cannot_be_submitted(
     assert states[("summarize", -1)] == "failed", states
     # One failed job holds back the whole zipped write, so a re-run redoes both files.
     assert not list(output_dir.glob("*.json"))
+
+
+def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(
+    load_example_dag: LoadDag, emulator: Any
+) -> None:
+    emulator.config.processing_seconds = 2.5  # several polls in each mode
+    fetch_route = "GET /v1/stt/{generation_id}"
+    before = emulator.stats()["requests_by_route"].get(fetch_route, 0)
+
+    dag_run = load_example_dag("example_aimlstt_without_triggerer").test()
+
+    assert dag_run.state == "success", task_states(dag_run)
+    assert return_value(dag_run, "print_transcripts") == [
+        spoken_text(AUDIO_DIR / "support_call.wav"),
+        spoken_text(AUDIO_DIR / "product_note.wav"),
+    ]
+    fetches = emulator.stats()["requests_by_route"][fetch_route] - before
+    assert fetches >= 4, f"each sensor should have polled more than once, saw {fetches} fetches"

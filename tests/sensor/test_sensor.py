@@ -101,11 +101,13 @@ def test_unreadable_event_fails_clearly(event) -> None:
         _sensor("g-42").execute_complete(context={}, event=event)
 
 
-def test_poke_is_false_while_pending_then_returns_the_result(emulator) -> None:
+def test_poke_is_false_while_pending_then_returns_the_result(emulator, logs) -> None:
     emulator.config.processing_seconds = 1.0
     generation_id = _submit()
-    sensor = _sensor(generation_id, deferrable=False)
+    sensor = _sensor(generation_id, deferrable=False, poke_interval=7)
     assert sensor.poke(context={}) is False
+    assert f"generation_id={generation_id} status=" in logs()
+    assert "next poke in 7.0s (poke mode)" in logs()
     wait_until_finished(AimlSttHook(), generation_id)
     done = sensor.poke(context={})
     assert isinstance(done, PokeReturnValue) and done.is_done

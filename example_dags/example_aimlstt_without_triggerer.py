@@ -1,0 +1,72 @@
+"""Transcribe without a triggerer: the sensor waits on a worker, in ``poke`` or ``reschedule`` mode.
+
+``reschedule`` frees the worker slot between polls (the task goes back to the scheduler); ``poke``
+keeps it and is only worth it for short jobs. Where a triggerer runs, prefer ``deferrable=True``
+as in ``example_aimlstt_minimal``.
+
+Needs a connection ``aimlstt_default`` of type ``aimlstt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from airflow.sdk import dag, task
+
+from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+
+AUDIO = Path(__file__).parent / "audio"
+
+
+@dag(
+    dag_id="example_aimlstt_without_triggerer",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["aimlstt", "example"],
+)
+def example_aimlstt_without_triggerer() -> None:
+    submit_call = AimlSttSubmitOperator(
+        task_id="submit_support_call",
+        model="#g1_nova-2-phonecall",
+        audio_path=str(AUDIO / "support_call.wav"),
+        options={"diarize": True, "smart_format": True},
+    )
+    submit_note = AimlSttSubmitOperator(
+        task_id="submit_product_note",
+        model="aai/universal",
+        audio_path=str(AUDIO / "product_note.wav"),
+        options={"speaker_labels": True},
+    )
+    wait_call = AimlSttSensor(
+        task_id="poke_for_support_call",
+        generation_id=submit_call.output,
+        deferrable=False,
+        mode="poke",
+        poke_interval=1,
+    )
+    wait_note = AimlSttSensor(
+        task_id="reschedule_for_product_note",
+        generation_id=submit_note.output,
+        deferrable=False,
+        mode="reschedule",
+        poke_interval=1,
+    )
+
+    @task
+    def print_transcripts(call: dict[str, Any], note: dict[str, Any]) -> list[str]:
+        """Print both transcripts and return their texts."""
+        from airflow_provider_aimlstt.models import summarize_result
+
+        texts = [summarize_result(call).text, summarize_result(note).text]
+        for text in texts:
+            print(text)
+        return texts
+
+    print_transcripts(wait_call.output, wait_note.output)
+
+
+example_aimlstt_without_triggerer()
