@@ -91,10 +91,4 @@ def error_body(status: int, message: str, path: str) -> dict[str, Any]:
     body = ApiErrorBody(
         message=message, path=path, request_id=str(uuid.uuid4()), status_code=status, timestamp=stamp
     )
-    return {
-        "message": body.message,
-        "path": body.path,
-        "requestId": body.request_id,
-        "statusCode": body.status_code,
-        "timestamp": body.timestamp,
-    }
+    return body.model_dump(by_alias=True)

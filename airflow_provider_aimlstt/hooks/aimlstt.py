@@ -132,8 +132,6 @@ class AimlSttHook(BaseHook):
                 response = self.session.request(
                     call.method, url, json=call.json_body, headers=headers, timeout=timeout
                 )
-        except requests.Timeout as exc:
-            raise AimlSttConnectionError(_transport_message(call, url, exc)) from None
         except requests.RequestException as exc:
             raise AimlSttConnectionError(_transport_message(call, url, exc)) from None
         return response.status_code, dict(response.headers), response.content
