@@ -21,7 +21,16 @@ class AimlSttConfigError(AimlSttError):
 
 
 class AimlSttConnectionError(AimlSttError):
-    """The API could not be reached, or the connection broke before an answer arrived."""
+    """The API could not be reached, or the connection broke before an answer arrived.
+
+    :param message: what happened.
+    :param request_sent: False when the request never left (no connection could be made), so the
+        API cannot have received it; True when it may have arrived (read timeout, dropped connection).
+    """
+
+    def __init__(self, message: str, request_sent: bool = True) -> None:
+        self.request_sent = request_sent
+        super().__init__(message)
 
 
 class AimlSttResponseError(AimlSttError):
@@ -52,6 +61,20 @@ class AimlSttApiError(AimlSttError):
         self.generation_id = generation_id
         super().__init__(self._describe())
 
+    @classmethod
+    def with_text(cls, status_code: int, text: str, generation_id: str | None = None) -> AimlSttApiError:
+        """The error with an already written message (for example one carried by a trigger event).
+
+        :param status_code: the HTTP status code.
+        :param text: the whole message.
+        :param generation_id: the generation it is about.
+        """
+        error = cls.__new__(cls)
+        error.status_code, error.server_message = status_code, text
+        error.request_id, error.generation_id = None, generation_id
+        Exception.__init__(error, text)
+        return error
+
     def _describe(self) -> str:
         parts = [f"HTTP {self.status_code}"]
         if self.generation_id:
@@ -81,13 +104,16 @@ class AimlSttAuthenticationError(AimlSttApiError):
 class AimlSttOutOfCreditsError(AimlSttApiError):
     """403: authenticated, but not allowed (usually no credits left)."""
 
-    hint = "Top up the account's balance or check its plan"
+    hint = "The key works but may not spend: top up the account's balance or check its plan"
 
 
 class AimlSttNotFoundError(AimlSttApiError):
     """404: unknown generation id, or its result has expired (results are kept for one hour)."""
 
-    hint = "The id is unknown or its result expired (results are kept for one hour); submit again"
+    hint = (
+        "The id is unknown or its result has expired: results are kept for one hour, "
+        "so submit the audio again"
+    )
 
 
 class AimlSttRateLimitedError(AimlSttApiError):
@@ -96,7 +122,9 @@ class AimlSttRateLimitedError(AimlSttApiError):
     :param retry_after: seconds the server asked to wait, if it said.
     """
 
-    hint = "Too many requests; slow down or retry later"
+    hint = (
+        "Too many requests: run fewer tasks at once (a pool, or max_active_tis_per_dag), or raise api_retries"
+    )
 
     def __init__(self, *args: object, retry_after: float | None = None, **kwargs: object) -> None:
         self.retry_after = retry_after
@@ -106,7 +134,26 @@ class AimlSttRateLimitedError(AimlSttApiError):
 class AimlSttServerError(AimlSttApiError):
     """5xx: a fault on the API's side or of the model provider behind it."""
 
-    hint = "A fault on the API's side; retry later"
+    hint = "A fault on the API's side: try again later (each call is retried up to api_retries times)"
+
+
+class AimlSttSubmissionUncertainError(AimlSttError):
+    """A create call failed in a way that does not tell whether the API accepted it.
+
+    The job may exist, and be billed, on the server; it is not submitted again automatically.
+
+    :param source: the audio source, as it may appear in logs (no query string).
+    :param cause: the failure, as a sentence.
+    """
+
+    def __init__(self, source: str, cause: str) -> None:
+        self.source = source
+        self.cause = cause
+        super().__init__(
+            f"Submitting {source} failed after the request may have reached the API ({cause}). "
+            "A job may exist, and be billed, on the server, so it was not submitted again. "
+            "Check the AI/ML API dashboard; to submit anyway, clear this task."
+        )
 
 
 class AimlSttTranscriptionFailedError(AimlSttError):
@@ -123,7 +170,7 @@ class AimlSttTranscriptionFailedError(AimlSttError):
 
 
 class AimlSttTimeoutError(AimlSttError):
-    """The job did not finish before the deadline."""
+    """The job did not finish before the sensor's deadline (its ``timeout``)."""
 
 
 TRANSIENT_ERRORS: tuple[type[AimlSttError], ...] = (
@@ -133,3 +180,7 @@ TRANSIENT_ERRORS: tuple[type[AimlSttError], ...] = (
     AimlSttResponseError,
 )
 """Errors a later identical request may not meet again: worth another poll."""
+
+
+class AimlSttRenderError(AimlSttError, ValueError):
+    """A transcript cannot be rendered as asked: an unknown format, or subtitles without word timings."""

@@ -59,6 +59,20 @@ def get_provider_info() -> dict[str, Any]:
                         "schema": {"type": ["boolean", "null"], "default": False},
                         "description": "Plain http is accepted for loopback hosts only, unless this is set.",
                     },
+                    "api_retries": {
+                        "label": "Retries of a failed API call",
+                        "schema": {"type": ["integer", "null"], "minimum": 0, "default": 5},
+                        "description": "429, 5xx, network errors and read timeouts; 0 turns retrying off.",
+                    },
+                    "api_retry_backoff": {
+                        "label": "First retry wait, at most (seconds)",
+                        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": 1},
+                        "description": "The random wait between retries doubles its bound each time.",
+                    },
+                    "api_retry_max_backoff": {
+                        "label": "Longest retry wait (seconds)",
+                        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": 60},
+                    },
                 },
                 "ui-field-behaviour": {
                     "hidden-fields": ["schema", "port", "login", "extra"],

@@ -82,6 +82,11 @@ class ApiCall:
     upload_path: str | None = None
     generation_id: str | None = None
 
+    @property
+    def is_idempotent(self) -> bool:
+        """Whether sending the call twice has the effect of sending it once (fetches, not creates)."""
+        return self.method in ("GET", "HEAD")
+
 
 def create_call(request: TranscriptionRequest) -> ApiCall:
     """The call that submits a transcription job.
@@ -168,10 +173,18 @@ def raise_for_status(
         raise AimlSttRateLimitedError(
             **kwargs, retry_after=parse_retry_after(_header(headers, "retry-after"))
         )
+    raise api_error_class(status_code)(**kwargs)
+
+
+def api_error_class(status_code: int) -> type[AimlSttApiError]:
+    """The exception class of an HTTP error status.
+
+    :param status_code: the HTTP status.
+    """
     error_class = _ERROR_BY_STATUS.get(status_code)
     if error_class is None:
         error_class = AimlSttServerError if status_code >= 500 else AimlSttApiError
-    raise error_class(**kwargs)
+    return error_class
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -6,11 +6,18 @@ in the triggerer, and writes ``<stem>.json`` (the full result) and ``<stem>.txt`
 Files already transcribed are skipped, so a re-run only does what is left; with nothing new the
 run succeeds and says so.
 
+Each file is its own mapped task group (submit, wait, write), so one failed file holds up no
+other. A failed file leaves ``<stem>.error.txt`` with the cause (removed once it succeeds), and
+the summary lists every file with its status; the run fails if any file was not transcribed.
+
 Params (defaults from the environment when the DAG is parsed):
 
 - ``input_dir``: ``$AIMLSTT_INPUT_DIR``, else the ``audio`` folder next to this file.
 - ``output_dir``: ``$AIMLSTT_OUTPUT_DIR``, else ``$AIRFLOW_HOME/transcripts``.
 - ``model``: ``#g1_nova-2-general``.
+
+``$AIMLSTT_WAIT_TIMEOUT_SECONDS`` (read when the DAG is parsed; default 3600, the API's retention)
+bounds each file's wait.
 
 Needs a connection ``aimlstt_default`` of type ``aimlstt``.
 """
@@ -24,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, task, task_group
 
 from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
 from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
@@ -34,6 +41,7 @@ DEFAULT_INPUT_DIR = os.environ.get("AIMLSTT_INPUT_DIR") or str(Path(__file__).pa
 DEFAULT_OUTPUT_DIR = os.environ.get("AIMLSTT_OUTPUT_DIR") or str(
     Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow") / "transcripts"
 )
+WAIT_TIMEOUT_SECONDS = float(os.environ.get("AIMLSTT_WAIT_TIMEOUT_SECONDS") or 3600)
 
 
 @dag(
@@ -76,25 +84,25 @@ def example_aimlstt_nightly() -> None:
         print(f"{len(new_files)} new audio file(s) in {source}")
         return new_files
 
-    @task(map_index_template="{{ audio_file_name }}")
-    def write_transcript(audio_and_result: tuple[str, dict[str, Any]], output_dir: str) -> dict[str, Any]:
+    @task(on_failure_callback=record_failure)
+    def write_transcript(audio_path: str, result: dict[str, Any], output_dir: str) -> dict[str, Any]:
         """Write ``<stem>.txt`` then ``<stem>.json``, each atomically, and return a summary row.
 
         The json is written last: its presence is what marks a file as done.
 
-        :param audio_and_result: the audio file's path and the job's result.
+        :param audio_path: the audio file.
+        :param result: the job's result.
         :param output_dir: the folder to write the transcripts to.
         """
         from airflow_provider_aimlstt.models import summarize_result
 
-        audio_path, result = audio_and_result
         audio = Path(audio_path)
-        get_current_context()["audio_file_name"] = audio.name  # type: ignore[typeddict-unknown-key]
         target = Path(output_dir)
         target.mkdir(parents=True, exist_ok=True)
         summary = summarize_result(result)
         _write_atomically(target / f"{audio.stem}.txt", summary.text + "\n")
         _write_atomically(target / f"{audio.stem}.json", json.dumps(result, indent=2, ensure_ascii=False))
+        (target / f"{audio.stem}.error.txt").unlink(missing_ok=True)
         return {
             "file": audio.name,
             "duration_seconds": summary.duration_seconds,
@@ -104,41 +112,78 @@ def example_aimlstt_nightly() -> None:
 
     # Runs after failures too, to report them; it fails the run when a file was not transcribed.
     @task(trigger_rule="all_done")
-    def summarize(new_files: list[str], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def summarize(new_files: list[str], rows: list[dict[str, Any]], output_dir: str) -> list[dict[str, Any]]:
         """Print a table of this run's files and return its rows; fail if a file was not transcribed.
 
         :param new_files: the files this run set out to transcribe.
-        :param rows: the rows returned by ``write_transcript``.
+        :param rows: the rows returned by ``write_transcript`` (failed files have none).
+        :param output_dir: the folder holding ``<stem>.error.txt`` of failed files.
         """
-        new_files, rows = list(new_files), list(rows)
+        new_files, rows = list(new_files or []), [row for row in rows or [] if row]
         if not new_files:
             print("Nothing new to transcribe.")
             return []
         row_by_file = {row["file"]: row for row in rows}
-        not_done = {"duration_seconds": None, "words": None, "status": "not transcribed"}
-        names = [Path(path).name for path in new_files]
-        table = [row_by_file.get(name, {"file": name, **not_done}) for name in names]
+        table = [
+            row_by_file.get(Path(path).name) or _failed_row(Path(path), Path(output_dir))
+            for path in new_files
+        ]
         print(_format_table(table))
         missing = [row["file"] for row in table if row["status"] != "transcribed"]
         if missing:
             raise RuntimeError(f"{len(missing)} of {len(table)} file(s) not transcribed: {missing}")
         return table
 
+    @task_group
+    def transcribe(audio_path: str) -> Any:
+        """Submit one file, wait for its job in the triggerer, and write its transcript."""
+        submit = AimlSttSubmitOperator(
+            task_id="submit",
+            model="{{ params.model }}",
+            audio_path=audio_path,
+            on_failure_callback=record_failure,
+            map_index_template="{{ task.audio_path.rsplit('/', 1)[-1] }}",  # the file name in the UI
+        )
+        wait = AimlSttSensor(
+            task_id="wait_for_transcript",
+            generation_id=submit.output,
+            deferrable=True,
+            poke_interval=3,
+            max_poke_interval=30,
+            timeout=WAIT_TIMEOUT_SECONDS,
+            on_failure_callback=record_failure,
+        )
+        return write_transcript(audio_path, wait.output, output_dir="{{ params.output_dir }}")
+
     new_files = list_new_audio(input_dir="{{ params.input_dir }}", output_dir="{{ params.output_dir }}")
-    submit = AimlSttSubmitOperator.partial(
-        task_id="submit",
-        model="{{ params.model }}",
-        map_index_template="{{ task.audio_path.rsplit('/', 1)[-1] }}",  # the file name in the UI
-    ).expand(audio_path=new_files)
-    wait = AimlSttSensor.partial(
-        task_id="wait_for_transcript", deferrable=True, poke_interval=3, max_poke_interval=30
-    ).expand(generation_id=submit.output)
-    # zip pairs the n-th file with the n-th result (no cross product). Keep write_transcript's default
-    # trigger rule: zipped over a partly failed upstream, later results would shift onto the wrong files.
-    written = write_transcript.partial(output_dir="{{ params.output_dir }}").expand(
-        audio_and_result=new_files.zip(wait.output)
-    )
-    summarize(new_files, written)
+    written = transcribe.expand(audio_path=new_files)
+    summarize(new_files, written, output_dir="{{ params.output_dir }}")
+
+
+def record_failure(context: Any) -> None:
+    """Write ``<stem>.error.txt`` in the output folder: which task failed, and why.
+
+    A failure callback of the tasks of ``transcribe``; it finds the file by the task's map index.
+
+    :param context: the failed task's context.
+    """
+    ti = context["ti"]
+    new_files = ti.xcom_pull(task_ids="list_new_audio") or []
+    if not 0 <= ti.map_index < len(new_files):
+        return
+    audio = Path(new_files[ti.map_index])
+    target = Path(context["params"]["output_dir"])
+    target.mkdir(parents=True, exist_ok=True)
+    error = context.get("exception")
+    cause = f"{type(error).__name__}: {' '.join(str(error).split())}" if error is not None else "unknown"
+    _write_atomically(target / f"{audio.stem}.error.txt", f"{ti.task_id} (try {ti.try_number}): {cause}\n")
+
+
+def _failed_row(audio: Path, output_dir: Path) -> dict[str, Any]:
+    """The summary row of a file with no transcript: the cause its failure left, if any."""
+    error_file = output_dir / f"{audio.stem}.error.txt"
+    cause = error_file.read_text(encoding="utf-8").strip() if error_file.exists() else "not transcribed"
+    return {"file": audio.name, "duration_seconds": None, "words": None, "status": f"failed: {cause}"}
 
 
 def _write_atomically(path: Path, text: str) -> None:

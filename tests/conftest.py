@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
 
 REPO = Path(__file__).resolve().parents[1]
 AUDIO_DIR = REPO / "example_dags" / "audio"
@@ -23,7 +27,12 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="aimlstt-tests-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "example_dags")
+# The dags folder holds the example DAGs and the test-only DAGs of tests/dags, linked in.
+DAGS_FOLDER = _AIRFLOW_HOME / "dags"
+DAGS_FOLDER.mkdir()
+(DAGS_FOLDER / "example_dags").symlink_to(REPO / "example_dags", target_is_directory=True)
+(DAGS_FOLDER / "test_dags").symlink_to(REPO / "tests" / "dags", target_is_directory=True)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)
 os.environ.pop("AIRFLOW_CONN_AIMLSTT_DEFAULT", None)
 
 
@@ -55,13 +64,14 @@ def _emulator_server() -> Iterator[object]:
 def emulator(_emulator_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """The running emulator, reachable through the ``aimlstt_default`` connection.
 
-    Its configuration may be changed by the test; it is put back afterwards.
+    Its configuration and its faults may be changed by the test; they are put back afterwards.
     """
     server = _emulator_server
     saved = replace(server.config)  # type: ignore[attr-defined]
     monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(server.base_url))  # type: ignore[attr-defined]
     yield server
     server.config.__dict__.update(saved.__dict__)  # type: ignore[attr-defined]
+    server.faults.clear()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -81,7 +91,33 @@ def logs(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]):
 
 
 def connection_json(base_url: str, api_key: str = TEST_API_KEY, **extra: object) -> str:
-    """An ``aimlstt`` connection in the JSON form Airflow reads from ``AIRFLOW_CONN_*``."""
+    """An ``aimlstt`` connection in the JSON form Airflow reads from ``AIRFLOW_CONN_*``.
+
+    Retries wait a few milliseconds instead of seconds unless ``extra`` says otherwise.
+    """
     import json
 
+    extra = {**FAST_RETRIES, **extra}
     return json.dumps({"conn_type": "aimlstt", "host": base_url, "password": api_key, "extra": extra})
+
+
+FAST_RETRIES = {"api_retry_backoff": 0.01, "api_retry_max_backoff": 0.05}
+
+
+@pytest.fixture(scope="session")
+def load_dag() -> Callable[[str], DAG]:
+    """A function that parses the dags folder (once) and returns the DAG with the given id.
+
+    The folder links ``example_dags`` and the test-only DAGs of ``tests/dags``.
+    """
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag_bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    assert not dag_bag.import_errors, dag_bag.import_errors
+
+    def load(dag_id: str) -> DAG:
+        dag = dag_bag.dags.get(dag_id)
+        assert dag is not None, f"{dag_id} not found in {DAGS_FOLDER}: {sorted(dag_bag.dag_ids)}"
+        return dag
+
+    return load

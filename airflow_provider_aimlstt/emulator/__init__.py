@@ -8,9 +8,11 @@ in-process::
 
     with EmulatorServer(EmulatorConfig(api_key="emulator-key")) as server:
         ...  # point the client at server.base_url
+        server.faults.set(FaultConfig(rate_limit=0.2, seed=1))  # see the faults module
 """
 
 from airflow_provider_aimlstt.emulator.config import EmulatorConfig
+from airflow_provider_aimlstt.emulator.faults import FaultConfig, FaultInjector
 from airflow_provider_aimlstt.emulator.server import EmulatorServer
 
-__all__ = ["EmulatorConfig", "EmulatorServer"]
+__all__ = ["EmulatorConfig", "EmulatorServer", "FaultConfig", "FaultInjector"]

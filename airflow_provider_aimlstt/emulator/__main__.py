@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from airflow_provider_aimlstt.emulator.config import (
     FETCH_STYLES,
     EmulatorConfig,
 )
+from airflow_provider_aimlstt.emulator.fault_config import FaultConfig, cli_settings
 from airflow_provider_aimlstt.emulator.server import EmulatorServer
 from airflow_provider_aimlstt.emulator.sources import is_loopback_host
 
@@ -68,7 +70,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port-file", type=Path, help="write the bound port to this file once listening")
     parser.add_argument("--allow-remote", action="store_true", help="permit binding a non-loopback address")
+    _add_fault_arguments(parser)
     return parser
+
+
+def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    """One ``--fault-<field>`` flag per :class:`FaultConfig` field (all off by default)."""
+    group = parser.add_argument_group(
+        "fault injection", "Faults to inject from the start; change them later at /_emulator/faults."
+    )
+    defaults = FaultConfig().to_dict()
+    for name, help, metavar, parse in cli_settings():
+        default = defaults[name]
+        shown = ",".join(map(str, default)) if isinstance(default, list) else default
+        group.add_argument(
+            f"--fault-{name.replace('_', '-')}",
+            dest=f"fault_{name}",
+            type=parse,
+            metavar=metavar,
+            help=f"{help} (default: {shown})" if default is not None else help,
+        )
+
+
+def _fault_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> FaultConfig:
+    """The faults the ``--fault-*`` flags ask for; exits with the flag's name when one is bad."""
+    given = {name: getattr(args, f"fault_{name}") for name, *_ in cli_settings()}
+    try:
+        return FaultConfig.from_dict({name: value for name, value in given.items() if value is not None})
+    except ValueError as exc:
+        name, _, problem = str(exc).partition(":")
+        parser.error(f"--fault-{name.replace('_', '-')}:{problem}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,8 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as exc:
         parser.error(str(exc))
+    faults = _fault_config(args, parser)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
-    server = EmulatorServer(config, args.host, args.port, allow_remote=args.allow_remote)
+    if faults.active:
+        logging.getLogger("airflow_provider_aimlstt.emulator").info(
+            "faults: %s", json.dumps(faults.to_dict())
+        )
+    server = EmulatorServer(config, args.host, args.port, allow_remote=args.allow_remote, faults=faults)
     try:
         server.start()
     except OSError as exc:

@@ -20,6 +20,8 @@ from airflow_provider_aimlstt.emulator.validation import validate_submission
 from airflow_provider_aimlstt.models import CreateResponse, SttStatus
 
 DOWNLOAD_FAILURE_NAME = "AudioDownloadError"
+JOB_FAULT_NAME = "TranscriptionError"
+JOB_FAULT_MESSAGE = "Transcription failed (emulator fault injection)"
 
 
 class SttApi:
@@ -35,10 +37,12 @@ class SttApi:
         self.jobs = jobs
         self.stats = stats
 
-    def create(self, submission: Submission) -> tuple[int, dict[str, Any]]:
+    def create(self, submission: Submission, job_fault: str | None = None) -> tuple[int, dict[str, Any]]:
         """Validate a create request, make its job and answer its id.
 
         :param submission: the request as received (its uploads are left for the caller to delete).
+        :param job_fault: ``job_error`` or ``job_never_finishes`` to give the new job that fate (a
+            failed URL download takes precedence); counted in the stats' ``faults_by_kind``.
         :return: the HTTP status (201 for the older models, 200 for the newer) and the body.
         :raises ApiError: 400 when the request is invalid.
         """
@@ -73,6 +77,8 @@ class SttApi:
         self.jobs.add(generation_id, request.model, request.family, build_result(facts))
         if failure is not None:
             self.jobs.fail(generation_id, DOWNLOAD_FAILURE_NAME, failure)
+        elif job_fault is not None:
+            self._apply_job_fault(generation_id, job_fault)
         self.stats.count_create(audio.sha256)
         if uses_legacy_statuses(request.family):
             return 201, CreateResponse(generation_id=generation_id).model_dump(exclude_none=True)
@@ -97,6 +103,15 @@ class SttApi:
         if error is not None:
             body["error"] = error
         return body
+
+    def _apply_job_fault(self, generation_id: str, job_fault: str) -> None:
+        if job_fault == "job_error":
+            self.jobs.fail(generation_id, JOB_FAULT_NAME, JOB_FAULT_MESSAGE)
+        elif job_fault == "job_never_finishes":
+            self.jobs.hold(generation_id)
+        else:
+            raise ValueError(f"job_fault: unknown fate {job_fault!r}")
+        self.stats.count_fault(job_fault)
 
     def _no_audio(self, url: str) -> AudioInfo:
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()

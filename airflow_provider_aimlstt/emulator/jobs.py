@@ -2,8 +2,8 @@
 
 A job's status follows the time since its creation: first pending (``waiting`` for the older
 Deepgram-style models, ``queued`` for the newer ones), then running (``active`` / ``generating``),
-then ``completed`` -- or ``error`` when a failure was set on it. After the retention time it is
-gone (404).
+then ``completed`` -- or ``error`` when a failure was set on it. A held job stays pending for
+good. After the retention time every job is gone (404).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Job:
     :param created_at: creation time on the store's monotonic clock.
     :param result: the body served once the job is completed.
     :param failure: when set, the job ends in ``error`` with this payload instead.
+    :param held: when True, the job stays pending forever (until its retention expires).
     """
 
     generation_id: str
@@ -60,6 +61,7 @@ class Job:
     created_at: float
     result: dict[str, Any]
     failure: JobError | None = field(default=None)
+    held: bool = False
 
 
 class JobStore:
@@ -112,6 +114,18 @@ class JobStore:
         job.failure = JobError(name=name, message=message)
         return True
 
+    def hold(self, generation_id: str) -> bool:
+        """Make a job stay pending (``waiting``/``queued``) until its retention expires.
+
+        :param generation_id: the job's id.
+        :return: False when there is no such job.
+        """
+        job = self.get(generation_id)
+        if job is None:
+            return False
+        job.held = True
+        return True
+
     def status_of(self, job: Job) -> SttStatus:
         """The job's status now.
 
@@ -119,7 +133,7 @@ class JobStore:
         """
         elapsed = self._clock() - job.created_at
         legacy = uses_legacy_statuses(job.family)
-        if elapsed < self._config.queued_seconds:
+        if job.held or elapsed < self._config.queued_seconds:
             return SttStatus.WAITING if legacy else SttStatus.QUEUED
         if elapsed < self._config.queued_seconds + self._config.processing_seconds:
             return SttStatus.ACTIVE if legacy else SttStatus.GENERATING

@@ -8,7 +8,8 @@ from typing import Any
 
 from airflow_provider_aimlstt.emulator.api import SttApi
 from airflow_provider_aimlstt.emulator.config import EmulatorConfig
-from airflow_provider_aimlstt.emulator.http_handler import EmulatorHttpServer
+from airflow_provider_aimlstt.emulator.faults import FaultConfig, FaultInjector
+from airflow_provider_aimlstt.emulator.http_server import EmulatorHttpServer
 from airflow_provider_aimlstt.emulator.jobs import JobStore
 from airflow_provider_aimlstt.emulator.sources import is_loopback_host
 from airflow_provider_aimlstt.emulator.stats import EmulatorStats
@@ -28,6 +29,8 @@ class EmulatorServer:
     :param host: address to bind; only loopback addresses unless ``allow_remote`` is True.
     :param port: port to bind; 0 picks a free one (read it from :attr:`port`).
     :param allow_remote: permit binding an address other machines can reach.
+    :param faults: faults to inject from the start (None: none); change them at run time with
+        :attr:`faults` (``set``, ``update``, ``clear``) or over HTTP at ``/_emulator/faults``.
     :raises ValueError: for a non-loopback host without ``allow_remote``.
     """
 
@@ -38,6 +41,7 @@ class EmulatorServer:
         port: int = 0,
         *,
         allow_remote: bool = False,
+        faults: FaultConfig | None = None,
     ) -> None:
         if not allow_remote and not is_loopback_host(host.strip("[]")):
             raise ValueError(
@@ -49,6 +53,7 @@ class EmulatorServer:
         self.jobs = JobStore(self.config)
         self._stats = EmulatorStats()
         self.api = SttApi(self.config, self.jobs, self._stats)
+        self.faults = FaultInjector(faults, self._stats)
         self._httpd: EmulatorHttpServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -60,7 +65,7 @@ class EmulatorServer:
         """
         if self._httpd is not None:
             raise RuntimeError("The emulator is already running")
-        httpd = EmulatorHttpServer((self.host, self._requested_port), self.api)
+        httpd = EmulatorHttpServer((self.host, self._requested_port), self.api, self.faults)
         thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="aimlstt-emulator", daemon=True
         )
@@ -102,11 +107,16 @@ class EmulatorServer:
         return f"http://{host}:{self.port}"
 
     def stats(self) -> dict[str, Any]:
-        """A copy of the counters (``creates_by_sha256``, ``requests_by_route``, ``responses_by_status``)."""
+        """A copy of the counters.
+
+        Keys: ``creates_total``, ``creates_by_sha256`` (jobs made, including those whose answer a
+        fault then lost), ``create_attempts`` (create requests received, faulted or not),
+        ``requests_total``, ``requests_by_route``, ``responses_by_status`` and ``faults_by_kind``.
+        """
         return self._stats.snapshot()
 
     def reset_stats(self) -> None:
-        """Set every counter back to zero."""
+        """Set every counter back to zero (fault counts included; the fault settings stay)."""
         self._stats.reset()
 
     def __enter__(self) -> EmulatorServer:

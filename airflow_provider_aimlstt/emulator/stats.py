@@ -8,13 +8,15 @@ from typing import Any
 
 
 class EmulatorStats:
-    """Thread-safe counters: creates per audio sha256, requests per route, answers per status."""
+    """Thread-safe counters: creates per audio sha256, requests per route, answers per status, faults."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._creates_by_sha256: Counter[str] = Counter()
         self._requests_by_route: Counter[str] = Counter()
         self._responses_by_status: Counter[str] = Counter()
+        self._faults_by_kind: Counter[str] = Counter()
+        self._create_attempts = 0
 
     def count_request(self, route: str) -> None:
         """Count one request.
@@ -33,12 +35,25 @@ class EmulatorStats:
             self._responses_by_status[str(status)] += 1
 
     def count_create(self, sha256: str) -> None:
-        """Count one accepted create call.
+        """Count one create call that made a job (even when a fault then lost its answer).
 
         :param sha256: the digest of its audio (of the URL text when there was no audio).
         """
         with self._lock:
             self._creates_by_sha256[sha256] += 1
+
+    def count_create_attempt(self) -> None:
+        """Count one create request received, whatever its answer (faulted, refused or accepted)."""
+        with self._lock:
+            self._create_attempts += 1
+
+    def count_fault(self, kind: str) -> None:
+        """Count one fault applied.
+
+        :param kind: for example ``rate_limit``, ``server_error_503`` or ``job_error``.
+        """
+        with self._lock:
+            self._faults_by_kind[kind] += 1
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of every counter, safe to keep and to serialise as JSON."""
@@ -46,9 +61,11 @@ class EmulatorStats:
             return {
                 "creates_total": sum(self._creates_by_sha256.values()),
                 "creates_by_sha256": dict(self._creates_by_sha256),
+                "create_attempts": self._create_attempts,
                 "requests_total": sum(self._requests_by_route.values()),
                 "requests_by_route": dict(self._requests_by_route),
                 "responses_by_status": dict(self._responses_by_status),
+                "faults_by_kind": dict(self._faults_by_kind),
             }
 
     def reset(self) -> None:
@@ -57,3 +74,5 @@ class EmulatorStats:
             self._creates_by_sha256.clear()
             self._requests_by_route.clear()
             self._responses_by_status.clear()
+            self._faults_by_kind.clear()
+            self._create_attempts = 0

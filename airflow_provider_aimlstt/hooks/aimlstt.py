@@ -5,18 +5,31 @@ from __future__ import annotations
 import asyncio
 import ssl
 import uuid
+from collections.abc import Callable
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 import requests
+import urllib3.exceptions
 from airflow.sdk import BaseHook
 
-from airflow_provider_aimlstt.exceptions import AimlSttApiError, AimlSttConnectionError, AimlSttError
+from airflow_provider_aimlstt.exceptions import (
+    AimlSttApiError,
+    AimlSttConnectionError,
+    AimlSttError,
+    AimlSttSubmissionUncertainError,
+)
 from airflow_provider_aimlstt.hooks.connection import ConnectionSettings, settings_from_connection
+from airflow_provider_aimlstt.hooks.retry import (
+    ApiRetryPolicy,
+    async_retrying,
+    may_have_been_accepted,
+    retrying,
+)
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
-from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.models.responses import CreateResponse, FetchResponse
 from airflow_provider_aimlstt.multipart import MultipartFileBody
 from airflow_provider_aimlstt.protocol import (
     ApiCall,
@@ -27,7 +40,8 @@ from airflow_provider_aimlstt.protocol import (
     request_headers,
 )
 
-_Answer = tuple[int, dict[str, str], bytes]
+_Parsed = TypeVar("_Parsed")
+_Reader = Callable[[int, dict[str, str], bytes], _Parsed]
 
 
 @cache
@@ -48,8 +62,14 @@ class AimlSttHook(BaseHook):
     which never blocks the event loop. Both build and read calls through
     :mod:`airflow_provider_aimlstt.protocol`.
 
+    Failed calls are retried as :mod:`airflow_provider_aimlstt.hooks.retry` describes, by the
+    connection's retry extras unless the arguments below override them.
+
     :param aimlstt_conn_id: the Airflow connection (type ``aimlstt``): API key in the password,
         base URL in the host.
+    :param api_retries: retries of a failed call; None reads the connection (default 5).
+    :param api_retry_backoff: upper bound of the first random wait, seconds; None reads the connection.
+    :param api_retry_max_backoff: cap of the random wait, seconds; None reads the connection.
     """
 
     conn_name_attr = "aimlstt_conn_id"
@@ -57,9 +77,22 @@ class AimlSttHook(BaseHook):
     conn_type = "aimlstt"
     hook_name = "AI/ML API Speech-to-Text"
 
-    def __init__(self, aimlstt_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        aimlstt_conn_id: str = default_conn_name,
+        api_retries: int | None = None,
+        api_retry_backoff: float | None = None,
+        api_retry_max_backoff: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.aimlstt_conn_id = aimlstt_conn_id
+        self.retry_overrides: dict[str, Any] = {
+            "api_retries": api_retries,
+            "api_retry_backoff": api_retry_backoff,
+            "api_retry_max_backoff": api_retry_max_backoff,
+        }
+        ApiRetryPolicy().overridden(**self.retry_overrides)  # bad values fail here, before any call
         self._async_settings: ConnectionSettings | None = None
         self._async_client: httpx.AsyncClient | None = None
 
@@ -82,11 +115,20 @@ class AimlSttHook(BaseHook):
     def submit(self, request: TranscriptionRequest) -> str:
         """Submit a transcription job and return its generation id.
 
+        Retried only where the API cannot have accepted the request (no connection, 429, 503).
+
         :param request: a validated request (see :meth:`TranscriptionRequest.build`).
+        :raises AimlSttSubmissionUncertainError: when the call failed after it may have been
+            accepted; the job may exist on the server and is not submitted again.
         """
         call = create_call(request)
-        status, headers, body = self._send(call)
-        generation_id = parse_create(status, headers, body).generation_id
+        try:
+            created: CreateResponse = self._call(call, parse_create)
+        except AimlSttError as exc:
+            if may_have_been_accepted(exc):
+                raise AimlSttSubmissionUncertainError(_describe_source(request), str(exc)) from None
+            raise
+        generation_id = created.generation_id
         self.log.info(
             "Submitted %s (model %s) as generation_id=%s",
             _describe_source(request),
@@ -100,16 +142,18 @@ class AimlSttHook(BaseHook):
 
         :param generation_id: the id :meth:`submit` returned.
         """
-        call = fetch_call(generation_id)
-        return parse_fetch(*self._send(call), generation_id=generation_id)
+        return self._call(fetch_call(generation_id), _fetch_reader(generation_id))
 
     def test_connection(self) -> tuple[bool, str]:
         """Prove the key works without starting a paid job: fetch an id that cannot exist.
 
-        A 404 means the key was accepted; a 401 means it was not.
+        A 404 means the key was accepted; a 401 means it was not. Nothing is retried, so the
+        answer comes at once.
         """
+        generation_id = f"connection-test-{uuid.uuid4().hex}"
+        call = fetch_call(generation_id)
         try:
-            self.get_job(f"connection-test-{uuid.uuid4().hex}")
+            self._call(call, _fetch_reader(generation_id), ApiRetryPolicy(api_retries=0))
         except AimlSttApiError as exc:
             if exc.status_code == 404:
                 return True, f"Connected to {self.settings.base_url}; the API key was accepted."
@@ -118,7 +162,22 @@ class AimlSttHook(BaseHook):
             return False, str(exc)
         return True, f"Connected to {self.settings.base_url}."
 
-    def _send(self, call: ApiCall) -> _Answer:
+    def retry_policy(self, settings: ConnectionSettings) -> ApiRetryPolicy:
+        """The connection's retry policy with this hook's overrides.
+
+        :param settings: the connection's settings.
+        """
+        return settings.retry_policy.overridden(**self.retry_overrides)
+
+    def _call(self, call: ApiCall, read: _Reader[_Parsed], policy: ApiRetryPolicy | None = None) -> _Parsed:
+        """Send ``call`` and read its answer with ``read``, retrying by ``policy`` (else the hook's)."""
+        policy = policy or self.retry_policy(self.settings)
+        for attempt in retrying(call, policy, self.log):
+            with attempt:
+                return read(*self._send(call))
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _send(self, call: ApiCall) -> tuple[int, dict[str, str], bytes]:
         settings = self.settings
         url = settings.base_url + call.path
         headers = request_headers(settings.api_key)
@@ -133,7 +192,9 @@ class AimlSttHook(BaseHook):
                     call.method, url, json=call.json_body, headers=headers, timeout=timeout
                 )
         except requests.RequestException as exc:
-            raise AimlSttConnectionError(_transport_message(call, url, exc)) from None
+            raise AimlSttConnectionError(
+                _transport_message(call, url, exc), request_sent=not _never_connected(exc)
+            ) from None
         return response.status_code, dict(response.headers), response.content
 
     # -- non-blocking transport (triggerer) ------------------------------------------------
@@ -144,7 +205,11 @@ class AimlSttHook(BaseHook):
         :param generation_id: the id :meth:`submit` returned.
         """
         call = fetch_call(generation_id)
-        return parse_fetch(*await self._asend(call), generation_id=generation_id)
+        settings = await self._aget_settings()
+        async for attempt in async_retrying(call, self.retry_policy(settings), self.log):
+            with attempt:
+                return _fetch_reader(generation_id)(*await self._asend(call))
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def aclose(self) -> None:
         """Close the async client, if one was opened."""
@@ -152,7 +217,7 @@ class AimlSttHook(BaseHook):
             await self._async_client.aclose()
             self._async_client = None
 
-    async def _asend(self, call: ApiCall) -> _Answer:
+    async def _asend(self, call: ApiCall) -> tuple[int, dict[str, str], bytes]:
         if call.upload_path is not None:
             raise NotImplementedError("uploads are made by workers, through the blocking transport")
         settings = await self._aget_settings()
@@ -167,7 +232,9 @@ class AimlSttHook(BaseHook):
                 call.method, url, json=call.json_body, headers=request_headers(settings.api_key)
             )
         except httpx.HTTPError as exc:
-            raise AimlSttConnectionError(_transport_message(call, url, exc)) from None
+            never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+            message = _transport_message(call, url, exc)
+            raise AimlSttConnectionError(message, request_sent=not never_sent) from None
         return response.status_code, dict(response.headers), response.content
 
     async def _aget_settings(self) -> ConnectionSettings:
@@ -187,6 +254,25 @@ def _describe_source(request: TranscriptionRequest) -> str:
         parts = urlsplit(request.audio_url)
         return f"URL {parts.scheme}://{parts.netloc}{parts.path}"
     return f"file {request.audio_path}"
+
+
+def _fetch_reader(generation_id: str) -> _Reader[FetchResponse]:
+    def read(status_code: int, headers: dict[str, str], body: bytes) -> FetchResponse:
+        return parse_fetch(status_code, headers, body, generation_id)
+
+    return read
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Whether ``requests`` failed before a connection existed, so nothing can have been sent."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
 
 
 def _transport_message(call: ApiCall, url: str, exc: Exception) -> str:

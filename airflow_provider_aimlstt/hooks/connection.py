@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_aimlstt.exceptions import AimlSttConfigError
+from airflow_provider_aimlstt.hooks.retry import ApiRetryPolicy
 
 DEFAULT_BASE_URL = "https://api.aimlapi.com"
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -23,12 +24,14 @@ class ConnectionSettings:
     :param api_key: the API key.
     :param connect_timeout: seconds to wait for a TCP connection.
     :param read_timeout: seconds to wait between bytes of an answer.
+    :param retry_policy: how failed calls are retried.
     """
 
     base_url: str
     api_key: str = field(repr=False)
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    retry_policy: ApiRetryPolicy = field(default_factory=ApiRetryPolicy)
 
 
 def settings_from_connection(conn: Any) -> ConnectionSettings:
@@ -63,7 +66,30 @@ def settings_from_connection(conn: Any) -> ConnectionSettings:
             extra.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), "connect_timeout", conn_id
         ),
         read_timeout=_seconds(extra.get("timeout", DEFAULT_READ_TIMEOUT), "timeout", conn_id),
+        retry_policy=_retry_policy(extra, conn_id),
     )
+
+
+def _retry_policy(extra: dict[str, Any], conn_id: str) -> ApiRetryPolicy:
+    policy = ApiRetryPolicy()
+    retries = extra.get("api_retries")
+    if retries is not None:
+        try:
+            number = float(retries)
+        except (TypeError, ValueError):
+            number = -1.0
+        if isinstance(retries, bool) or number < 0 or not number.is_integer():
+            raise AimlSttConfigError(
+                f"Connection {conn_id!r}: extra 'api_retries' must be a whole number, 0 or more, "
+                f"got {retries!r}"
+            )
+        retries = int(number)
+    backoffs = {
+        name: _seconds(extra[name], name, conn_id)
+        for name in ("api_retry_backoff", "api_retry_max_backoff")
+        if name in extra
+    }
+    return policy.overridden(api_retries=retries, **backoffs)
 
 
 def _extras(raw: dict[str, Any]) -> dict[str, Any]:

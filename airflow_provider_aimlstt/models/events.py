@@ -15,6 +15,8 @@ class SttTriggerEvent(BaseModel):
     :param generation_id: the job.
     :param message: a sentence for the task log.
     :param api_status: the last status the API reported, if any.
+    :param http_status: for an ``error`` that was an HTTP error answer (401, 404, 5xx, ...), its
+        status code, so the task raises the same exception class a worker would.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -23,3 +25,4 @@ class SttTriggerEvent(BaseModel):
     generation_id: str
     message: str
     api_status: str | None = None
+    http_status: int | None = None

@@ -6,9 +6,12 @@ from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_aimlstt.exceptions import AimlSttSubmissionUncertainError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
+from airflow_provider_aimlstt.operators.submission_state import remember_submission, reusable_generation_id
 
 
 class AimlSttSubmitOperator(BaseOperator):
@@ -18,12 +21,19 @@ class AimlSttSubmitOperator(BaseOperator):
     the file (exists, readable, not empty), the URL (http or https) and the options (names and
     types of the model's family).
 
+    A retry of the task does not submit twice: the generation id is kept in Airflow's task state
+    store, and a later try reuses it while the job is pending or completed (see
+    :mod:`~airflow_provider_aimlstt.operators.submission_state`). A submission that failed after it
+    may have reached the API fails the task without further tries, since the job may exist.
+
     :param model: the model id, for example ``#g1_nova-2-general``. Templated.
     :param audio_url: an http(s) URL of the audio. Templated.
     :param audio_path: a local audio file, uploaded from disk in a stream. Templated.
     :param options: the model family's options, for example ``{"diarize": True}``. Templated.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
     :param allow_unknown_model: accept a model id this provider does not list yet.
+    :param api_retries: retries of each API call; None reads the connection (default 5).
+    :param max_upload_bytes: refuse a local file larger than this, before uploading anything.
     """
 
     template_fields = ("model", "audio_url", "audio_path", "options")
@@ -38,6 +48,8 @@ class AimlSttSubmitOperator(BaseOperator):
         options: dict[str, Any] | None = None,
         aimlstt_conn_id: str = AimlSttHook.default_conn_name,
         allow_unknown_model: bool = False,
+        api_retries: int | None = None,
+        max_upload_bytes: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -47,11 +59,13 @@ class AimlSttSubmitOperator(BaseOperator):
         self.options = options
         self.aimlstt_conn_id = aimlstt_conn_id
         self.allow_unknown_model = allow_unknown_model
+        self.api_retries = api_retries
+        self.max_upload_bytes = max_upload_bytes
 
     @cached_property
     def hook(self) -> AimlSttHook:
         """The hook for the configured connection."""
-        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
+        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
 
     def build_request(self) -> TranscriptionRequest:
         """The validated request, from the rendered fields."""
@@ -61,9 +75,18 @@ class AimlSttSubmitOperator(BaseOperator):
             audio_path=self.audio_path or None,
             options=self.options or {},
             allow_unknown_model=self.allow_unknown_model,
+            max_upload_bytes=self.max_upload_bytes,
         )
 
     def execute(self, context: Any) -> str:
-        """Validate, submit, and return the generation id."""
+        """Validate, submit (or reuse an earlier try's job), and return the generation id."""
         request = self.build_request()
-        return self.hook.submit(request)
+        reused = reusable_generation_id(context, self.hook, request, self.log)
+        if reused is not None:
+            return reused
+        try:
+            generation_id = self.hook.submit(request)
+        except AimlSttSubmissionUncertainError as exc:
+            raise AirflowFailException(str(exc)) from exc  # another try could pay twice
+        remember_submission(context, request, generation_id, self.log)
+        return generation_id

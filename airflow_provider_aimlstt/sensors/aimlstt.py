@@ -12,6 +12,8 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from pydantic import ValidationError
 
 from airflow_provider_aimlstt.exceptions import (
+    AimlSttConnectionError,
+    AimlSttError,
     AimlSttResponseError,
     AimlSttTimeoutError,
     AimlSttTranscriptionFailedError,
@@ -19,7 +21,7 @@ from airflow_provider_aimlstt.exceptions import (
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.events import SttTriggerEvent
 from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.protocol import check_generation_id
+from airflow_provider_aimlstt.protocol import api_error_class, check_generation_id
 from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
 
 DEFAULT_TIMEOUT = timedelta(hours=1)  # results are kept on the server for one hour
@@ -37,8 +39,9 @@ class AimlSttSensor(BaseSensorOperator):
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
     :param max_poke_interval: in deferrable mode the wait between polls grows from
         ``poke_interval`` up to this many seconds.
-    :param max_consecutive_failures: in deferrable mode, transient poll failures in a row that
-        end the wait.
+    :param max_consecutive_failures: in deferrable mode, polls in a row that fail even after their
+        retries before the wait ends.
+    :param api_retries: retries of each API call; None reads the connection (default 5).
     :param deferrable: wait in the triggerer instead of on a worker; None (the default) reads
         ``[operators] default_deferrable`` when the task is created.
     """
@@ -56,9 +59,11 @@ class AimlSttSensor(BaseSensorOperator):
         max_consecutive_failures: int = 5,
         timeout: float | timedelta = DEFAULT_TIMEOUT,
         deferrable: bool | None = None,
+        api_retries: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(poke_interval=poke_interval, timeout=timeout, **kwargs)
+        self.api_retries = api_retries
         self.generation_id = generation_id
         self.aimlstt_conn_id = aimlstt_conn_id
         self.max_poke_interval = max_poke_interval
@@ -70,7 +75,7 @@ class AimlSttSensor(BaseSensorOperator):
     @cached_property
     def hook(self) -> AimlSttHook:
         """The hook for the configured connection."""
-        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
+        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
 
     def execute(self, context: Any) -> Any:
         """Poke, or poll once here and hand the rest of the wait to the triggerer."""
@@ -93,6 +98,7 @@ class AimlSttSensor(BaseSensorOperator):
                 max_poke_interval=self.max_poke_interval,
                 max_consecutive_failures=self.max_consecutive_failures,
                 started_at=now,
+                api_retries=self.api_retries,
             ),
             method_name="execute_complete",
             timeout=None,  # the trigger enforces its own deadline and reports it as an event
@@ -131,7 +137,7 @@ class AimlSttSensor(BaseSensorOperator):
         if outcome.status == "timeout":
             raise AimlSttTimeoutError(outcome.message)
         if outcome.status == "error":
-            raise AimlSttTranscriptionFailedError(outcome.generation_id, outcome.message)
+            raise _error_of(outcome)
         return self._result_of(self.hook.get_job(outcome.generation_id))
 
     def _result_of(self, job: FetchResponse) -> dict[str, Any]:
@@ -143,6 +149,17 @@ class AimlSttSensor(BaseSensorOperator):
                 "where a completed job was expected"
             )
         return job.result
+
+
+def _error_of(event: SttTriggerEvent) -> AimlSttError:
+    """The exception a worker would have raised for the failure the trigger reported."""
+    if event.http_status is not None:
+        return api_error_class(event.http_status).with_text(
+            event.http_status, event.message, event.generation_id
+        )
+    if event.api_status == "error":
+        return AimlSttTranscriptionFailedError(event.generation_id, event.message)
+    return AimlSttConnectionError(event.message)
 
 
 def _seconds(value: float | timedelta) -> float:

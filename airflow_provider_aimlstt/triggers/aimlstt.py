@@ -9,11 +9,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_aimlstt.exceptions import (
-    TRANSIENT_ERRORS,
-    AimlSttError,
-    AimlSttRateLimitedError,
-)
+from airflow_provider_aimlstt.exceptions import TRANSIENT_ERRORS, AimlSttApiError, AimlSttError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.events import SttTriggerEvent
 from airflow_provider_aimlstt.models.responses import FetchResponse
@@ -26,9 +22,10 @@ class AimlSttTrigger(BaseTrigger):
 
     The wait between polls grows by half each time, from ``poke_interval`` up to
     ``max_poke_interval``. The deadline is an absolute epoch time, so a trigger re-created after a
-    triggerer restart keeps the original one. A run of ``max_consecutive_failures`` transient
-    failures (network, 429, 5xx, unreadable answer) ends the wait with an error event; one
-    successful poll resets the count. The event is small: never the transcript itself.
+    triggerer restart keeps the original one. Each poll is retried by the hook's retry policy
+    (network errors, 429, 5xx); a poll that still fails counts as one failure, and
+    ``max_consecutive_failures`` of them in a row end the wait with an error event; one successful
+    poll resets the count. The event is small: never the transcript itself.
 
     :param generation_id: the job to wait for.
     :param aimlstt_conn_id: the Airflow connection to poll with.
@@ -37,6 +34,7 @@ class AimlSttTrigger(BaseTrigger):
     :param max_poke_interval: the longest wait between two polls.
     :param max_consecutive_failures: transient failures in a row that end the wait.
     :param started_at: epoch seconds when the wait began (for the elapsed time in logs).
+    :param api_retries: retries of one poll; None reads the connection (default 5).
     """
 
     def __init__(
@@ -48,6 +46,7 @@ class AimlSttTrigger(BaseTrigger):
         max_poke_interval: float = 60.0,
         max_consecutive_failures: int = 5,
         started_at: float | None = None,
+        api_retries: int | None = None,
     ) -> None:
         super().__init__()
         self.generation_id = generation_id
@@ -57,6 +56,7 @@ class AimlSttTrigger(BaseTrigger):
         self.max_poke_interval = max(float(max_poke_interval), self.poke_interval)
         self.max_consecutive_failures = max(1, int(max_consecutive_failures))
         self.started_at = float(started_at if started_at is not None else time.time())
+        self.api_retries = api_retries
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and plain-JSON kwargs (no secret: the key is read from the connection)."""
@@ -70,12 +70,13 @@ class AimlSttTrigger(BaseTrigger):
                 "max_poke_interval": self.max_poke_interval,
                 "max_consecutive_failures": self.max_consecutive_failures,
                 "started_at": self.started_at,
+                "api_retries": self.api_retries,
             },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the job ends or the deadline passes, then yield one event."""
-        hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
+        hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
         try:
             event = await self._wait(hook)
         finally:
@@ -87,26 +88,23 @@ class AimlSttTrigger(BaseTrigger):
         failures = 0
         last_status: str | None = None
         while True:
-            wait_at_least = 0.0
             try:
                 job = await hook.aget_job(self.generation_id)
             except TRANSIENT_ERRORS as exc:
                 failures += 1
                 if failures >= self.max_consecutive_failures:
-                    return self._event(
-                        "error", f"gave up after {failures} failed polls in a row: {exc}", last_status
+                    return self._failure(
+                        exc, last_status, f"gave up after {failures} failed polls in a row: "
                     )
                 self.log.warning(
-                    "Poll %d/%d of generation_id=%s failed, will retry: %s",
+                    "Poll %d/%d of generation_id=%s failed, will poll again: %s",
                     failures,
                     self.max_consecutive_failures,
                     self.generation_id,
                     exc,
                 )
-                if isinstance(exc, AimlSttRateLimitedError) and exc.retry_after:
-                    wait_at_least = exc.retry_after
             except AimlSttError as exc:
-                return self._event("error", str(exc), last_status)
+                return self._failure(exc, last_status)
             else:
                 failures = 0
                 last_status = job.status
@@ -120,7 +118,7 @@ class AimlSttTrigger(BaseTrigger):
                     f"did not finish before its deadline ({self._elapsed():.0f} s after the wait began)",
                     last_status,
                 )
-            pause = min(max(interval, wait_at_least), remaining)
+            pause = min(interval, remaining)
             self.log.info(
                 "generation_id=%s status=%s elapsed=%.0fs next poll in %.1fs",
                 self.generation_id,
@@ -144,13 +142,21 @@ class AimlSttTrigger(BaseTrigger):
             )
         return None
 
-    def _event(self, status: str, message: str, api_status: str | None) -> SttTriggerEvent:
+    def _failure(self, exc: AimlSttError, api_status: str | None, prefix: str = "") -> SttTriggerEvent:
+        """The error event for ``exc``, keeping its HTTP status so the task raises the same class."""
+        http_status = exc.status_code if isinstance(exc, AimlSttApiError) else None
+        return self._event("error", f"{prefix}{exc}", api_status, http_status)
+
+    def _event(
+        self, status: str, message: str, api_status: str | None, http_status: int | None = None
+    ) -> SttTriggerEvent:
         return SttTriggerEvent.model_validate(
             {
                 "status": status,
                 "generation_id": self.generation_id,
                 "message": f"Transcription {self.generation_id} {message}",
                 "api_status": api_status,
+                "http_status": http_status,
             }
         )
 

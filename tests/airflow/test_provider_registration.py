@@ -53,7 +53,8 @@ def test_connection_type_and_form_come_through_the_providers_manager() -> None:
     assert behaviour["relabeling"] == {"password": "API key", "host": "Base URL"}
     assert {"schema", "port", "login"} <= set(behaviour["hidden_fields"])
     widgets = manager.connection_form_widgets
-    assert {"extra__aimlstt__timeout", "extra__aimlstt__allow_insecure_http"} <= set(widgets)
+    expected = {"timeout", "connect_timeout", "allow_insecure_http", "api_retries", "api_retry_backoff"}
+    assert {f"extra__aimlstt__{name}" for name in expected | {"api_retry_max_backoff"}} <= set(widgets)
 
 
 def test_a_connection_of_type_aimlstt_is_stored_with_its_type(airflow_db: Path) -> None:

@@ -95,24 +95,36 @@ class AirflowComponents:
     def start(self) -> None:
         """Migrate the database, then start every component."""
         self.airflow("db", "migrate")
-        log_dir = self.home / "components"
-        log_dir.mkdir(exist_ok=True)
+        (self.home / "components").mkdir(exist_ok=True)
+        for name in self.names:
+            self._launch(name)
+
+    def kill_and_restart(self, name: str) -> None:
+        """SIGKILL a component with its children (no chance to clean up), then start a new one.
+
+        :param name: one of :attr:`names`.
+        """
+        process = self.processes[name]
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+        self._launch(name)
+
+    def _launch(self, name: str) -> None:
         commands = {
             "api-server": ["api-server", "--host", "127.0.0.1", "--port", str(self.api_port)],
             "scheduler": ["scheduler", "--skip-serve-logs"],
             "dag-processor": ["dag-processor"],
             "triggerer": ["triggerer", "--skip-serve-logs"],
         }
-        for name in self.names:
-            with (log_dir / f"{name}.log").open("wb") as log:
-                self.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", "airflow", *commands[name]],
-                    env=self.env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,  # its own process group, stopped as a whole
-                )
+        with (self.home / "components" / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "airflow", *commands[name]],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, stopped as a whole
+            )
 
     def stop(self) -> list[int]:
         """Stop every component with its children; return the PIDs of stragglers that had to be killed.

@@ -27,21 +27,21 @@ def _wav_seconds(path: Path) -> float:
         return audio.getnframes() / audio.getframerate()
 
 
-def test_minimal_dag_returns_the_spoken_sentence(load_example_dag: LoadDag, emulator: Any) -> None:
+def test_minimal_dag_returns_the_spoken_sentence(load_dag: LoadDag, emulator: Any) -> None:
     emulator.config.processing_seconds = 3.0  # long enough for the sensor to defer
 
-    dag_run = load_example_dag("example_aimlstt_minimal").test()
+    dag_run = load_dag("example_aimlstt_minimal").test()
 
     assert dag_run.state == "success", task_states(dag_run)
     assert return_value(dag_run, "print_transcript") == spoken_text(AUDIO_DIR / "meeting_note.wav")
 
 
 def test_nightly_dag_transcribes_every_sample_then_skips_them(
-    load_example_dag: LoadDag, emulator: Any, tmp_path: Path
+    load_dag: LoadDag, emulator: Any, tmp_path: Path
 ) -> None:
     output_dir = tmp_path / "transcripts"
     conf = {"input_dir": str(AUDIO_DIR), "output_dir": str(output_dir)}
-    dag = load_example_dag("example_aimlstt_nightly")
+    dag = load_dag("example_aimlstt_nightly")
     samples = mono_samples()
     assert len(samples) == 4
 
@@ -68,40 +68,43 @@ def test_nightly_dag_transcribes_every_sample_then_skips_them(
     assert return_value(second, "list_new_audio") == []
     assert return_value(second, "summarize") == []
     states = task_states(second)
-    for task_id in ("submit", "wait_for_transcript", "write_transcript"):
+    for task_id in ("transcribe.submit", "transcribe.wait_for_transcript", "transcribe.write_transcript"):
         assert states[(task_id, -1)] == "skipped", states
     assert {path.name: path.stat().st_mtime_ns for path in output_dir.iterdir()} == written_at
 
 
-def test_nightly_dag_fails_and_writes_nothing_when_a_file_cannot_be_submitted(
-    load_example_dag: LoadDag, emulator: Any, tmp_path: Path
+def test_nightly_dag_writes_the_good_file_and_names_the_cause_of_the_bad_one(
+    load_dag: LoadDag, emulator: Any, tmp_path: Path
 ) -> None:
     input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
     input_dir.mkdir()
     shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir)
     (input_dir / "empty.wav").write_bytes(b"")  # refused by the submit operator
 
-    dag_run = load_example_dag("example_aimlstt_nightly").test(
+    dag_run = load_dag("example_aimlstt_nightly").test(
         run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)}
     )
 
     assert dag_run.state == "failed"
     states = task_states(dag_run)
-    assert states[("submit", 0)] == "failed", states  # empty.wav sorts first
-    assert states[("submit", 1)] == "success", states
+    assert states[("transcribe.submit", 0)] == "failed", states  # empty.wav sorts first
+    assert states[("transcribe.write_transcript", 1)] == "success", states
     assert states[("summarize", -1)] == "failed", states
-    # One failed job holds back the whole zipped write, so a re-run redoes both files.
-    assert not list(output_dir.glob("*.json"))
+    assert (output_dir / "meeting_note.txt").read_text(encoding="utf-8").strip() == spoken_text(
+        AUDIO_DIR / "meeting_note.wav"
+    )
+    assert not (output_dir / "empty.json").exists()
+    cause = (output_dir / "empty.error.txt").read_text(encoding="utf-8")
+    assert cause.startswith("transcribe.submit (try 1): AimlSttValidationError: "), cause
+    assert "- audio_path: file is empty" in cause
 
 
-def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(
-    load_example_dag: LoadDag, emulator: Any
-) -> None:
+def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(load_dag: LoadDag, emulator: Any) -> None:
     emulator.config.processing_seconds = 2.5  # several polls in each mode
     fetch_route = "GET /v1/stt/{generation_id}"
     before = emulator.stats()["requests_by_route"].get(fetch_route, 0)
 
-    dag_run = load_example_dag("example_aimlstt_without_triggerer").test()
+    dag_run = load_dag("example_aimlstt_without_triggerer").test()
 
     assert dag_run.state == "success", task_states(dag_run)
     assert return_value(dag_run, "print_transcripts") == [

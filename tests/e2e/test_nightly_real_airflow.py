@@ -1,9 +1,17 @@
-"""The nightly DAG in real Airflow: api-server, scheduler, dag-processor and triggerer as processes."""
+"""The nightly DAG in real Airflow: api-server, scheduler, dag-processor and triggerer as processes.
+
+While every transcription is pending in the triggerer, the triggerer is killed (SIGKILL: no
+clean-up) and a new one started. The new one adopts the triggers from their stored kwargs, with
+the same deadlines, and every file is transcribed once. Afterwards the logs, and every table of
+the metadata database except ``connection``, are scanned for the API key.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -11,13 +19,16 @@ from typing import Any
 import pytest
 
 from airflow_provider_aimlstt.models import summarize_result
+from tests.conftest import TEST_API_KEY
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import AUDIO_DIR, EXAMPLE_DAGS, mono_samples, spoken_text
 
 DAG_ID = "example_aimlstt_nightly"
 RUN_ID = "e2e_nightly"
+WAIT_TASK = "transcribe.wait_for_transcript"
 PARSE_TIMEOUT_SECONDS = 120.0
-RUN_TIMEOUT_SECONDS = 240.0
+RUN_TIMEOUT_SECONDS = 300.0
+HEALTH_CHECK_SECONDS = 10  # how soon a silent triggerer's triggers go to another one
 
 
 def _xcom_text(raw: str) -> str:
@@ -27,19 +38,48 @@ def _xcom_text(raw: str) -> str:
     return value
 
 
+def _creates(emulator: Any, audio: Path) -> int:
+    return int(emulator.stats()["creates_by_sha256"].get(hashlib.sha256(audio.read_bytes()).hexdigest(), 0))
+
+
+def _triggers(airflow: AirflowComponents) -> dict[int, tuple[Any, dict[str, Any]]]:
+    """Trigger id -> (triggerer id, kwargs) of the pending triggers (kwargs are plain JSON here)."""
+    return {
+        trigger_id: (triggerer_id, json.loads(kwargs))
+        for trigger_id, triggerer_id, kwargs in airflow.query("SELECT id, triggerer_id, kwargs FROM trigger")
+    }
+
+
+def _rows_holding(database: Path, secret: str) -> list[str]:
+    """``table: row`` for each row of any table but ``connection`` whose text holds ``secret``."""
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        found = []
+        for table in tables:
+            if table == "connection":  # the one place the key belongs
+                continue
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                if secret in repr(row):
+                    found.append(f"{table}: {row!r}"[:300])
+        return found
+    finally:
+        db.close()
+
+
 @pytest.mark.e2e
-def test_nightly_dag_runs_in_real_airflow_with_the_wait_in_the_triggerer(
-    emulator: Any, tmp_path: Path
-) -> None:
-    # Jobs take longer than a task takes to start, so each sensor finds its job unfinished and defers.
+def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, tmp_path: Path) -> None:
+    # Jobs outlast the start of the sensors, the kill and the hand-over to the new triggerer.
     emulator.config.queued_seconds = 2.0
-    emulator.config.processing_seconds = 8.0
+    emulator.config.processing_seconds = 30.0
     output_dir = tmp_path / "transcripts"
     samples = mono_samples()
+    creates_before = {sample: _creates(emulator, sample) for sample in samples}
     extra_env = {
         "AIRFLOW_CONN_AIMLSTT_DEFAULT": os.environ["AIRFLOW_CONN_AIMLSTT_DEFAULT"],  # set by `emulator`
         "AIMLSTT_INPUT_DIR": str(AUDIO_DIR),
         "AIMLSTT_OUTPUT_DIR": str(output_dir),
+        "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(HEALTH_CHECK_SECONDS),
     }
     started = time.monotonic()
     airflow_home = tmp_path / "airflow"
@@ -51,6 +91,25 @@ def test_nightly_dag_runs_in_real_airflow_with_the_wait_in_the_triggerer(
         )
         parsed = time.monotonic()
         airflow.airflow("dags", "trigger", DAG_ID, "--run-id", RUN_ID)
+
+        def all_polling() -> dict[int, tuple[Any, dict[str, Any]]] | None:
+            triggers = _triggers(airflow)
+            polling = [entry for entry in triggers.values() if entry[0] is not None]
+            return triggers if len(polling) == len(samples) else None
+
+        before_kill = airflow.wait_for("every wait polling in the triggerer", all_polling, 120.0)
+        time.sleep(4.0)  # let each trigger poll at least once more: the kill lands mid-wait
+        airflow.kill_and_restart("triggerer")
+        killed = time.monotonic()
+
+        def adopted() -> dict[int, tuple[Any, dict[str, Any]]] | None:
+            triggers = _triggers(airflow)
+            old_ids = {entry[0] for entry in before_kill.values()}
+            moved = [entry for entry in triggers.values() if entry[0] is not None and entry[0] not in old_ids]
+            return triggers if triggers and len(moved) == len(triggers) else None
+
+        after_restart = airflow.wait_for("the new triggerer adopting the triggers", adopted, 90.0)
+        adopted_at = time.monotonic()
         state = airflow.wait_for(
             f"end of run {RUN_ID}",
             lambda: next(
@@ -72,31 +131,48 @@ def test_nightly_dag_runs_in_real_airflow_with_the_wait_in_the_triggerer(
         assert state == "success", f"{tasks}\n{airflow.log_tails()}"
         generation_ids = dict(
             airflow.query(
-                "SELECT map_index, value FROM xcom WHERE run_id = ? AND task_id = 'submit' "
+                "SELECT map_index, value FROM xcom WHERE run_id = ? AND task_id = 'transcribe.submit' "
                 "AND key = 'return_value'",
                 RUN_ID,
             )
         )
     print(
-        f"\nreal Airflow: components up and DAG parsed in {parsed - started:.1f} s, run took "
-        f"{finished - parsed:.1f} s, {time.monotonic() - started:.1f} s in all with start and stop"
+        f"\nreal Airflow: up and parsed in {parsed - started:.1f} s; triggerer killed "
+        f"{killed - parsed:.1f} s into the run, triggers adopted {adopted_at - killed:.1f} s later; run "
+        f"ended {finished - adopted_at:.1f} s after that; {time.monotonic() - started:.1f} s in all"
     )
+
+    # The adopted triggers are the same rows, re-created from the same kwargs: same deadline.
+    for trigger_id, (_, kwargs) in after_restart.items():
+        assert kwargs == before_kill[trigger_id][1]
+        assert kwargs["deadline"] > time.time() - 600  # an absolute epoch time, not a countdown
 
     for sample in samples:
         assert (output_dir / f"{sample.stem}.txt").read_text(encoding="utf-8").strip() == spoken_text(sample)
         result = json.loads((output_dir / f"{sample.stem}.json").read_text(encoding="utf-8"))
         assert summarize_result(result).text == spoken_text(sample)
+        assert _creates(emulator, sample) - creates_before[sample] == 1, sample.name  # never twice
 
     names_in_ui = {(task_id, map_index): name for task_id, map_index, name, _ in tasks}
     for map_index, sample in enumerate(samples):
-        assert names_in_ui[("submit", map_index)] == sample.name
-        assert names_in_ui[("write_transcript", map_index)] == sample.name
+        assert names_in_ui[("transcribe.submit", map_index)] == sample.name
 
+    # Each wait was polled by both triggerers: one log per triggerer, each naming the job.
     assert sorted(generation_ids) == list(range(len(samples)))
-    sensor_logs = (
-        airflow_home / "logs" / f"dag_id={DAG_ID}" / f"run_id={RUN_ID}" / "task_id=wait_for_transcript"
-    )
+    sensor_logs = airflow_home / "logs" / f"dag_id={DAG_ID}" / f"run_id={RUN_ID}" / f"task_id={WAIT_TASK}"
     for map_index, raw_id in generation_ids.items():
         trigger_logs = sorted((sensor_logs / f"map_index={map_index}").glob("attempt=*.log.trigger.*.log"))
-        assert trigger_logs, f"no trigger log for map_index={map_index} in {sensor_logs}"
-        assert _xcom_text(raw_id) in trigger_logs[0].read_text(errors="replace")
+        assert len(trigger_logs) == 2, f"expected a trigger log from each triggerer: {trigger_logs}"
+        for trigger_log in trigger_logs:
+            assert _xcom_text(raw_id) in trigger_log.read_text(errors="replace")
+
+    # The key: in no log file, and in no table but `connection`.
+    assert TEST_API_KEY in os.environ["AIRFLOW_CONN_AIMLSTT_DEFAULT"]  # the scan looks for the real key
+    leaking_files = [
+        str(path)
+        for path in airflow_home.rglob("*")
+        if path.is_file() and path.suffix != ".db" and TEST_API_KEY.encode() in path.read_bytes()
+    ]
+    assert not leaking_files
+    assert not _rows_holding(airflow_home / "airflow.db", TEST_API_KEY)
+    assert _rows_holding(airflow_home / "airflow.db", generation_ids[0].strip('"'))  # the scan sees rows

@@ -1,9 +1,12 @@
-"""Fixtures of the emulator's own tests: a fresh emulator per test, WAV files and a small client."""
+"""Fixtures of the emulator's own tests: a fresh emulator per test, WAV files, a small client, the CLI."""
 
 from __future__ import annotations
 
 import io
+import signal
 import struct
+import subprocess
+import sys
 import time
 import wave
 from collections.abc import Callable, Iterator
@@ -13,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, FaultInjector
 
 API_KEY = "emulator-test-key-7d1f"
 SIDECAR_TEXT = "Hello there. How are you today? I am fine, thanks. See you soon."
@@ -144,3 +147,41 @@ def api_key() -> str:
 def sidecar_text() -> str:
     """The text of every sidecar in :func:`transcripts_dir`."""
     return SIDECAR_TEXT
+
+
+@pytest.fixture
+def faults(emu_server: EmulatorServer) -> FaultInjector:
+    """The fault injector of :func:`emu_server` (no faults until the test sets some)."""
+    return emu_server.faults
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[str], str]]]:
+    """Start the emulator's command line with extra arguments; return the process and its base URL.
+
+    Each process is stopped with SIGTERM at the end of the test.
+    """
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> tuple[subprocess.Popen[str], str]:
+        port_file = tmp_path / f"port-{len(started)}"
+        command = [sys.executable, "-m", "airflow_provider_aimlstt.emulator", "--port", "0"]
+        process = subprocess.Popen(
+            [*command, "--port-file", str(port_file), "--api-key", API_KEY, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        deadline = time.monotonic() + 15
+        while not port_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the emulator did not start: {process.communicate(timeout=5)}")
+            time.sleep(0.02)
+        return process, f"http://127.0.0.1:{int(port_file.read_text())}"
+
+    yield start
+    for process in started:
+        if process.returncode is None:  # not yet stopped and read by the test
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=10)

@@ -72,8 +72,40 @@ def test_error_event_fails_naming_the_generation_and_cause() -> None:
         "status": "error",
         "generation_id": "g-42",
         "message": "Transcription g-42 the job failed: E: bad audio",
+        "api_status": "error",
     }
     with pytest.raises(exc.AimlSttTranscriptionFailedError, match=r"g-42.*bad audio"):
+        _sensor("g-42").execute_complete(context={}, event=event)
+
+
+@pytest.mark.parametrize(
+    ("http_status", "error_class"),
+    [
+        (401, exc.AimlSttAuthenticationError),
+        (403, exc.AimlSttOutOfCreditsError),
+        (404, exc.AimlSttNotFoundError),
+        (503, exc.AimlSttServerError),
+    ],
+)
+def test_an_http_error_event_raises_the_class_a_worker_would(
+    http_status: int, error_class: type[exc.AimlSttApiError]
+) -> None:
+    message = f"Transcription g-42 AI/ML API error (HTTP {http_status}, generation_id=g-42): no"
+    event = {"status": "error", "generation_id": "g-42", "message": message, "http_status": http_status}
+    with pytest.raises(error_class) as raised:
+        _sensor("g-42").execute_complete(context={}, event=event)
+    assert str(raised.value) == message
+    assert (raised.value.status_code, raised.value.generation_id) == (http_status, "g-42")
+
+
+def test_an_event_for_a_poll_that_kept_failing_is_a_connection_error() -> None:
+    event = {
+        "status": "error",
+        "generation_id": "g-42",
+        "message": "Transcription g-42 gave up after 5 failed polls in a row: connection refused",
+        "api_status": "processing",
+    }
+    with pytest.raises(exc.AimlSttConnectionError, match="gave up after 5 failed polls"):
         _sensor("g-42").execute_complete(context={}, event=event)
 
 

@@ -103,7 +103,9 @@ def test_unreachable_api_gives_up_after_the_configured_failures(monkeypatch, log
     [event] = _events(_trigger("abc", poke_interval=0.01, max_consecutive_failures=3))
     assert event.status == "error"
     assert "gave up after 3 failed polls in a row" in event.message
-    assert logs().count("will retry") == 2
+    text = logs()
+    assert text.count("will poll again") == 2
+    assert text.count("API call GET /v1/stt/abc failed") == 3 * 5  # each poll retried 5 times (default)
 
 
 def test_wrong_key_fails_at_once_without_retrying(emulator, monkeypatch) -> None:
@@ -128,3 +130,44 @@ def test_undocumented_status_counts_as_pending(logs) -> None:
     assert trigger._finished(FetchResponse(status="transcoding")) is None
     assert "not documented" in logs()
     assert trigger._finished(FetchResponse(status="COMPLETED")) is not None
+
+
+def test_a_job_that_expires_while_waited_on_ends_the_wait_as_expired(emulator) -> None:
+    from airflow_provider_aimlstt import exceptions as exc
+    from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+
+    generation_id = _submit()
+    assert emulator.jobs.hold(generation_id)  # never finishes
+    emulator.config.retention_seconds = 1.0  # and is gone a second after it was made
+    [event] = _events(_trigger(generation_id, poke_interval=0.2))
+
+    assert (event.status, event.http_status, event.api_status) == ("error", 404, "waiting")
+    assert "results are kept for one hour" in event.message
+    sensor = AimlSttSensor(task_id="wait", generation_id=generation_id)
+    with pytest.raises(exc.AimlSttNotFoundError, match=generation_id):
+        sensor.execute_complete(context={}, event=event.model_dump())
+
+
+def test_the_wait_rides_out_every_kind_of_fetch_fault(emulator, logs) -> None:
+    generation_id = _submit()
+    emulator.config.processing_seconds = 1.0
+    emulator.faults.set(
+        rate_limit=0.2,
+        retry_after_seconds=0,
+        server_error=0.2,
+        drop_connection=0.2,
+        malformed_json=0.2,
+        routes=["fetch"],
+        seed=5,
+    )
+    [event] = _events(_trigger(generation_id, poke_interval=0.1, max_consecutive_failures=3))
+    assert event.status == "success", event.message
+    assert "retry 1/5" in logs()
+
+
+def test_the_triggers_kwargs_carry_the_retry_override_and_no_secret(emulator) -> None:
+    trigger = _trigger("abc", api_retries=2)
+    path, kwargs = trigger.serialize()
+    assert kwargs["api_retries"] == 2
+    assert TEST_API_KEY not in json.dumps(kwargs)
+    assert AimlSttTrigger(**kwargs).serialize() == (path, kwargs)

@@ -9,6 +9,7 @@ import pytest
 
 from airflow_provider_aimlstt.exceptions import AimlSttConfigError
 from airflow_provider_aimlstt.hooks.connection import DEFAULT_BASE_URL, settings_from_connection
+from airflow_provider_aimlstt.hooks.retry import ApiRetryPolicy
 
 
 @dataclass
@@ -71,3 +72,31 @@ def test_timeouts_from_plain_and_form_extras() -> None:
 def test_unusable_host_is_reported() -> None:
     with pytest.raises(AimlSttConfigError, match="host must be an http"):
         settings_from_connection(Conn(host="ftp://files.example.com"))
+
+
+def test_retry_policy_defaults_and_extras_in_both_forms() -> None:
+    default = settings_from_connection(Conn()).retry_policy
+    assert default == ApiRetryPolicy()
+    plain = settings_from_connection(
+        Conn(extra_dejson={"api_retries": 2, "api_retry_backoff": 0.5, "api_retry_max_backoff": "9"})
+    )
+    assert plain.retry_policy == ApiRetryPolicy(2, 0.5, 9.0)
+    form = settings_from_connection(
+        Conn(extra_dejson={"extra__aimlstt__api_retries": "0", "extra__aimlstt__api_retry_backoff": ""})
+    )
+    assert form.retry_policy == ApiRetryPolicy(api_retries=0)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"api_retries": "many"}, "api_retries"),
+        ({"api_retries": -3}, "api_retries"),
+        ({"api_retries": 2.5}, "api_retries"),
+        ({"api_retry_backoff": "soon"}, "api_retry_backoff"),
+        ({"api_retry_max_backoff": 0}, "api_retry_max_backoff"),
+    ],
+)
+def test_bad_retry_extras_name_the_connection_and_the_extra(extra: dict[str, Any], field: str) -> None:
+    with pytest.raises(AimlSttConfigError, match=rf"Connection 'aimlstt_default': extra '{field}'"):
+        settings_from_connection(Conn(extra_dejson=extra))

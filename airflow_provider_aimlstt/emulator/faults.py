@@ -1,0 +1,241 @@
+"""Fault injection: rate limits, 5xx bursts, latency, dropped connections, broken JSON, failed jobs.
+
+Switch faults on with :class:`FaultConfig` -- on the command line (``--fault-*`` flags), in-process
+(``server.faults.set(...)``, ``.update(...)``, ``.clear()``) or over HTTP (``GET``/``PUT``/``PATCH``/
+``DELETE /_emulator/faults``). Every probability defaults to 0, so an emulator without faults
+behaves exactly as before. The semantics below are a contract: provider tests rely on them.
+
+- Scope: only ``POST /v1/stt/create`` (route ``create``) and ``GET``/``HEAD /v1/stt/{id}``
+  (route ``fetch``), as selected by ``routes``. ``/_emulator/*``, unknown paths and wrong methods
+  are never faulted. Faults are decided after routing and the API key check, so a request with a
+  bad key gets its 401 and no fault.
+- The request body is always read to its end (or drained) before a fault answers, so a client
+  uploading a file sees the answer, never a reset while it is still sending.
+- Decisions, per request, in this order: latency (``latency_probability``, independent of the
+  rest); then at most one answer fault: a 5xx if a burst is running, else ``rate_limit``, else
+  ``server_error`` (which starts a burst of ``server_error_burst`` requests, this one included;
+  each answer's code picked at random from ``server_error_codes``), else ``drop_connection``,
+  else ``malformed_json``; then, for a create only, the new job's fate: ``job_error``, else
+  ``job_never_finishes``.
+- Create, not accepted: 429 and 503 are decided BEFORE processing. No job is made, nothing is
+  counted in ``creates_by_sha256``; resubmitting is safe.
+- Create, accepted but the answer is lost: every other 5xx (500, 502, 504, ...),
+  ``drop_connection`` and ``malformed_json`` happen AFTER the job was made and counted. The job
+  exists server-side and will complete, but the client never learns its id -- the ambiguous case
+  in which a careful client must not blindly resubmit.
+- Fetch: faults replace the answer; they never change the job.
+- ``malformed_json`` keeps the real answer's status (200 for a fetch, 200 or 201 for a create)
+  and ``Content-Type: application/json``, and sends the real JSON cut short (never valid JSON).
+- ``drop_connection`` closes the connection without sending a byte (no status line).
+- ``job_error``: the job runs its normal schedule, then ends in status ``error`` with
+  ``error: {name, message}``. ``job_never_finishes``: the job stays ``waiting``/``queued`` until its
+  retention expires (then 404, as every job).
+- Error answers carry the documented body ``{message, path, requestId, statusCode, timestamp}``;
+  a 429 also has ``Retry-After``, in seconds or as an HTTP date that many seconds ahead.
+- Bursts: :meth:`FaultInjector.update` lets a running burst finish (so ``update(server_error=0)``
+  after one request gives exactly one burst); :meth:`FaultInjector.set` and ``clear`` end it.
+- With a ``seed`` the decisions repeat exactly for the same sequence of requests, sent one at a
+  time. :meth:`FaultInjector.set` re-seeds; ``update`` re-seeds only when it changes ``seed``.
+- Faults applied are counted per kind in the stats' ``faults_by_kind``: ``rate_limit``,
+  ``server_error_<code>``, ``drop_connection``, ``malformed_json``, ``latency``, ``job_error``,
+  ``job_never_finishes``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from airflow_provider_aimlstt.emulator.errors import ApiError
+from airflow_provider_aimlstt.emulator.fault_config import FAULT_ROUTES, FaultConfig
+from airflow_provider_aimlstt.emulator.stats import EmulatorStats
+
+__all__ = ["FAULT_ROUTES", "NO_FAULT", "FaultConfig", "FaultInjector", "FaultPlan"]
+
+RATE_LIMIT = "rate_limit"
+SERVER_ERROR = "server_error"
+DROP_CONNECTION = "drop_connection"
+MALFORMED_JSON = "malformed_json"
+LATENCY = "latency"
+JOB_ERROR = "job_error"
+JOB_NEVER_FINISHES = "job_never_finishes"
+NOT_ACCEPTED_STATUSES = frozenset({429, 503})
+_MESSAGES = {
+    429: "Too Many Requests",
+    500: "Internal server error",
+    502: "Bad Gateway",
+    503: "Service unavailable",
+    504: "Generation timeout",
+}
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What faults one request gets.
+
+    :param latency_seconds: delay before answering (0 for none).
+    :param answer: ``rate_limit``, ``server_error``, ``drop_connection``, ``malformed_json`` or None.
+    :param status: the status of a ``rate_limit`` or ``server_error`` answer.
+    :param retry_after_seconds: the ``Retry-After`` delay of a 429.
+    :param retry_after_format: ``seconds`` or ``http-date``.
+    :param job_fault: the new job's fate on a create: ``job_error``, ``job_never_finishes`` or None.
+    """
+
+    latency_seconds: float = 0.0
+    answer: str | None = None
+    status: int | None = None
+    retry_after_seconds: int = 0
+    retry_after_format: str = "seconds"
+    job_fault: str | None = None
+
+    @property
+    def before_processing(self) -> bool:
+        """True for 429 and 503: the request is refused before it is processed (no job is made)."""
+        return self.status in NOT_ACCEPTED_STATUSES
+
+    @property
+    def kind(self) -> str | None:
+        """The ``faults_by_kind`` key of the answer fault, for example ``server_error_502``."""
+        return f"{SERVER_ERROR}_{self.status}" if self.answer == SERVER_ERROR else self.answer
+
+    def error(self) -> ApiError | None:
+        """The error answer of a ``rate_limit`` or ``server_error`` plan (``Retry-After`` dated now)."""
+        if self.status is None:
+            return None
+        message = _MESSAGES.get(self.status) or HTTPStatus(self.status).phrase
+        if self.status != 429:
+            return ApiError(self.status, message)
+        if self.retry_after_format == "http-date":
+            retry_after = email.utils.formatdate(
+                math.ceil(time.time()) + self.retry_after_seconds, usegmt=True
+            )
+        else:
+            retry_after = str(self.retry_after_seconds)
+        return ApiError(429, message, {"Retry-After": retry_after})
+
+
+NO_FAULT = FaultPlan()
+
+
+class FaultInjector:
+    """Decides, per request, which fault applies; thread-safe, with a seedable random source.
+
+    :param config: the initial settings (None: no faults).
+    :param stats: where faults applied are counted (a private one when None).
+    """
+
+    def __init__(self, config: FaultConfig | None = None, stats: EmulatorStats | None = None) -> None:
+        self._lock = threading.Lock()
+        self._stats = stats if stats is not None else EmulatorStats()
+        self._config = FaultConfig()
+        self._random = random.Random()
+        self._burst_left = 0
+        self.set(config if config is not None else FaultConfig())
+
+    @property
+    def config(self) -> FaultConfig:
+        """A copy of the current settings."""
+        with self._lock:
+            return FaultConfig.from_dict(self._config.to_dict())
+
+    def set(self, config: FaultConfig | Mapping[str, Any] | None = None, /, **fields: Any) -> FaultConfig:
+        """Replace the whole configuration; fields not given take their defaults. Ends a burst.
+
+        :param config: a :class:`FaultConfig` or a mapping of its fields (None: defaults).
+        :param fields: fields to set, on top of ``config``.
+        :return: a copy of the new settings.
+        :raises ValueError: naming a bad or unknown field; the old settings then stay.
+        """
+        if isinstance(config, FaultConfig):
+            data = {**config.to_dict(), **fields}
+        elif config is None or isinstance(config, Mapping):
+            data = {**(config or {}), **fields}
+        else:
+            raise ValueError(f"config: expected a FaultConfig or a mapping, got {type(config).__name__}")
+        new = FaultConfig.from_dict(data)
+        with self._lock:
+            self._config, self._random, self._burst_left = new, random.Random(new.seed), 0
+        return self.config
+
+    def update(self, **fields: Any) -> FaultConfig:
+        """Change some fields and keep the others; a running burst goes on.
+
+        :param fields: the fields to change.
+        :return: a copy of the new settings.
+        :raises ValueError: naming a bad or unknown field; the old settings then stay.
+        """
+        with self._lock:
+            new = FaultConfig.from_dict({**self._config.to_dict(), **fields})
+            self._config = new
+            if "seed" in fields:
+                self._random = random.Random(new.seed)
+            self._burst_left = min(self._burst_left, new.server_error_burst - 1)
+        return self.config
+
+    def clear(self) -> FaultConfig:
+        """Switch every fault off (and end a burst).
+
+        :return: a copy of the new, default settings.
+        """
+        return self.set(FaultConfig())
+
+    def plan(self, route: str) -> FaultPlan:
+        """Decide the faults of one request.
+
+        :param route: ``create`` or ``fetch``.
+        """
+        with self._lock:
+            config, chance = self._config, self._chance
+            if route not in config.routes:
+                return NO_FAULT
+            latency = 0.0
+            if config.latency_seconds > 0 and chance(config.latency_probability):
+                latency = config.latency_seconds
+            answer: str | None = None
+            if self._burst_left > 0:
+                self._burst_left -= 1
+                answer = SERVER_ERROR
+            elif chance(config.rate_limit):
+                answer = RATE_LIMIT
+            elif chance(config.server_error):
+                self._burst_left = config.server_error_burst - 1
+                answer = SERVER_ERROR
+            elif chance(config.drop_connection):
+                answer = DROP_CONNECTION
+            elif chance(config.malformed_json):
+                answer = MALFORMED_JSON
+            status = 429 if answer == RATE_LIMIT else None
+            if answer == SERVER_ERROR:
+                status = self._random.choice(config.server_error_codes)
+            job_fault: str | None = None
+            if route == "create" and chance(config.job_error):
+                job_fault = JOB_ERROR
+            elif route == "create" and chance(config.job_never_finishes):
+                job_fault = JOB_NEVER_FINISHES
+        if not latency and answer is None and job_fault is None:
+            return NO_FAULT
+        return FaultPlan(
+            latency, answer, status, config.retry_after_seconds, config.retry_after_format, job_fault
+        )
+
+    def record(self, kind: str) -> None:
+        """Count one fault applied.
+
+        :param kind: its ``faults_by_kind`` key, for example ``rate_limit``.
+        """
+        self._stats.count_fault(kind)
+
+    def counts(self) -> dict[str, int]:
+        """Faults applied so far, per kind (reset with the other stats)."""
+        return self._stats.snapshot()["faults_by_kind"]
+
+    def _chance(self, probability: float) -> bool:
+        # Certain and impossible outcomes draw nothing, so they never shift a seeded sequence.
+        return probability >= 1.0 or (probability > 0.0 and self._random.random() < probability)

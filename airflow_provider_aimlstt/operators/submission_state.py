@@ -1,0 +1,115 @@
+"""Remember a task's submission across its tries, so a retry reuses the job instead of paying twice.
+
+The generation id is written to Airflow's task state store (Airflow 3.3+) as soon as the API
+returns it. The store is kept per DAG run, task and map index, and every try of the task instance
+reads the same rows. XCom would not do: Airflow clears a task's XComs when a new try starts.
+
+A later try reuses the stored job while the API still knows it and it has not failed: pending or
+completed. It submits again when the job is gone (404: results are kept for one hour), ended in
+``error``, or when the request changed (another file, model or options).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_provider_aimlstt.exceptions import AimlSttNotFoundError
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.models.request import TranscriptionRequest
+
+STATE_KEY = "aimlstt_submission"
+
+
+def request_fingerprint(request: TranscriptionRequest) -> str:
+    """A digest of what was asked: model, options, and the audio (URL, or path, size and mtime).
+
+    :param request: a validated request.
+    """
+    described: dict[str, Any] = {
+        "model": request.model,
+        "options": request.api_options(),
+        "audio_url": request.audio_url,
+    }
+    if request.audio_path is not None:
+        stat = os.stat(request.audio_path)
+        described["audio_path"] = os.path.abspath(request.audio_path)
+        described["audio_file"] = [stat.st_size, stat.st_mtime_ns]
+    encoded = json.dumps(described, sort_keys=True, default=str).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def reusable_generation_id(
+    context: Any, hook: AimlSttHook, request: TranscriptionRequest, log: Any
+) -> str | None:
+    """The generation id an earlier try of this task submitted, if it can still be used.
+
+    :param context: the task's context (its ``task_state_store``, when Airflow has one).
+    :param hook: asks the API whether the earlier job is still there.
+    :param request: what this try would submit.
+    :param log: the task's logger.
+    """
+    store = _store(context)
+    if store is None:
+        return None
+    stored = store.get(STATE_KEY)
+    if not isinstance(stored, dict) or not isinstance(stored.get("generation_id"), str):
+        return None
+    generation_id: str = stored["generation_id"]
+    if stored.get("fingerprint") != request_fingerprint(request):
+        log.info(
+            "An earlier try submitted generation_id=%s for another request; submitting anew", generation_id
+        )
+        return None
+    try:
+        job = hook.get_job(generation_id)
+    except AimlSttNotFoundError:
+        log.warning(
+            "An earlier try's generation_id=%s is gone (results are kept for one hour); submitting again",
+            generation_id,
+        )
+        return None
+    if job.is_failed:
+        log.warning(
+            "An earlier try's generation_id=%s ended in error (%s); submitting again",
+            generation_id,
+            job.error_reason,
+        )
+        return None
+    log.info(
+        "Reusing generation_id=%s, submitted by an earlier try at %s and now %s; not submitting again",
+        generation_id,
+        stored.get("submitted_at", "?"),
+        job.status,
+    )
+    return generation_id
+
+
+def remember_submission(context: Any, request: TranscriptionRequest, generation_id: str, log: Any) -> None:
+    """Store the new generation id for later tries of this task.
+
+    :param context: the task's context.
+    :param request: what was submitted.
+    :param generation_id: the id the API returned.
+    :param log: the task's logger.
+    """
+    store = _store(context)
+    if store is None:
+        log.warning("This Airflow has no task state store (3.3+): a retry of this task would submit again")
+        return
+    store.set(
+        STATE_KEY,
+        {
+            "generation_id": generation_id,
+            "fingerprint": request_fingerprint(request),
+            "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
+
+
+def _store(context: Any) -> Any:
+    getter = getattr(context, "get", None)
+    return getter("task_state_store") if getter is not None else None

@@ -1,0 +1,133 @@
+"""A retried submit task reuses the earlier try's job while it is usable, and submits again otherwise."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.models.request import TranscriptionRequest
+from airflow_provider_aimlstt.operators.submission_state import (
+    STATE_KEY,
+    remember_submission,
+    reusable_generation_id,
+)
+from tests.conftest import AUDIO_DIR
+from tests.e2e.support import return_value, task_states
+from tests.helpers import wait_until_finished
+
+MEETING_NOTE = AUDIO_DIR / "meeting_note.wav"
+LOG = logging.getLogger("test")
+
+
+class MemoryStore:
+    """The two methods of Airflow's task state store the operator uses, kept in a dict."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: Any, **_: Any) -> None:
+        self.values[key] = value
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _creates(emulator: Any, path: Path) -> int:
+    return int(emulator.stats()["creates_by_sha256"].get(_sha256(path), 0))
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_retry_after_the_worker_died_reuses_the_job(load_dag: Any, emulator: Any) -> None:
+    creates_before = _creates(emulator, MEETING_NOTE)
+
+    dag_run = load_dag("aimlstt_test_retry_after_submit").test()
+
+    assert dag_run.state == "success", task_states(dag_run)
+    (ti,) = dag_run.get_task_instances()
+    assert ti.try_number == 2
+    assert _creates(emulator, MEETING_NOTE) - creates_before == 1  # submitted once, for two tries
+    generation_id = return_value(dag_run, "submit")
+    assert emulator.jobs.get(generation_id) is not None
+
+
+@pytest.fixture
+def hook(emulator: Any) -> AimlSttHook:
+    return AimlSttHook()
+
+
+def _request(path: Path = MEETING_NOTE, **options: Any) -> TranscriptionRequest:
+    return TranscriptionRequest.build(model="#g1_nova-2-general", audio_path=str(path), options=options)
+
+
+def _submitted(hook: AimlSttHook, store: MemoryStore, request: TranscriptionRequest) -> str:
+    generation_id = hook.submit(request)
+    remember_submission({"task_state_store": store}, request, generation_id, LOG)
+    return generation_id
+
+
+def test_a_pending_or_completed_job_is_reused(hook: AimlSttHook, emulator: Any) -> None:
+    emulator.config.processing_seconds = 2.0
+    store, request = MemoryStore(), _request()
+    generation_id = _submitted(hook, store, request)
+    context = {"task_state_store": store}
+
+    assert hook.get_job(generation_id).is_completed is False
+    assert reusable_generation_id(context, hook, request, LOG) == generation_id
+    wait_until_finished(hook, generation_id)
+    assert reusable_generation_id(context, hook, request, LOG) == generation_id
+
+
+def test_a_job_that_ended_in_error_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
+    store, request = MemoryStore(), _request()
+    generation_id = _submitted(hook, store, request)
+    assert emulator.jobs.fail(generation_id, "AudioError", "the audio could not be decoded")
+    assert wait_until_finished(hook, generation_id).is_failed
+
+    assert reusable_generation_id({"task_state_store": store}, hook, request, LOG) is None
+
+
+def test_an_expired_job_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
+    store, request = MemoryStore(), _request()
+    _submitted(hook, store, request)
+    emulator.config.retention_seconds = 0.0  # everything already past its hour
+
+    assert reusable_generation_id({"task_state_store": store}, hook, request, LOG) is None
+
+
+def test_a_changed_request_is_not_answered_with_the_old_job(
+    hook: AimlSttHook, emulator: Any, tmp_path: Path
+) -> None:
+    store = MemoryStore()
+    copy = tmp_path / "note.wav"
+    shutil.copy(MEETING_NOTE, copy)
+    _submitted(hook, store, _request(copy))
+    context = {"task_state_store": store}
+
+    assert reusable_generation_id(context, hook, _request(copy, diarize=True), LOG) is None
+    assert reusable_generation_id(context, hook, _request(AUDIO_DIR / "product_note.wav"), LOG) is None
+    with copy.open("ab") as audio:
+        audio.write(b"\0\0")  # same path, new content
+    assert reusable_generation_id(context, hook, _request(copy), LOG) is None
+
+
+def test_no_store_means_no_reuse_and_no_error(hook: AimlSttHook, emulator: Any) -> None:
+    assert reusable_generation_id({}, hook, _request(), LOG) is None
+    remember_submission({}, _request(), "abc", LOG)  # warns, does not raise
+
+
+def test_the_store_holds_no_secret(hook: AimlSttHook, emulator: Any) -> None:
+    store, request = MemoryStore(), _request()
+    generation_id = _submitted(hook, store, request)
+    assert set(store.values[STATE_KEY]) == {"generation_id", "fingerprint", "submitted_at"}
+    assert store.values[STATE_KEY]["generation_id"] == generation_id
+    assert emulator.config.api_key not in repr(store.values)
