@@ -1,8 +1,8 @@
-"""A multipart/form-data body that streams its file from disk.
+"""A multipart/form-data body that streams its file from disk or object storage.
 
 ``requests`` reads a whole file into memory when given ``files=``; an audio file can be large, so
 uploads go through this body instead: a known length (so ``Content-Length`` is sent) and chunks
-read from disk as the socket takes them.
+read as the socket takes them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import mimetypes
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 CHUNK_SIZE = 256 * 1024
@@ -21,18 +22,40 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
+@dataclass(frozen=True)
+class UploadFile:
+    """A file to upload: its name, its size, and how to open it (again on every attempt).
+
+    :param name: the file name sent to the API.
+    :param size: its size in bytes.
+    :param open: returns a new binary stream positioned at the start.
+    """
+
+    name: str
+    size: int
+    open: Callable[[], BinaryIO]
+
+    @classmethod
+    def local(cls, path: str) -> UploadFile:
+        """A file on the local disk.
+
+        :param path: its path.
+        """
+        return cls(os.path.basename(path), os.path.getsize(path), lambda: open(path, "rb"))
+
+
 class MultipartFileBody:
     """Text fields and one file, encoded as multipart/form-data and read lazily.
 
     :param fields: the text fields, in order (a name may repeat).
     :param file_field: the name of the field that carries the file.
-    :param file_path: the file to stream.
+    :param upload: the file to stream.
     """
 
-    def __init__(self, fields: list[tuple[str, str]], file_field: str, file_path: str) -> None:
+    def __init__(self, fields: list[tuple[str, str]], file_field: str, upload: UploadFile) -> None:
         self.boundary = uuid.uuid4().hex
-        self.file_path = file_path
-        filename = os.path.basename(file_path)
+        self.upload = upload
+        filename = upload.name
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         head = b"".join(
             f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"\r\n\r\n'.encode()
@@ -47,7 +70,7 @@ class MultipartFileBody:
         ).encode()
         self._head = head
         self._tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self._file_size = os.path.getsize(file_path)
+        self._file_size = upload.size
 
     @property
     def content_type(self) -> str:
@@ -59,7 +82,7 @@ class MultipartFileBody:
 
     def __iter__(self) -> Iterator[bytes]:
         yield self._head
-        with open(self.file_path, "rb") as audio:
+        with self.upload.open() as audio:
             yield from _chunks(audio)
         yield self._tail
 

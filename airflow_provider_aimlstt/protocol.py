@@ -70,7 +70,7 @@ class ApiCall:
     :param json_body: a JSON body, for a create from a URL and for every fetch (None).
     :param form_fields: the text fields of a multipart upload.
     :param upload_field: the multipart field that carries the file.
-    :param upload_path: the local file to stream.
+    :param upload_path: where the file to stream is: a local path or an object storage URI.
     :param generation_id: the generation this call is about, for error messages.
     """
 

@@ -21,7 +21,7 @@ import httpx
 import requests
 
 from airflow_provider_aimlstt.hooks.aimlstt import _shared_ssl_context
-from airflow_provider_aimlstt.multipart import MultipartFileBody
+from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
 
 UPLOAD_BYTES = 64 * 1024 * 1024
 TRIGGERS = 300
@@ -42,7 +42,7 @@ def bench_upload_memory() -> None:
         audio.flush()
 
         def streamed() -> None:
-            for _ in MultipartFileBody([("model", "aai/universal")], "audio", audio.name):
+            for _ in MultipartFileBody([("model", "aai/universal")], "audio", UploadFile.local(audio.name)):
                 pass
 
         def baseline() -> None:

@@ -1,14 +1,17 @@
-"""Nightly ingestion: transcribe every new audio file of a folder into another folder.
+"""Nightly ingestion: transcribe every new audio file of a folder into another folder, in four formats.
 
-For each audio file directly in the input folder (``*.wav``, ``*.mp3``, ``*.m4a``, ``*.flac``,
-``*.ogg``) with no ``<stem>.json`` yet in the output folder, the run submits a job, waits for it
-in the triggerer, and writes ``<stem>.json`` (the full result) and ``<stem>.txt`` (the text).
-Files already transcribed are skipped, so a re-run only does what is left; with nothing new the
-run succeeds and says so.
+Both folders are object storage paths (``file://`` by default; ``s3://``, ``gs://`` and any store
+with an Airflow filesystem work the same). For each audio file directly in the input folder
+(``*.wav``, ``*.mp3``, ``*.m4a``, ``*.flac``, ``*.ogg``) without a finished transcript, one mapped
+``AimlSttTranscribeOperator`` task submits it, waits in the triggerer and writes
+``<stem>.txt``, ``.srt``, ``.vtt`` and ``.json`` (the json last: it marks the file as done).
+Files already transcribed are skipped, so a re-run does only what is left.
 
-Each file is its own mapped task group (submit, wait, write), so one failed file holds up no
-other. A failed file leaves ``<stem>.error.txt`` with the cause (removed once it succeeds), and
-the summary lists every file with its status; the run fails if any file was not transcribed.
+One failed file holds up no other. It leaves ``<stem>.error.txt`` with its cause (removed once it
+succeeds), and the summary lists every file with its outcome; the run fails if any file was not
+transcribed. A run that transcribed anything updates the asset ``aimlstt_nightly_transcripts``
+once; the event's ``extra`` lists each new transcript's generation id and paths.
+``example_aimlstt_downstream`` is scheduled on it.
 
 Params (defaults from the environment when the DAG is parsed):
 
@@ -16,198 +19,179 @@ Params (defaults from the environment when the DAG is parsed):
 - ``output_dir``: ``$AIMLSTT_OUTPUT_DIR``, else ``$AIRFLOW_HOME/transcripts``.
 - ``model``: ``#g1_nova-2-general``.
 
-``$AIMLSTT_WAIT_TIMEOUT_SECONDS`` (read when the DAG is parsed; default 3600, the API's retention)
-bounds each file's wait.
-
-Needs a connection ``aimlstt_default`` of type ``aimlstt``.
+Read when the DAG is parsed: ``$AIMLSTT_NIGHTLY_SCHEDULE`` (default ``0 2 * * *``; empty for
+manual runs only), ``$AIMLSTT_WAIT_TIMEOUT_SECONDS`` (default 3600, the API's retention)
+bounds each file's wait; ``$AIMLSTT_POKE_INTERVAL_SECONDS`` (default 3) is the first wait between
+polls, which then grows. Needs a connection ``aimlstt_default`` of type ``aimlstt``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, dag, task, task_group
+from airflow.sdk import Asset, ObjectStoragePath, Param, dag, task
 
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
-from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
-DEFAULT_INPUT_DIR = os.environ.get("AIMLSTT_INPUT_DIR") or str(Path(__file__).parent / "audio")
-DEFAULT_OUTPUT_DIR = os.environ.get("AIMLSTT_OUTPUT_DIR") or str(
-    Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow") / "transcripts"
+FORMATS = ("txt", "srt", "vtt", "json")
+DEFAULT_INPUT_DIR = (
+    os.environ.get("AIMLSTT_INPUT_DIR") or (Path(__file__).parent / "audio").resolve().as_uri()
 )
+DEFAULT_OUTPUT_DIR = (
+    os.environ.get("AIMLSTT_OUTPUT_DIR")
+    or (Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow") / "transcripts").resolve().as_uri()
+)
+SCHEDULE = os.environ.get("AIMLSTT_NIGHTLY_SCHEDULE", "0 2 * * *") or None  # 02:00 UTC; "" for none
 WAIT_TIMEOUT_SECONDS = float(os.environ.get("AIMLSTT_WAIT_TIMEOUT_SECONDS") or 3600)
+POKE_INTERVAL_SECONDS = float(os.environ.get("AIMLSTT_POKE_INTERVAL_SECONDS") or 3)
+# A logical asset: where the files are is in each event's extra (the output folder is a param).
+TRANSCRIPTS = Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")
+
+
+def folder(location: str) -> ObjectStoragePath:
+    """A folder given as a URI or a plain local path.
+
+    :param location: ``s3://bucket/prefix``, ``file:///data/audio`` or ``/data/audio``.
+    """
+    return ObjectStoragePath(location if "://" in location else Path(location).resolve().as_uri())
 
 
 @dag(
     dag_id="example_aimlstt_nightly",
-    schedule="0 2 * * *",  # every night at 02:00 UTC
+    schedule=SCHEDULE,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     tags=["aimlstt", "example"],
     params={
-        "input_dir": Param(DEFAULT_INPUT_DIR, type="string", description="Folder to read audio files from."),
-        "output_dir": Param(DEFAULT_OUTPUT_DIR, type="string", description="Folder to write transcripts to."),
+        "input_dir": Param(
+            DEFAULT_INPUT_DIR, type="string", description="Folder (URI or path) of audio files."
+        ),
+        "output_dir": Param(
+            DEFAULT_OUTPUT_DIR, type="string", description="Folder (URI or path) for transcripts."
+        ),
         "model": Param("#g1_nova-2-general", type="string", description="Speech-to-text model id."),
     },
 )
 def example_aimlstt_nightly() -> None:
     @task
     def list_new_audio(input_dir: str, output_dir: str) -> list[str]:
-        """Return the audio files of ``input_dir`` that have no transcript in ``output_dir`` yet.
+        """Return the audio files of ``input_dir`` (as URIs) with no finished transcript in ``output_dir``.
 
         :param input_dir: the folder to read audio files from (not its subfolders).
         :param output_dir: the folder transcripts are written to.
         """
-        source, target = Path(input_dir), Path(output_dir)
+        from airflow_provider_aimlstt.outputs import transcripts_exist
+
+        source = folder(input_dir)
         if not source.is_dir():
             raise FileNotFoundError(f"The input folder {source} does not exist")
         new_files: list[str] = []
         seen_stems: set[str] = set()
-        for path in sorted(source.iterdir()):
-            if not path.is_file() or path.suffix.lower() not in AUDIO_SUFFIXES:
+        for path in sorted(source.iterdir(), key=lambda item: item.name):
+            if not path.is_file() or Path(path.name).suffix.lower() not in AUDIO_SUFFIXES:
                 continue
-            if path.stem in seen_stems:
-                print(f"Skipping {path.name}: another file already writes {path.stem}.json")
+            stem = Path(path.name).stem
+            if stem in seen_stems:
+                print(f"Skipping {path.name}: another file already writes {stem}.json")
                 continue
-            seen_stems.add(path.stem)
-            if (target / f"{path.stem}.json").exists():
+            seen_stems.add(stem)
+            if transcripts_exist(str(folder(output_dir)), stem, FORMATS):
                 print(f"Skipping {path.name}: already transcribed")
                 continue
             new_files.append(str(path))
         print(f"{len(new_files)} new audio file(s) in {source}")
         return new_files
 
-    @task(on_failure_callback=record_failure)
-    def write_transcript(audio_path: str, result: dict[str, Any], output_dir: str) -> dict[str, Any]:
-        """Write ``<stem>.txt`` then ``<stem>.json``, each atomically, and return a summary row.
-
-        The json is written last: its presence is what marks a file as done.
-
-        :param audio_path: the audio file.
-        :param result: the job's result.
-        :param output_dir: the folder to write the transcripts to.
-        """
-        from airflow_provider_aimlstt.models import summarize_result
-
-        audio = Path(audio_path)
-        target = Path(output_dir)
-        target.mkdir(parents=True, exist_ok=True)
-        summary = summarize_result(result)
-        _write_atomically(target / f"{audio.stem}.txt", summary.text + "\n")
-        _write_atomically(target / f"{audio.stem}.json", json.dumps(result, indent=2, ensure_ascii=False))
-        (target / f"{audio.stem}.error.txt").unlink(missing_ok=True)
-        return {
-            "file": audio.name,
-            "duration_seconds": summary.duration_seconds,
-            "words": summary.word_count,
-            "status": "transcribed",
-        }
-
     # Runs after failures too, to report them; it fails the run when a file was not transcribed.
     @task(trigger_rule="all_done")
-    def summarize(new_files: list[str], rows: list[dict[str, Any]], output_dir: str) -> list[dict[str, Any]]:
+    def summarize(
+        new_files: list[str], summaries: list[dict[str, Any]], output_dir: str
+    ) -> list[dict[str, Any]]:
         """Print a table of this run's files and return its rows; fail if a file was not transcribed.
 
         :param new_files: the files this run set out to transcribe.
-        :param rows: the rows returned by ``write_transcript`` (failed files have none).
-        :param output_dir: the folder holding ``<stem>.error.txt`` of failed files.
+        :param summaries: what ``transcribe`` returned (failed files have none).
+        :param output_dir: the folder of the transcripts and of ``<stem>.error.txt`` files.
         """
-        new_files, rows = list(new_files or []), [row for row in rows or [] if row]
+        new_files = list(new_files or [])
         if not new_files:
             print("Nothing new to transcribe.")
             return []
-        row_by_file = {row["file"]: row for row in rows}
-        table = [
-            row_by_file.get(Path(path).name) or _failed_row(Path(path), Path(output_dir))
-            for path in new_files
-        ]
+        target = folder(output_dir)
+        done = {Path(next(iter(s["paths"].values()))).stem: s for s in summaries or [] if s}
+        table = []
+        for audio in new_files:
+            name, stem = Path(audio).name, Path(audio).stem
+            error_file = target / f"{stem}.error.txt"
+            summary = done.get(stem)
+            if summary is not None:
+                error_file.unlink(missing_ok=True)
+                row = {
+                    "file": name,
+                    "duration_seconds": summary["duration_seconds"],
+                    "words": summary["word_count"],
+                }
+                table.append({**row, "status": "transcribed"})
+            else:
+                cause = error_file.read_text().strip() if error_file.exists() else "not transcribed"
+                table.append(
+                    {"file": name, "duration_seconds": None, "words": None, "status": f"failed: {cause}"}
+                )
         print(_format_table(table))
         missing = [row["file"] for row in table if row["status"] != "transcribed"]
         if missing:
             raise RuntimeError(f"{len(missing)} of {len(table)} file(s) not transcribed: {missing}")
         return table
 
-    @task_group
-    def transcribe(audio_path: str) -> Any:
-        """Submit one file, wait for its job in the triggerer, and write its transcript."""
-        submit = AimlSttSubmitOperator(
-            task_id="submit",
-            model="{{ params.model }}",
-            audio_path=audio_path,
-            on_failure_callback=record_failure,
-            map_index_template="{{ task.audio_path.rsplit('/', 1)[-1] }}",  # the file name in the UI
-        )
-        wait = AimlSttSensor(
-            task_id="wait_for_transcript",
-            generation_id=submit.output,
-            deferrable=True,
-            poke_interval=3,
-            max_poke_interval=30,
-            timeout=WAIT_TIMEOUT_SECONDS,
-            on_failure_callback=record_failure,
-        )
-        return write_transcript(audio_path, wait.output, output_dir="{{ params.output_dir }}")
-
     new_files = list_new_audio(input_dir="{{ params.input_dir }}", output_dir="{{ params.output_dir }}")
-    written = transcribe.expand(audio_path=new_files)
-    summarize(new_files, written, output_dir="{{ params.output_dir }}")
+    transcribed = AimlSttTranscribeOperator.partial(
+        task_id="transcribe",
+        model="{{ params.model }}",
+        output_path="{{ params.output_dir }}",
+        formats=FORMATS,
+        deferrable=True,
+        poke_interval=POKE_INTERVAL_SECONDS,
+        max_poke_interval=30,
+        timeout=WAIT_TIMEOUT_SECONDS,
+        on_failure_callback=record_failure,
+        map_index_template="{{ task.audio_path.rsplit('/', 1)[-1] }}",  # the file name in the UI
+    ).expand(audio_path=new_files)
+    announce_transcripts(transcribed.output)
+    summarize(new_files, transcribed.output, output_dir="{{ params.output_dir }}")
+
+
+@task(trigger_rule="all_done", outlets=[TRANSCRIPTS])
+def announce_transcripts(summaries: list[dict[str, Any]], outlet_events: Any = None) -> int:
+    """Update the transcripts asset once for the run, listing the new transcripts; skip if there are none.
+
+    :param summaries: what ``transcribe`` returned (failed files have none).
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    written = [{"generation_id": s["generation_id"], "paths": s["paths"]} for s in summaries or [] if s]
+    if not written:
+        raise AirflowSkipException("No new transcripts")
+    outlet_events[TRANSCRIPTS].extra = {"transcripts": written}
+    return len(written)
 
 
 def record_failure(context: Any) -> None:
     """Write ``<stem>.error.txt`` in the output folder: which task failed, and why.
 
-    A failure callback of the tasks of ``transcribe``; it finds the file by the task's map index.
-
     :param context: the failed task's context.
     """
     ti = context["ti"]
-    new_files = ti.xcom_pull(task_ids="list_new_audio") or []
-    if not 0 <= ti.map_index < len(new_files):
-        return
-    audio = Path(new_files[ti.map_index])
-    target = Path(context["params"]["output_dir"])
+    audio = Path(str(context["task"].audio_path))
+    target = folder(context["params"]["output_dir"])
     target.mkdir(parents=True, exist_ok=True)
     error = context.get("exception")
     cause = f"{type(error).__name__}: {' '.join(str(error).split())}" if error is not None else "unknown"
-    _write_atomically(target / f"{audio.stem}.error.txt", f"{ti.task_id} (try {ti.try_number}): {cause}\n")
-
-
-def _failed_row(audio: Path, output_dir: Path) -> dict[str, Any]:
-    """The summary row of a file with no transcript: the cause its failure left, if any."""
-    error_file = output_dir / f"{audio.stem}.error.txt"
-    cause = error_file.read_text(encoding="utf-8").strip() if error_file.exists() else "not transcribed"
-    return {"file": audio.name, "duration_seconds": None, "words": None, "status": f"failed: {cause}"}
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file in ``path``'s folder, then rename it onto ``path``.
-
-    :param path: the file to write.
-    :param text: its new content.
-    """
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    ) as temporary:
-        try:
-            temporary.write(text)
-            temporary.flush()
-            os.fsync(temporary.fileno())
-        except BaseException:
-            temporary.close()
-            os.unlink(temporary.name)
-            raise
-    try:
-        os.replace(temporary.name, path)
-    except BaseException:
-        os.unlink(temporary.name)
-        raise
+    (target / f"{audio.stem}.error.txt").write_text(f"{ti.task_id} (try {ti.try_number}): {cause}\n")
 
 
 def _format_table(rows: list[dict[str, Any]]) -> str:

@@ -90,22 +90,25 @@ def print_transcripts(samples: list[Path]) -> list[str]:
 
     :param samples: the audio files the DAG was to transcribe.
     """
-    from airflow_provider_aimlstt.models import summarize_result
+    from airflow_provider_aimlstt.transcripts import Transcript
 
-    print(f"\nTranscripts written to {TRANSCRIPTS_DIR}:")
+    print(f"\nTranscripts written to {TRANSCRIPTS_DIR} (txt, srt, vtt, json):")
     print("  (the emulator does not recognise speech: its text is each file's sidecar <stem>.txt)")
     missing = []
     for sample in samples:
-        result_file = TRANSCRIPTS_DIR / f"{sample.stem}.json"
-        text_file = TRANSCRIPTS_DIR / f"{sample.stem}.txt"
-        if not (result_file.is_file() and text_file.is_file()):
+        written = [TRANSCRIPTS_DIR / f"{sample.stem}.{suffix}" for suffix in ("json", "txt", "srt", "vtt")]
+        if not all(path.is_file() for path in written):
             missing.append(sample.name)
             print(f"  {sample.name}: no transcript")
             continue
-        summary = summarize_result(json.loads(result_file.read_text(encoding="utf-8")))
-        seconds = "?" if summary.duration_seconds is None else f"{summary.duration_seconds:.1f}"
-        print(f"  {sample.name} ({seconds} s, {summary.word_count} words)")
-        print(f"    {text_file.read_text(encoding='utf-8').strip()}")
+        transcript = Transcript.model_validate_json(written[0].read_text(encoding="utf-8"))
+        seconds = "?" if transcript.duration_seconds is None else f"{transcript.duration_seconds:.1f}"
+        print(f"  {sample.name} ({seconds} s, {transcript.word_count} words)")
+        print(f"    {written[1].read_text(encoding='utf-8').strip()}")
+    if not missing:
+        first_srt = TRANSCRIPTS_DIR / f"{samples[0].stem}.srt"
+        print(f"\nThe start of {first_srt.name}:")
+        print("    " + "\n    ".join(first_srt.read_text(encoding="utf-8").splitlines()[:4]))
     return missing
 
 

@@ -21,6 +21,7 @@ from airflow_provider_aimlstt.exceptions import (
     AimlSttError,
     AimlSttSubmissionUncertainError,
 )
+from airflow_provider_aimlstt.hooks.audio_source import upload_file_for
 from airflow_provider_aimlstt.hooks.connection import ConnectionSettings, settings_from_connection
 from airflow_provider_aimlstt.hooks.retry import (
     ApiRetryPolicy,
@@ -30,7 +31,7 @@ from airflow_provider_aimlstt.hooks.retry import (
 )
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import CreateResponse, FetchResponse
-from airflow_provider_aimlstt.multipart import MultipartFileBody
+from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
 from airflow_provider_aimlstt.protocol import (
     ApiCall,
     create_call,
@@ -122,8 +123,9 @@ class AimlSttHook(BaseHook):
             accepted; the job may exist on the server and is not submitted again.
         """
         call = create_call(request)
+        upload = upload_file_for(request) if call.upload_field is not None else None
         try:
-            created: CreateResponse = self._call(call, parse_create)
+            created: CreateResponse = self._call(call, parse_create, upload=upload)
         except AimlSttError as exc:
             if may_have_been_accepted(exc):
                 raise AimlSttSubmissionUncertainError(_describe_source(request), str(exc)) from None
@@ -169,22 +171,29 @@ class AimlSttHook(BaseHook):
         """
         return settings.retry_policy.overridden(**self.retry_overrides)
 
-    def _call(self, call: ApiCall, read: _Reader[_Parsed], policy: ApiRetryPolicy | None = None) -> _Parsed:
-        """Send ``call`` and read its answer with ``read``, retrying by ``policy`` (else the hook's)."""
+    def _call(
+        self,
+        call: ApiCall,
+        read: _Reader[_Parsed],
+        policy: ApiRetryPolicy | None = None,
+        upload: UploadFile | None = None,
+    ) -> _Parsed:
+        """Send ``call`` (with ``upload`` as its file) and read its answer with ``read``, retrying by
+        ``policy`` (else the hook's)."""
         policy = policy or self.retry_policy(self.settings)
         for attempt in retrying(call, policy, self.log):
             with attempt:
-                return read(*self._send(call))
+                return read(*self._send(call, upload))
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _send(self, call: ApiCall) -> tuple[int, dict[str, str], bytes]:
+    def _send(self, call: ApiCall, upload: UploadFile | None = None) -> tuple[int, dict[str, str], bytes]:
         settings = self.settings
         url = settings.base_url + call.path
         headers = request_headers(settings.api_key)
         timeout = (settings.connect_timeout, settings.read_timeout)
         try:
-            if call.upload_path is not None and call.upload_field is not None:
-                body = MultipartFileBody(call.form_fields, call.upload_field, call.upload_path)
+            if upload is not None and call.upload_field is not None:
+                body = MultipartFileBody(call.form_fields, call.upload_field, upload)
                 headers["Content-Type"] = body.content_type
                 response = self.session.request(call.method, url, data=body, headers=headers, timeout=timeout)
             else:

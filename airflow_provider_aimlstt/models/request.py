@@ -27,7 +27,11 @@ class TranscriptionRequest(BaseModel):
 
     :param model: the model id, for example ``#g1_nova-2-general``.
     :param audio_url: an http(s) URL the API downloads the audio from.
-    :param audio_path: a local audio file to upload (streamed from disk).
+    :param audio_path: the audio file to upload (streamed, never read whole): a local path, a
+        ``file://`` URI, or an object storage URI such as ``s3://bucket/key.wav`` (checked, like a
+        local file, before anything is sent to the API; see :func:`storage_scheme`). A store's
+        Airflow connection goes in the URI's user part, as ``ObjectStoragePath`` writes it:
+        ``s3://aws_default@bucket/key.wav``.
     :param options: the model family's options, for example ``{"diarize": True}``.
     :param allow_unknown_model: accept a model id this provider does not know yet.
     :param max_upload_bytes: refuse a local file larger than this.
@@ -73,7 +77,10 @@ class TranscriptionRequest(BaseModel):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 return [f"audio_url: must be an http:// or https:// URL with a host, got {self.audio_url!r}"]
             return []
-        return _file_problems(self.audio_path or "", self.max_upload_bytes)
+        path = self.audio_path or ""
+        if storage_scheme(path) is not None:
+            return []  # an object store is asked when the upload is prepared, still before any request
+        return _file_problems(path.removeprefix("file://"), self.max_upload_bytes)
 
     def _model_and_option_problems(self) -> list[str]:
         if self.model != self.model.strip():
@@ -108,6 +115,19 @@ class TranscriptionRequest(BaseModel):
             return cls(**fields)
         except ValidationError as exc:
             raise AimlSttValidationError(format_validation_error("transcription request", exc)) from None
+
+
+def storage_scheme(path: str) -> str | None:
+    """The scheme of an object storage URI (``s3``, ``gs``, ...), or None for a local file.
+
+    ``file://`` URIs and plain paths are local files.
+
+    :param path: an ``audio_path``.
+    """
+    scheme, separator, _ = path.partition("://")
+    if not separator or scheme == "file" or not scheme.replace("+", "").isalnum():
+        return None
+    return scheme
 
 
 def _file_problems(path: str, max_upload_bytes: int | None) -> list[str]:

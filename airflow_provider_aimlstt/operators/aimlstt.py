@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import BaseOperator, ObjectStoragePath
 
-from airflow_provider_aimlstt.exceptions import AimlSttSubmissionUncertainError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
-from airflow_provider_aimlstt.operators.submission_state import remember_submission, reusable_generation_id
+from airflow_provider_aimlstt.operators.submission_state import submit_once
 
 
 class AimlSttSubmitOperator(BaseOperator):
@@ -28,7 +27,9 @@ class AimlSttSubmitOperator(BaseOperator):
 
     :param model: the model id, for example ``#g1_nova-2-general``. Templated.
     :param audio_url: an http(s) URL of the audio. Templated.
-    :param audio_path: a local audio file, uploaded from disk in a stream. Templated.
+    :param audio_path: the audio file, uploaded in a stream: a local path, or an
+        ``ObjectStoragePath`` or URI (``s3://aws_default@bucket/call.wav``, ``file:///data/a.wav``).
+        Templated.
     :param options: the model family's options, for example ``{"diarize": True}``. Templated.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
     :param allow_unknown_model: accept a model id this provider does not list yet.
@@ -36,7 +37,7 @@ class AimlSttSubmitOperator(BaseOperator):
     :param max_upload_bytes: refuse a local file larger than this, before uploading anything.
     """
 
-    template_fields = ("model", "audio_url", "audio_path", "options")
+    template_fields: Sequence[str] = ("model", "audio_url", "audio_path", "options")
     ui_color = "#b9e4d8"
 
     def __init__(
@@ -44,7 +45,7 @@ class AimlSttSubmitOperator(BaseOperator):
         *,
         model: str,
         audio_url: str | None = None,
-        audio_path: str | None = None,
+        audio_path: str | ObjectStoragePath | None = None,
         options: dict[str, Any] | None = None,
         aimlstt_conn_id: str = AimlSttHook.default_conn_name,
         allow_unknown_model: bool = False,
@@ -72,7 +73,7 @@ class AimlSttSubmitOperator(BaseOperator):
         return TranscriptionRequest.build(
             model=self.model,
             audio_url=self.audio_url or None,
-            audio_path=self.audio_path or None,
+            audio_path=str(self.audio_path) if self.audio_path else None,
             options=self.options or {},
             allow_unknown_model=self.allow_unknown_model,
             max_upload_bytes=self.max_upload_bytes,
@@ -80,13 +81,4 @@ class AimlSttSubmitOperator(BaseOperator):
 
     def execute(self, context: Any) -> str:
         """Validate, submit (or reuse an earlier try's job), and return the generation id."""
-        request = self.build_request()
-        reused = reusable_generation_id(context, self.hook, request, self.log)
-        if reused is not None:
-            return reused
-        try:
-            generation_id = self.hook.submit(request)
-        except AimlSttSubmissionUncertainError as exc:
-            raise AirflowFailException(str(exc)) from exc  # another try could pay twice
-        remember_submission(context, request, generation_id, self.log)
-        return generation_id
+        return submit_once(context, self.hook, self.build_request(), self.log)

@@ -17,15 +17,40 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow_provider_aimlstt.exceptions import AimlSttNotFoundError
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_aimlstt.exceptions import AimlSttNotFoundError, AimlSttSubmissionUncertainError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.models.request import TranscriptionRequest
+from airflow_provider_aimlstt.models.request import TranscriptionRequest, storage_scheme
 
 STATE_KEY = "aimlstt_submission"
 
 
+def submit_once(context: Any, hook: AimlSttHook, request: TranscriptionRequest, log: Any) -> str:
+    """The generation id of this task's job: an earlier try's while usable, else a new submission.
+
+    A submission that failed after it may have reached the API fails the task without further
+    tries (``AirflowFailException``): another try could pay twice.
+
+    :param context: the task's context.
+    :param hook: the hook to submit with.
+    :param request: the validated request.
+    :param log: the task's logger.
+    """
+    reused = reusable_generation_id(context, hook, request, log)
+    if reused is not None:
+        return reused
+    try:
+        generation_id = hook.submit(request)
+    except AimlSttSubmissionUncertainError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    remember_submission(context, request, generation_id, log)
+    return generation_id
+
+
 def request_fingerprint(request: TranscriptionRequest) -> str:
-    """A digest of what was asked: model, options, and the audio (URL, or path, size and mtime).
+    """A digest of what was asked: model, options, and the audio (URL; local path, size and mtime;
+    or object storage URI).
 
     :param request: a validated request.
     """
@@ -34,9 +59,12 @@ def request_fingerprint(request: TranscriptionRequest) -> str:
         "options": request.api_options(),
         "audio_url": request.audio_url,
     }
-    if request.audio_path is not None:
-        stat = os.stat(request.audio_path)
-        described["audio_path"] = os.path.abspath(request.audio_path)
+    if request.audio_path is not None and storage_scheme(request.audio_path) is not None:
+        described["audio_path"] = request.audio_path
+    elif request.audio_path is not None:
+        local = request.audio_path.removeprefix("file://")
+        stat = os.stat(local)
+        described["audio_path"] = os.path.abspath(local)
         described["audio_file"] = [stat.st_size, stat.st_mtime_ns]
     encoded = json.dumps(described, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()

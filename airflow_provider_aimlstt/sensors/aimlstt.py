@@ -3,37 +3,39 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
 from airflow.configuration import conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
-from pydantic import ValidationError
 
-from airflow_provider_aimlstt.exceptions import (
-    AimlSttConnectionError,
-    AimlSttError,
-    AimlSttResponseError,
-    AimlSttTimeoutError,
-    AimlSttTranscriptionFailedError,
-)
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.models.events import SttTriggerEvent
+from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.protocol import api_error_class, check_generation_id
-from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+from airflow_provider_aimlstt.operators.delivery import (
+    DEFAULT_FORMATS,
+    check_output_settings,
+    deliver,
+)
+from airflow_provider_aimlstt.protocol import check_generation_id
+from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger, check_event
 
 DEFAULT_TIMEOUT = timedelta(hours=1)  # results are kept on the server for one hour
 
 
-class AimlSttSensor(BaseSensorOperator):
-    """Wait for a transcription job to finish and return its result (the API's ``result`` object).
+class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
+    """Wait for a transcription job to finish; return its result, or write transcript files.
 
     In deferrable mode (the default follows ``[operators] default_deferrable``) the waiting runs in
     the triggerer and no worker slot is held; otherwise the sensor pokes in ``poke`` or
     ``reschedule`` mode. A job that ends in ``error`` fails the task, naming the generation id
-    and the cause; so does the deadline (``timeout``).
+    and the cause; so does the deadline (``timeout``), and a result that expired.
+
+    Without ``output_path`` the task returns the API's ``result`` object. With it, the transcript
+    is written there in each of ``formats`` and the task returns a small summary (see
+    :mod:`~airflow_provider_aimlstt.operators.delivery`).
 
     :param generation_id: the job, usually ``submit_task.output``. Templated.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
@@ -42,11 +44,16 @@ class AimlSttSensor(BaseSensorOperator):
     :param max_consecutive_failures: in deferrable mode, polls in a row that fail even after their
         retries before the wait ends.
     :param api_retries: retries of each API call; None reads the connection (default 5).
+    :param output_path: a folder for transcript files (local path, URI or ``ObjectStoragePath``);
+        None returns the result instead. Templated.
+    :param formats: the formats to write: ``txt``, ``json``, ``srt``, ``vtt``.
+    :param output_name: the files' name without suffix; default the generation id. Templated.
+    :param output_conn_id: the Airflow connection of the output store, when the path names none.
     :param deferrable: wait in the triggerer instead of on a worker; None (the default) reads
         ``[operators] default_deferrable`` when the task is created.
     """
 
-    template_fields = ("generation_id",)
+    template_fields: Sequence[str] = ("generation_id", "output_path", "output_name")
     ui_color = "#d8f3ec"
 
     def __init__(
@@ -60,10 +67,19 @@ class AimlSttSensor(BaseSensorOperator):
         timeout: float | timedelta = DEFAULT_TIMEOUT,
         deferrable: bool | None = None,
         api_retries: int | None = None,
+        output_path: Any = None,
+        formats: Sequence[str] = DEFAULT_FORMATS,
+        output_name: str | None = None,
+        output_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
+        check_output_settings(output_path, formats, output_name)
         super().__init__(poke_interval=poke_interval, timeout=timeout, **kwargs)
         self.api_retries = api_retries
+        self.output_path = output_path
+        self.formats = tuple(formats)
+        self.output_name = output_name
+        self.output_conn_id = output_conn_id
         self.generation_id = generation_id
         self.aimlstt_conn_id = aimlstt_conn_id
         self.max_poke_interval = max_poke_interval
@@ -84,7 +100,7 @@ class AimlSttSensor(BaseSensorOperator):
             return super().execute(context)
         job = self.hook.get_job(self.generation_id)
         if job.is_completed or job.is_failed:
-            return self._result_of(job)
+            return self._deliver(job, context)
         now = time.time()
         self.log.info(
             "generation_id=%s is %s; deferring the wait to the triggerer", self.generation_id, job.status
@@ -108,7 +124,7 @@ class AimlSttSensor(BaseSensorOperator):
         """One poll: done when the job completed, an error when it failed."""
         job = self.hook.get_job(self.generation_id)
         if job.is_completed or job.is_failed:
-            return PokeReturnValue(is_done=True, xcom_value=self._result_of(job))
+            return PokeReturnValue(is_done=True, xcom_value=self._deliver(job, context))
         started = getattr(context.get("ti"), "start_date", None) if isinstance(context, dict) else None
         elapsed = f"{(datetime.now(timezone.utc) - started).total_seconds():.0f}s" if started else "unknown"
         self.log.info(
@@ -126,40 +142,25 @@ class AimlSttSensor(BaseSensorOperator):
 
         :param event: the trigger's event (see :class:`SttTriggerEvent`).
         """
-        try:
-            outcome = SttTriggerEvent.model_validate(event)
-        except ValidationError as exc:
-            raise AimlSttResponseError(
-                f"The trigger for generation_id={self.generation_id} sent an unreadable event "
-                f"{event!r}: {exc}"
-            ) from None
+        outcome = check_event(event, self.generation_id)
         self.log.info(outcome.message)
-        if outcome.status == "timeout":
-            raise AimlSttTimeoutError(outcome.message)
-        if outcome.status == "error":
-            raise _error_of(outcome)
-        return self._result_of(self.hook.get_job(outcome.generation_id))
+        return self._deliver(self.hook.get_job(outcome.generation_id), context)
 
-    def _result_of(self, job: FetchResponse) -> dict[str, Any]:
-        if job.is_failed:
-            raise AimlSttTranscriptionFailedError(self.generation_id, job.error_reason)
-        if not job.is_completed or job.result is None:
-            raise AimlSttResponseError(
-                f"generation_id={self.generation_id} is {job.status!r} with no result, "
-                "where a completed job was expected"
-            )
-        return job.result
-
-
-def _error_of(event: SttTriggerEvent) -> AimlSttError:
-    """The exception a worker would have raised for the failure the trigger reported."""
-    if event.http_status is not None:
-        return api_error_class(event.http_status).with_text(
-            event.http_status, event.message, event.generation_id
+    def _deliver(self, job: FetchResponse, context: Any) -> dict[str, Any]:
+        value, written = deliver(
+            job,
+            generation_id=self.generation_id,
+            model=None,
+            output_path=self.output_path,
+            formats=self.formats,
+            output_name=self.output_name or self.generation_id,
+            output_conn_id=self.output_conn_id,
+            outlets=self.outlets,
+            context=context,
+            log=self.log,
         )
-    if event.api_status == "error":
-        return AimlSttTranscriptionFailedError(event.generation_id, event.message)
-    return AimlSttConnectionError(event.message)
+        self.lineage_outputs = written
+        return value
 
 
 def _seconds(value: float | timedelta) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import wave
 from collections.abc import Callable
@@ -11,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from airflow_provider_aimlstt.models import summarize_result
+from airflow_provider_aimlstt.transcripts import Transcript
 from tests.e2e.support import AUDIO_DIR, mono_samples, return_value, spoken_text, task_states
+from tests.transcripts.subtitles import parse_srt
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
@@ -40,7 +40,7 @@ def test_nightly_dag_transcribes_every_sample_then_skips_them(
     load_dag: LoadDag, emulator: Any, tmp_path: Path
 ) -> None:
     output_dir = tmp_path / "transcripts"
-    conf = {"input_dir": str(AUDIO_DIR), "output_dir": str(output_dir)}
+    conf = {"input_dir": AUDIO_DIR.as_uri(), "output_dir": output_dir.as_uri()}  # object storage URIs
     dag = load_dag("example_aimlstt_nightly")
     samples = mono_samples()
     assert len(samples) == 4
@@ -48,12 +48,18 @@ def test_nightly_dag_transcribes_every_sample_then_skips_them(
     first = dag.test(run_conf=conf)
 
     assert first.state == "success", task_states(first)
-    expected_files = sorted(f"{sample.stem}{suffix}" for sample in samples for suffix in (".json", ".txt"))
+    suffixes = (".json", ".txt", ".srt", ".vtt")
+    expected_files = sorted(f"{sample.stem}{suffix}" for sample in samples for suffix in suffixes)
     assert sorted(path.name for path in output_dir.iterdir()) == expected_files  # no temp files left
     for sample in samples:
         assert (output_dir / f"{sample.stem}.txt").read_text(encoding="utf-8").strip() == spoken_text(sample)
-        result = json.loads((output_dir / f"{sample.stem}.json").read_text(encoding="utf-8"))
-        assert summarize_result(result).text == spoken_text(sample)
+        transcript = Transcript.model_validate_json(
+            (output_dir / f"{sample.stem}.json").read_text(encoding="utf-8")
+        )
+        assert transcript.text == spoken_text(sample)
+        cues = parse_srt((output_dir / f"{sample.stem}.srt").read_text(encoding="utf-8"))
+        assert [token for cue in cues for token in cue.tokens] == spoken_text(sample).split()
+        assert (output_dir / f"{sample.stem}.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
     rows = return_value(first, "summarize")
     assert [row["file"] for row in rows] == [sample.name for sample in samples]
     for row, sample in zip(rows, samples, strict=True):
@@ -68,8 +74,7 @@ def test_nightly_dag_transcribes_every_sample_then_skips_them(
     assert return_value(second, "list_new_audio") == []
     assert return_value(second, "summarize") == []
     states = task_states(second)
-    for task_id in ("transcribe.submit", "transcribe.wait_for_transcript", "transcribe.write_transcript"):
-        assert states[(task_id, -1)] == "skipped", states
+    assert states[("transcribe", -1)] == "skipped", states
     assert {path.name: path.stat().st_mtime_ns for path in output_dir.iterdir()} == written_at
 
 
@@ -87,15 +92,15 @@ def test_nightly_dag_writes_the_good_file_and_names_the_cause_of_the_bad_one(
 
     assert dag_run.state == "failed"
     states = task_states(dag_run)
-    assert states[("transcribe.submit", 0)] == "failed", states  # empty.wav sorts first
-    assert states[("transcribe.write_transcript", 1)] == "success", states
+    assert states[("transcribe", 0)] == "failed", states  # empty.wav sorts first
+    assert states[("transcribe", 1)] == "success", states
     assert states[("summarize", -1)] == "failed", states
     assert (output_dir / "meeting_note.txt").read_text(encoding="utf-8").strip() == spoken_text(
         AUDIO_DIR / "meeting_note.wav"
     )
     assert not (output_dir / "empty.json").exists()
     cause = (output_dir / "empty.error.txt").read_text(encoding="utf-8")
-    assert cause.startswith("transcribe.submit (try 1): AimlSttValidationError: "), cause
+    assert cause.startswith("transcribe (try 1): AimlSttValidationError: "), cause
     assert "- audio_path: file is empty" in cause
 
 

@@ -1,5 +1,7 @@
 """The nightly DAG in real Airflow: api-server, scheduler, dag-processor and triggerer as processes.
 
+The transcripts' asset events schedule ``example_aimlstt_downstream``, which must run too.
+
 While every transcription is pending in the triggerer, the triggerer is killed (SIGKILL: no
 clean-up) and a new one started. The new one adopts the triggers from their stored kwargs, with
 the same deadlines, and every file is transcribed once. Afterwards the logs, and every table of
@@ -18,14 +20,15 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_aimlstt.models import summarize_result
+from airflow_provider_aimlstt.transcripts import Transcript
 from tests.conftest import TEST_API_KEY
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import AUDIO_DIR, EXAMPLE_DAGS, mono_samples, spoken_text
 
 DAG_ID = "example_aimlstt_nightly"
 RUN_ID = "e2e_nightly"
-WAIT_TASK = "transcribe.wait_for_transcript"
+WAIT_TASK = "transcribe"
+DOWNSTREAM_DAG_ID = "example_aimlstt_downstream"
 PARSE_TIMEOUT_SECONDS = 120.0
 RUN_TIMEOUT_SECONDS = 300.0
 HEALTH_CHECK_SECONDS = 10  # how soon a silent triggerer's triggers go to another one
@@ -80,6 +83,9 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
         "AIMLSTT_INPUT_DIR": str(AUDIO_DIR),
         "AIMLSTT_OUTPUT_DIR": str(output_dir),
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(HEALTH_CHECK_SECONDS),
+        # Asset-triggered runs need the scheduler's job scheduling; the nightly DAG's cron is off.
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True",
+        "AIMLSTT_NIGHTLY_SCHEDULE": "",
     }
     started = time.monotonic()
     airflow_home = tmp_path / "airflow"
@@ -129,10 +135,26 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
             RUN_ID,
         )
         assert state == "success", f"{tasks}\n{airflow.log_tails()}"
+
+        def downstream_rows() -> list[dict[str, Any]] | None:
+            runs = airflow.query("SELECT run_id, state FROM dag_run WHERE dag_id = ?", DOWNSTREAM_DAG_ID)
+            if not runs or any(state not in ("success", "failed") for _, state in runs):
+                return None
+            assert all(state == "success" for _, state in runs), airflow.log_tails()
+            values = airflow.query(
+                "SELECT value FROM xcom WHERE dag_id = ? AND key = 'return_value'", DOWNSTREAM_DAG_ID
+            )
+            rows = [row for (value,) in values for row in json.loads(value)]
+            return rows if len(rows) >= len(samples) else None
+
+        # Each transcribed file's asset event schedules the downstream DAG (several events may share a run).
+        read = airflow.wait_for(
+            f"runs of {DOWNSTREAM_DAG_ID} reading every transcript", downstream_rows, 120.0
+        )
         generation_ids = dict(
             airflow.query(
-                "SELECT map_index, value FROM xcom WHERE run_id = ? AND task_id = 'transcribe.submit' "
-                "AND key = 'return_value'",
+                "SELECT map_index, value FROM xcom WHERE run_id = ? AND task_id = 'transcribe' "
+                "AND key = 'generation_id'",
                 RUN_ID,
             )
         )
@@ -149,13 +171,22 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
 
     for sample in samples:
         assert (output_dir / f"{sample.stem}.txt").read_text(encoding="utf-8").strip() == spoken_text(sample)
-        result = json.loads((output_dir / f"{sample.stem}.json").read_text(encoding="utf-8"))
-        assert summarize_result(result).text == spoken_text(sample)
+        transcript = Transcript.model_validate_json(
+            (output_dir / f"{sample.stem}.json").read_text(encoding="utf-8")
+        )
+        assert transcript.text == spoken_text(sample)
+        assert (output_dir / f"{sample.stem}.srt").exists() and (output_dir / f"{sample.stem}.vtt").exists()
         assert _creates(emulator, sample) - creates_before[sample] == 1, sample.name  # never twice
+
+    # The downstream runs read every new transcript, once, through the asset events' extra.
+    assert sorted(row["words"] for row in read) == sorted(
+        len(spoken_text(sample).split()) for sample in samples
+    )
+    assert {row["generation_id"] for row in read} == {_xcom_text(raw) for raw in generation_ids.values()}
 
     names_in_ui = {(task_id, map_index): name for task_id, map_index, name, _ in tasks}
     for map_index, sample in enumerate(samples):
-        assert names_in_ui[("transcribe.submit", map_index)] == sample.name
+        assert names_in_ui[("transcribe", map_index)] == sample.name
 
     # Each wait was polled by both triggerers: one log per triggerer, each naming the job.
     assert sorted(generation_ids) == list(range(len(samples)))

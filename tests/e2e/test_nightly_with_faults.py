@@ -80,6 +80,7 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
     assert len(set(hashes.values())) == FILES
     # Stuck jobs must end: each wait gets 6 s (the DAG reads this when parsed).
     monkeypatch.setenv("AIMLSTT_WAIT_TIMEOUT_SECONDS", "6")
+    monkeypatch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.5")
     dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_nightly"]
     stats_before = emulator.stats()
     emulator.faults.set(**FAULTS)

@@ -16,6 +16,7 @@ import pytest
 
 from airflow_provider_aimlstt.exceptions import AimlSttError
 from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
 from tests.conftest import AUDIO_DIR, REPO, connection_json
 
@@ -45,6 +46,11 @@ def _submit_file(make: Callable[[Path], Path], **fields: Any) -> Callable[[Path]
         ).execute({})
 
     return run
+
+
+def _transcribe(**fields: Any) -> None:
+    arguments = {"model": MODEL, "audio_path": str(WAV), "output_path": "memory://never", **fields}
+    AimlSttTranscribeOperator(task_id="transcribe", **arguments).execute({})
 
 
 def _empty_file(tmp_path: Path) -> Path:
@@ -103,6 +109,11 @@ CASES: dict[str, Callable[[Path], None]] = {
     "non-http(s) URL": _submit(model=MODEL, audio_url="ftp://host/a.wav"),
     "wrong option type": _submit(model=MODEL, audio_path=str(WAV), options={"diarize": "yes"}),
     "option of another family": _submit(model=MODEL, audio_path=str(WAV), options={"speaker_labels": True}),
+    "unknown output format": lambda tmp: _transcribe(formats=("txt", "doc")),
+    "subtitles from a text-only model": lambda tmp: _transcribe(
+        model="openai/gpt-4o-transcribe", formats=("srt", "vtt", "json")
+    ),
+    "output name with a `/`": lambda tmp: _transcribe(output_name="a/b"),
     "malformed generation id": lambda tmp: AimlSttSensor(task_id="wait", generation_id="../etc").execute({}),
     "connection without a key": _with_connection('{"conn_type": "aimlstt", "host": "http://127.0.0.1:9"}'),
     "plain http to a remote host": _with_connection(

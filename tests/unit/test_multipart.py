@@ -7,7 +7,7 @@ from pathlib import Path
 
 import python_multipart
 
-from airflow_provider_aimlstt.multipart import MultipartFileBody
+from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
 
 
 def _parse(body: MultipartFileBody) -> tuple[dict[str, list[str]], dict[str, bytes]]:
@@ -37,7 +37,9 @@ def test_body_parses_back_to_the_same_fields_and_bytes(tmp_path: Path) -> None:
     payload = bytes(range(256)) * 5000
     audio.write_bytes(payload)
     body = MultipartFileBody(
-        [("model", "aai/universal"), ("word_boost", "a"), ("word_boost", "b")], "audio", str(audio)
+        [("model", "aai/universal"), ("word_boost", "a"), ("word_boost", "b")],
+        "audio",
+        UploadFile.local(str(audio)),
     )
     assert len(body) == sum(len(chunk) for chunk in body)
     fields, files = _parse(body)
@@ -48,7 +50,7 @@ def test_body_parses_back_to_the_same_fields_and_bytes(tmp_path: Path) -> None:
 def test_body_can_be_sent_twice(tmp_path: Path) -> None:
     audio = tmp_path / "a.wav"
     audio.write_bytes(b"x" * 1000)
-    body = MultipartFileBody([], "file", str(audio))
+    body = MultipartFileBody([], "file", UploadFile.local(str(audio)))
     assert b"".join(body) == b"".join(body)
 
 
@@ -56,7 +58,7 @@ def test_streaming_a_large_file_stays_small_in_memory(tmp_path: Path) -> None:
     audio = tmp_path / "big.wav"
     with open(audio, "wb") as handle:
         handle.truncate(64 * 1024 * 1024)
-    body = MultipartFileBody([("model", "x")], "audio", str(audio))
+    body = MultipartFileBody([("model", "x")], "audio", UploadFile.local(str(audio)))
     tracemalloc.start()
     total = sum(len(chunk) for chunk in body)
     peak = tracemalloc.get_traced_memory()[1]

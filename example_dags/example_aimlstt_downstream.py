@@ -1,0 +1,42 @@
+"""Runs whenever the nightly DAG wrote transcripts: scheduled on its asset.
+
+``example_aimlstt_nightly`` updates the asset ``aimlstt_nightly_transcripts`` once per run that
+transcribed anything, listing each new transcript's generation id and paths in the event's
+``extra``. This DAG reads each new text transcript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+from airflow.sdk import Asset, ObjectStoragePath, dag, task
+
+
+@dag(
+    dag_id="example_aimlstt_downstream",
+    schedule=[Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")],
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["aimlstt", "example"],
+)
+def example_aimlstt_downstream() -> None:
+    @task
+    def read_new_transcripts(triggering_asset_events: Any = None) -> list[dict[str, Any]]:
+        """Return one row per new transcript: its generation id, text file and word count."""
+        rows = []
+        for events in (triggering_asset_events or {}).values():
+            for event in events:
+                for transcript in (event.extra or {}).get("transcripts", []):
+                    text_uri = transcript["paths"].get("txt")
+                    words = len(ObjectStoragePath(text_uri).read_text().split()) if text_uri else None
+                    rows.append(
+                        {"generation_id": transcript["generation_id"], "txt": text_uri, "words": words}
+                    )
+                    print(f"{text_uri}: {words} words")
+        return rows
+
+    read_new_transcripts()
+
+
+example_aimlstt_downstream()

@@ -1,0 +1,90 @@
+"""The combined operator (and the sensor) writing transcripts, in a real ``dag.test()`` run against the
+emulator: every family, every format it can give, both waits, XCom and asset events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import fsspec
+import pytest
+
+from airflow_provider_aimlstt.transcripts import Transcript, render
+from tests.e2e.support import return_value, task_states
+from tests.transcripts.subtitles import match_words, parse_srt, parse_vtt, words_in_time_order
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+TASKS = {
+    "deepgram_diarized": ("txt", "json", "srt", "vtt"),
+    "deepgram_multichannel": ("txt", "json", "srt", "vtt"),
+    "assemblyai_speakers": ("txt", "json", "srt", "vtt"),
+    "openai_text_only": ("txt", "json"),
+}
+
+
+def _read(uri: str) -> str:
+    with fsspec.open(uri, "r", encoding="utf-8") as handle:
+        return str(handle.read())
+
+
+def test_every_family_writes_its_formats_and_returns_a_small_summary(load_dag: Any, emulator: Any) -> None:
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    output_dir = f"memory://aimlstt-{uuid.uuid4().hex[:8]}"
+    dag_run = load_dag("aimlstt_test_transcribe").test(run_conf={"output_dir": output_dir})
+
+    assert dag_run.state == "success", task_states(dag_run)
+    for task_id, formats in TASKS.items():
+        summary = return_value(dag_run, task_id)
+        generation_id = summary["generation_id"]
+        assert return_value(dag_run, task_id) == summary
+        ti = next(ti for ti in dag_run.get_task_instances() if ti.task_id == task_id)
+        assert ti.xcom_pull(task_ids=task_id, key="generation_id") == generation_id
+        assert sorted(summary["paths"]) == sorted(formats)
+        assert len(json.dumps(summary)) < 1024 and "text" not in summary
+        transcript = Transcript.model_validate_json(_read(summary["paths"]["json"]))
+        assert transcript.generation_id == generation_id
+        assert summary["word_count"] == transcript.word_count
+        assert _read(summary["paths"]["txt"]) == render(transcript, "txt")
+        if "srt" in formats:
+            words = words_in_time_order(transcript)
+            for cues in (
+                parse_srt(_read(summary["paths"]["srt"])),
+                parse_vtt(_read(summary["paths"]["vtt"])),
+            ):
+                grouped = match_words(cues, words)
+                assert [word for group in grouped for word in group] == words  # each word once, in order
+        else:
+            assert not transcript.has_word_timings
+
+    diarized = Transcript.model_validate_json(
+        _read(return_value(dag_run, "deepgram_diarized")["paths"]["json"])
+    )
+    assert diarized.speakers, "diarize=True gives speaker labels"
+    stereo = Transcript.model_validate_json(
+        _read(return_value(dag_run, "deepgram_multichannel")["paths"]["json"])
+    )
+    assert len(stereo.channels) == 2
+    aai = Transcript.model_validate_json(_read(return_value(dag_run, "assemblyai_speakers")["paths"]["json"]))
+    assert all(word.end is not None and word.end < 60 for word in aai.words)  # milliseconds became seconds
+
+    from_sensor = return_value(dag_run, "sensor_writes_too")
+    assert from_sensor["generation_id"] == return_value(dag_run, "openai_text_only")["generation_id"]
+    assert from_sensor["paths"]["json"].endswith("/from_sensor.json")
+
+    with create_session() as session:
+        events = session.query(AssetEvent).filter(AssetEvent.source_run_id == dag_run.run_id).all()
+        by_uri: dict[str, list[Any]] = {}
+        for event in events:
+            by_uri.setdefault(event.asset.uri.rstrip("/"), []).append(event)
+    # Through the alias: one event per task for the output folder; the named asset: one, with paths.
+    assert sorted(by_uri) == sorted([output_dir, "memory://aimlstt-test-named"])
+    assert {event.extra["generation_id"] for event in by_uri[output_dir]} == {
+        return_value(dag_run, task_id)["generation_id"] for task_id in TASKS
+    }
+    assert len(by_uri[output_dir]) == len(TASKS) + 1
+    (named,) = by_uri["memory://aimlstt-test-named"]
+    assert named.extra["paths"] == return_value(dag_run, "deepgram_diarized")["paths"]
