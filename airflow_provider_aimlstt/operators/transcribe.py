@@ -104,14 +104,13 @@ class AimlSttTranscribeOperator(TranscriptionLineageMixin, AimlSttSubmitOperator
                 "generation_id=%s is %s; deferring the wait to the triggerer", generation_id, job.status
             )
             self.defer(
-                trigger=AimlSttTrigger(
+                trigger=AimlSttTrigger.starting_now(
+                    self.timeout_seconds - (time.time() - started),
                     generation_id=generation_id,
                     aimlstt_conn_id=self.aimlstt_conn_id,
-                    deadline=started + self.timeout_seconds,
                     poke_interval=self.poke_interval,
                     max_poke_interval=self.max_poke_interval,
                     max_consecutive_failures=self.max_consecutive_failures,
-                    started_at=started,
                     api_retries=self.api_retries,
                 ),
                 method_name="execute_complete",

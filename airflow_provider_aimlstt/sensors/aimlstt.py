@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -101,19 +100,17 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
         job = self.hook.get_job(self.generation_id)
         if job.is_completed or job.is_failed:
             return self._deliver(job, context)
-        now = time.time()
         self.log.info(
             "generation_id=%s is %s; deferring the wait to the triggerer", self.generation_id, job.status
         )
         self.defer(
-            trigger=AimlSttTrigger(
+            trigger=AimlSttTrigger.starting_now(
+                _seconds(self.timeout),
                 generation_id=self.generation_id,
                 aimlstt_conn_id=self.aimlstt_conn_id,
-                deadline=now + _seconds(self.timeout),
                 poke_interval=_seconds(self.poke_interval),
                 max_poke_interval=self.max_poke_interval,
                 max_consecutive_failures=self.max_consecutive_failures,
-                started_at=now,
                 api_retries=self.api_retries,
             ),
             method_name="execute_complete",

@@ -68,6 +68,16 @@ class AimlSttTrigger(BaseTrigger):
         self.started_at = float(started_at if started_at is not None else time.time())
         self.api_retries = api_retries
 
+    @classmethod
+    def starting_now(cls, timeout_seconds: float, **kwargs: Any) -> AimlSttTrigger:
+        """A trigger whose wait begins now and ends ``timeout_seconds`` from now.
+
+        :param timeout_seconds: the longest wait.
+        :param kwargs: the other arguments of the trigger.
+        """
+        now = time.time()
+        return cls(deadline=now + timeout_seconds, started_at=now, **kwargs)
+
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and plain-JSON kwargs (no secret: the key is read from the connection)."""
         return (

@@ -88,3 +88,21 @@ def test_every_family_writes_its_formats_and_returns_a_small_summary(load_dag: A
     assert len(by_uri[output_dir]) == len(TASKS) + 1
     (named,) = by_uri["memory://aimlstt-test-named"]
     assert named.extra["paths"] == return_value(dag_run, "deepgram_diarized")["paths"]
+
+
+def test_the_operator_reports_its_audio_and_files_to_openlineage() -> None:
+    from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
+
+    operator = AimlSttTranscribeOperator(
+        task_id="t", model="#g1_nova-2-general", audio_path="/data/calls/a.wav", output_path="s3://b/out"
+    )
+    started = operator.get_openlineage_facets_on_start()
+    assert started is not None
+    assert [(d.namespace, d.name) for d in started.inputs] == [("file", "/data/calls/a.wav")]
+    operator.lineage_outputs = ["s3://b/out/a.json", "s3://b/out/a.txt"]
+    completed = operator.get_openlineage_facets_on_complete(task_instance=None)
+    assert completed is not None
+    assert [(d.namespace, d.name) for d in completed.outputs] == [
+        ("s3://b", "out/a.json"),
+        ("s3://b", "out/a.txt"),
+    ]

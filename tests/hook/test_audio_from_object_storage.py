@@ -1,0 +1,77 @@
+"""Audio from object storage: checked before any request, then streamed to the upload."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+import pytest
+from fsspec.implementations.memory import MemoryFileSystem
+
+from airflow_provider_aimlstt import exceptions as exc
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.models import TranscriptionRequest
+from tests.conftest import AUDIO_DIR
+from tests.helpers import wait_until_finished
+
+SAMPLE = AUDIO_DIR / "weather_report.wav"
+
+
+@pytest.fixture
+def bucket() -> str:
+    """A fresh folder in an in-memory store that Airflow's ObjectStoragePath can reach."""
+    from airflow.sdk.io import attach
+
+    attach("memory", fs=MemoryFileSystem())
+    return f"memory://audio-{uuid.uuid4().hex[:8]}"
+
+
+def _put(uri: str, data: bytes) -> None:
+    MemoryFileSystem().pipe_file(uri.removeprefix("memory://"), data)
+
+
+def _request(uri: str, **fields: Any) -> TranscriptionRequest:
+    return TranscriptionRequest.build(model="#g1_nova-2-general", audio_path=uri, **fields)
+
+
+def test_an_object_is_uploaded_whole_and_transcribed(emulator: Any, bucket: str) -> None:
+    data = SAMPLE.read_bytes() + uuid.uuid4().bytes  # its own sha256
+    _put(f"{bucket}/weather.wav", data)
+    hook = AimlSttHook()
+
+    generation_id = hook.submit(_request(f"{bucket}/weather.wav"))
+
+    assert emulator.stats()["creates_by_sha256"][hashlib.sha256(data).hexdigest()] == 1
+    job = wait_until_finished(hook, generation_id)
+    assert job.is_completed
+    assert job.result["metadata"]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fields", "message"),
+    [
+        ("missing.wav", None, {}, "audio_path: no such object"),
+        ("empty.wav", b"", {}, "audio_path: file is empty"),
+        (
+            "big.wav",
+            b"x" * 100,
+            {"max_upload_bytes": 10},
+            "audio_path: file is 100 bytes, over the limit of 10",
+        ),
+    ],
+)
+def test_an_unusable_object_is_refused_before_any_request(
+    emulator: Any, bucket: str, name: str, data: bytes | None, fields: dict[str, Any], message: str
+) -> None:
+    if data is not None:
+        _put(f"{bucket}/{name}", data)
+    before = emulator.stats()["requests_total"]
+    with pytest.raises(exc.AimlSttValidationError, match=message):
+        AimlSttHook().submit(_request(f"{bucket}/{name}", **fields))
+    assert emulator.stats()["requests_total"] == before
+
+
+def test_a_store_airflow_cannot_reach_is_named(emulator: Any) -> None:
+    with pytest.raises(exc.AimlSttValidationError, match=r"audio_path: cannot read 'nosuchfs://b/a.wav'"):
+        AimlSttHook().submit(_request("nosuchfs://b/a.wav"))
