@@ -1,7 +1,9 @@
 """Turn the result of any model family into one :class:`Transcript`.
 
-The family is read from the result's shape with :func:`detect_family`. OpenAI and Microsoft share
-the ``{text, usage}`` shape; the model id, when given, tells them apart. Such results carry no
+The family is read from the result's shape with :func:`detect_family`, unless the model id names
+a text-only family (OpenAI, Microsoft): then a ``words`` list in the result is not mistaken for
+AssemblyAI's millisecond words. OpenAI and Microsoft share the ``{text, usage}`` shape; the model
+id, when given, tells them apart. Such results carry no
 word timings: their transcript has no words (``word_count`` counts the text's words) and
 ``has_word_timings`` is False; no timing is ever invented.
 """
@@ -40,7 +42,9 @@ def to_transcript(
     :raises AimlSttResponseError: when ``result`` is not a result object, or a fetch answer without one.
     """
     body, fetched_id = _unwrap(result)
-    family = detect_family(dict(body))
+    declared = family_of(model) if model is not None else None
+    text_only = declared in (ModelFamily.OPENAI, ModelFamily.MICROSOFT)
+    family = declared if text_only and declared is not None else detect_family(dict(body))
     if family is ModelFamily.DEEPGRAM:
         fields = deepgram_fields(body)
     elif family is ModelFamily.ASSEMBLYAI:

@@ -246,3 +246,17 @@ def test_what_is_not_a_result_is_refused(body: Any) -> None:
         to_transcript(body)
     if isinstance(body, dict) and body.get("id"):
         assert "gen-9" in str(caught.value) and "bad audio" in str(caught.value)
+
+
+def test_words_in_an_openai_result_are_not_read_as_assemblyai_milliseconds() -> None:
+    from airflow_provider_aimlstt.models.families import ModelFamily
+    from airflow_provider_aimlstt.transcripts import to_transcript
+
+    result = {
+        "text": "hi there",
+        "words": [{"word": "hi", "start": 0.0, "end": 0.4}, {"word": "there", "start": 0.5, "end": 0.9}],
+        "usage": {"type": "duration", "seconds": 1},
+    }
+    transcript = to_transcript(result, model="openai/gpt-4o-transcribe")
+    assert transcript.family is ModelFamily.OPENAI
+    assert transcript.text == "hi there" and not transcript.has_word_timings
