@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
-from airflow_provider_aimlstt.models.request import TranscriptionRequest, storage_scheme
+from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.multipart import UploadFile
 
 
@@ -21,8 +21,8 @@ def upload_file_for(request: TranscriptionRequest) -> UploadFile:
     location = request.audio_path
     if location is None:
         raise AimlSttValidationError("audio_path: the request has no file to upload")
-    if storage_scheme(location) is None:
-        return UploadFile.local(location.removeprefix("file://"))
+    if request.local_audio_path is not None:
+        return UploadFile.local(request.local_audio_path)
     from airflow.sdk import ObjectStoragePath
 
     try:

@@ -64,6 +64,14 @@ class TranscriptionRequest(BaseModel):
         family = self.family
         return family.upload_field if family else "audio"
 
+    @property
+    def local_audio_path(self) -> str | None:
+        """``audio_path`` as a local file path (a ``file://`` URI loses its scheme); None for a URL
+        or an object storage URI."""
+        if self.audio_path is None or storage_scheme(self.audio_path) is not None:
+            return None
+        return self.audio_path.removeprefix("file://")
+
     def api_options(self) -> dict[str, Any]:
         """The options as sent to the API: only those that were set."""
         return {key: value for key, value in self.options.items() if value is not None}
@@ -77,10 +85,10 @@ class TranscriptionRequest(BaseModel):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 return [f"audio_url: must be an http:// or https:// URL with a host, got {self.audio_url!r}"]
             return []
-        path = self.audio_path or ""
-        if storage_scheme(path) is not None:
+        local = self.local_audio_path
+        if local is None:
             return []  # an object store is asked when the upload is prepared, still before any request
-        return _file_problems(path.removeprefix("file://"), self.max_upload_bytes)
+        return _file_problems(local, self.max_upload_bytes)
 
     def _model_and_option_problems(self) -> list[str]:
         if self.model != self.model.strip():

@@ -62,45 +62,42 @@ def check_output_settings(output_path: Any, formats: Sequence[str] | None, outpu
 
 
 def deliver(
+    task: Any,
     job: FetchResponse,
     *,
     generation_id: str,
     model: str | None,
-    output_path: Any,
-    formats: Sequence[str],
     output_name: str,
-    output_conn_id: str | None,
-    outlets: Sequence[Any],
     context: Any,
-    log: Any,
-) -> tuple[dict[str, Any], list[str]]:
-    """The task's return value for a finished job, and the URIs of the files written (if any).
+) -> dict[str, Any]:
+    """The task's return value for a finished job; written files go to ``task.lineage_outputs``.
 
+    The task's ``output_path``, ``formats``, ``output_conn_id``, ``outlets`` and ``log`` say what
+    to do: without an ``output_path`` the whole result is returned instead of writing files.
+
+    :param task: the sensor or operator delivering the result.
     :param job: the finished job.
     :param generation_id: its id.
     :param model: the model it ran on (read from the result when None).
-    :param output_path: a folder (local path, URI or ``ObjectStoragePath``), or None to return the
-        whole result instead of writing files.
-    :param formats: the formats to write.
     :param output_name: the file name without suffix.
-    :param output_conn_id: the Airflow connection of the store, if the path does not name one.
-    :param outlets: the task's outlets; their events say what was written.
-    :param context: the task's context (for the asset event).
-    :param log: the task's logger.
+    :param context: the task's context (for asset events).
     """
     result = completed_result(job, generation_id)
-    if output_path is None:
-        return result, []
+    if task.output_path is None:
+        return result
     from airflow_provider_aimlstt.outputs import transcript_summary, write_transcript_files
     from airflow_provider_aimlstt.transcripts import to_transcript
 
     transcript = to_transcript(result, model=model, generation_id=generation_id)
-    paths = write_transcript_files(transcript, output_path, output_name, formats, conn_id=output_conn_id)
-    log.info("Wrote %s for generation_id=%s", ", ".join(paths.values()), generation_id)
+    paths = write_transcript_files(
+        transcript, task.output_path, output_name, task.formats, conn_id=task.output_conn_id
+    )
+    task.log.info("Wrote %s for generation_id=%s", ", ".join(paths.values()), generation_id)
+    task.lineage_outputs = list(paths.values())
     summary = transcript_summary(transcript, paths)
-    if outlets:
-        _announce(context, outlets, folder_uri(output_path, output_conn_id), summary)
-    return summary, list(paths.values())
+    if task.outlets:
+        _announce(context, task.outlets, folder_uri(task.output_path, task.output_conn_id), summary)
+    return summary
 
 
 def folder_uri(output_path: Any, conn_id: str | None = None) -> str:

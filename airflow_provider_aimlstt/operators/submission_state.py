@@ -21,7 +21,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_aimlstt.exceptions import AimlSttNotFoundError, AimlSttSubmissionUncertainError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.models.request import TranscriptionRequest, storage_scheme
+from airflow_provider_aimlstt.models.request import TranscriptionRequest
 
 STATE_KEY = "aimlstt_submission"
 
@@ -59,13 +59,13 @@ def request_fingerprint(request: TranscriptionRequest) -> str:
         "options": request.api_options(),
         "audio_url": request.audio_url,
     }
-    if request.audio_path is not None and storage_scheme(request.audio_path) is not None:
-        described["audio_path"] = request.audio_path
-    elif request.audio_path is not None:
-        local = request.audio_path.removeprefix("file://")
+    local = request.local_audio_path
+    if local is not None:
         stat = os.stat(local)
         described["audio_path"] = os.path.abspath(local)
         described["audio_file"] = [stat.st_size, stat.st_mtime_ns]
+    elif request.audio_path is not None:
+        described["audio_path"] = request.audio_path
     encoded = json.dumps(described, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
 

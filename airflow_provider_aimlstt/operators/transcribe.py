@@ -142,20 +142,10 @@ class AimlSttTranscribeOperator(TranscriptionLineageMixin, AimlSttSubmitOperator
         return self._deliver(self.hook.get_job(outcome.generation_id), outcome.generation_id, context)
 
     def _deliver(self, job: Any, generation_id: str, context: Any) -> Any:
-        value, written = deliver(
-            job,
-            generation_id=generation_id,
-            model=self.model,
-            output_path=self.output_path,
-            formats=self.formats,
-            output_name=self.output_name or _default_name(self.audio_path, self.audio_url, generation_id),
-            output_conn_id=self.output_conn_id,
-            outlets=self.outlets,
-            context=context,
-            log=self.log,
+        name = self.output_name or _default_name(self.audio_path, self.audio_url, generation_id)
+        return deliver(
+            self, job, generation_id=generation_id, model=self.model, output_name=name, context=context
         )
-        self.lineage_outputs = written
-        return value
 
 
 def _check_formats_fit_the_model(request: TranscriptionRequest, formats: Sequence[str]) -> None:

@@ -144,20 +144,10 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
         return self._deliver(self.hook.get_job(outcome.generation_id), context)
 
     def _deliver(self, job: FetchResponse, context: Any) -> dict[str, Any]:
-        value, written = deliver(
-            job,
-            generation_id=self.generation_id,
-            model=None,
-            output_path=self.output_path,
-            formats=self.formats,
-            output_name=self.output_name or self.generation_id,
-            output_conn_id=self.output_conn_id,
-            outlets=self.outlets,
-            context=context,
-            log=self.log,
+        name = self.output_name or self.generation_id
+        return deliver(
+            self, job, generation_id=self.generation_id, model=None, output_name=name, context=context
         )
-        self.lineage_outputs = written
-        return value
 
 
 def _seconds(value: float | timedelta) -> float:
