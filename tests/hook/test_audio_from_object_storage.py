@@ -23,7 +23,9 @@ def bucket() -> str:
     """A fresh folder in an in-memory store that Airflow's ObjectStoragePath can reach."""
     from airflow.sdk.io import attach
 
-    attach("memory", fs=MemoryFileSystem())
+    # attach() returns a store cached earlier in the process if there is one (the output writer's
+    # lookups cache one without a filesystem): give it the in-memory filesystem either way.
+    attach("memory").fs = MemoryFileSystem()
     return f"memory://audio-{uuid.uuid4().hex[:8]}"
 
 
