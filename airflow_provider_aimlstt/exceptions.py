@@ -101,19 +101,27 @@ class AimlSttAuthenticationError(AimlSttApiError):
     hint = "Check the API key in the Airflow connection's password field"
 
 
-class AimlSttOutOfCreditsError(AimlSttApiError):
-    """403: authenticated, but not allowed (usually no credits left)."""
+class AimlSttForbiddenError(AimlSttApiError):
+    """403: the key was accepted, but the request is not allowed (for example: no credits left)."""
 
-    hint = "The key works but may not spend: top up the account's balance or check its plan"
+    hint = (
+        "The API key was accepted but may not make this request: the account may be out of credits "
+        "(top up its balance) or its plan may not include this model"
+    )
 
 
 class AimlSttNotFoundError(AimlSttApiError):
-    """404: unknown generation id, or its result has expired (results are kept for one hour)."""
+    """404: the generation id is unknown or its result expired (kept for one hour), or the path is wrong."""
 
-    hint = (
-        "The id is unknown or its result has expired: results are kept for one hour, "
-        "so submit the audio again"
-    )
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        """What to do: about the generation id when there is one, else about the base URL."""
+        if self.generation_id:
+            return (
+                "The id is unknown or its result has expired: results are kept for one hour, "
+                "so submit the audio again"
+            )
+        return "No such endpoint: check the connection's base URL (for example https://api.aimlapi.com)"
 
 
 class AimlSttRateLimitedError(AimlSttApiError):
@@ -173,14 +181,25 @@ class AimlSttTimeoutError(AimlSttError):
     """The job did not finish before the sensor's deadline (its ``timeout``)."""
 
 
-TRANSIENT_ERRORS: tuple[type[AimlSttError], ...] = (
-    AimlSttConnectionError,
-    AimlSttRateLimitedError,
-    AimlSttServerError,
-    AimlSttResponseError,
-)
-"""Errors a later identical request may not meet again: worth another poll."""
-
-
 class AimlSttRenderError(AimlSttError, ValueError):
     """A transcript cannot be rendered as asked: an unknown format, or subtitles without word timings."""
+
+
+_RENAMED = {"AimlSttOutOfCreditsError": "AimlSttForbiddenError"}
+
+
+def __getattr__(name: str) -> type[AimlSttError]:
+    """Old names of renamed exceptions, with a deprecation warning.
+
+    :param name: the attribute asked for.
+    """
+    if name in _RENAMED:
+        import warnings
+
+        new_name = _RENAMED[name]
+        warnings.warn(
+            f"{name} is now {new_name} (a 403 is not always about credits)", DeprecationWarning, stacklevel=2
+        )
+        renamed: type[AimlSttError] = globals()[new_name]
+        return renamed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

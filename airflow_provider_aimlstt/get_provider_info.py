@@ -30,7 +30,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_provider_aimlstt.operators.aimlstt"],
+                "python-modules": [
+                    "airflow_provider_aimlstt.operators.aimlstt",
+                    "airflow_provider_aimlstt.operators.transcribe",
+                ],
             }
         ],
         "sensors": [
@@ -45,7 +48,7 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": "airflow_provider_aimlstt.hooks.aimlstt.AimlSttHook",
                 "hook-name": INTEGRATION,
                 "conn-fields": {
-                    "timeout": {
+                    "read_timeout": {
                         "label": "Read timeout (seconds)",
                         "schema": {"type": ["number", "null"], "default": 60},
                         "description": "Seconds to wait between bytes of an answer.",

@@ -82,18 +82,16 @@ class TranscriptionLineageMixin:
     """Reports a transcription's lineage to OpenLineage: the audio as input, the transcripts as outputs.
 
     Mix it in before ``BaseOperator``. The provider's default extractor calls the
-    ``get_openlineage_facets_on_*`` methods, which read what the operator recorded (set it in the
-    method that ends the task: ``execute``, or ``execute_complete`` after a deferral):
+    ``get_openlineage_facets_on_*`` methods, which read:
 
-    - ``lineage_audio``: the audio source, an http(s) URL, a local path or an object storage URI
-      such as ``s3://bucket/key.wav`` or ``file:///x.wav``; None while unknown.
-    - ``lineage_outputs``: the URIs (or paths) of the transcript files written; each instance's own
-      list, to append to or to assign.
-    - ``lineage_audio_fields``: rendered template fields to take the audio from while
-      ``lineage_audio`` is None, the first non-empty one; so the start event knows the audio too.
+    - ``lineage_audio_fields``: the (rendered) fields holding the audio source, the first
+      non-empty one: an http(s) URL, a local path, an object storage URI such as
+      ``s3://bucket/key.wav`` or ``file:///x.wav``, or an ``ObjectStoragePath``. Rendered fields
+      are there at the start, at the end, and after a deferral, so nothing else is recorded.
+    - ``lineage_outputs``: the URIs (or paths) of the transcript files written, set by the method
+      that ends the task; each instance's own list, to append to or to assign.
     """
 
-    lineage_audio: str | None = None
     lineage_audio_fields: tuple[str, ...] = ()
 
     @property
@@ -118,12 +116,10 @@ class TranscriptionLineageMixin:
         return self._operator_lineage(with_outputs=True)
 
     def _audio_location(self) -> str | None:
-        if self.lineage_audio:
-            return self.lineage_audio
         for field in self.lineage_audio_fields:
             value = getattr(self, field, None)
-            if isinstance(value, str) and value.strip():
-                return value
+            if value is not None and str(value).strip():
+                return str(value)
         return None
 
     def _operator_lineage(self, *, with_outputs: bool) -> OperatorLineage | None:

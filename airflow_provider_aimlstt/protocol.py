@@ -20,8 +20,8 @@ from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
     AimlSttAuthenticationError,
     AimlSttBadRequestError,
+    AimlSttForbiddenError,
     AimlSttNotFoundError,
-    AimlSttOutOfCreditsError,
     AimlSttRateLimitedError,
     AimlSttResponseError,
     AimlSttServerError,
@@ -40,7 +40,7 @@ _GENERATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _ERROR_BY_STATUS: dict[int, type[AimlSttApiError]] = {
     400: AimlSttBadRequestError,
     401: AimlSttAuthenticationError,
-    403: AimlSttOutOfCreditsError,
+    403: AimlSttForbiddenError,
     404: AimlSttNotFoundError,
     429: AimlSttRateLimitedError,
 }
@@ -69,8 +69,7 @@ class ApiCall:
     :param path: the path below the base URL.
     :param json_body: a JSON body, for a create from a URL and for every fetch (None).
     :param form_fields: the text fields of a multipart upload.
-    :param upload_field: the multipart field that carries the file.
-    :param upload_path: where the file to stream is: a local path or an object storage URI.
+    :param upload_field: the multipart field that carries the file (None: no upload).
     :param generation_id: the generation this call is about, for error messages.
     """
 
@@ -79,7 +78,6 @@ class ApiCall:
     json_body: dict[str, Any] | None = None
     form_fields: list[tuple[str, str]] = field(default_factory=list)
     upload_field: str | None = None
-    upload_path: str | None = None
     generation_id: str | None = None
 
     @property
@@ -102,13 +100,7 @@ def create_call(request: TranscriptionRequest) -> ApiCall:
     for name, value in options.items():
         for item in value if isinstance(value, list) else [value]:
             fields.append((name, form_value(item)))
-    return ApiCall(
-        "POST",
-        CREATE_PATH,
-        form_fields=fields,
-        upload_field=request.upload_field,
-        upload_path=request.audio_path,
-    )
+    return ApiCall("POST", CREATE_PATH, form_fields=fields, upload_field=request.upload_field)
 
 
 def fetch_call(generation_id: str) -> ApiCall:

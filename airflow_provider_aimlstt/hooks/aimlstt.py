@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 import uuid
 from collections.abc import Callable
 from functools import cache, cached_property
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import requests
 import urllib3.exceptions
 from airflow.sdk import BaseHook
 
+from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
     AimlSttConnectionError,
     AimlSttError,
     AimlSttSubmissionUncertainError,
+    AimlSttTimeoutError,
 )
-from airflow_provider_aimlstt.hooks.audio_source import upload_file_for
 from airflow_provider_aimlstt.hooks.connection import ConnectionSettings, settings_from_connection
 from airflow_provider_aimlstt.hooks.retry import (
     ApiRetryPolicy,
@@ -32,6 +33,7 @@ from airflow_provider_aimlstt.hooks.retry import (
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import CreateResponse, FetchResponse
 from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
+from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.protocol import (
     ApiCall,
     create_call,
@@ -113,29 +115,30 @@ class AimlSttHook(BaseHook):
         """Return the HTTP session (Airflow's hook interface)."""
         return self.session
 
-    def submit(self, request: TranscriptionRequest) -> str:
+    def submit(self, request: TranscriptionRequest, audio: AudioSource | None = None) -> str:
         """Submit a transcription job and return its generation id.
 
         Retried only where the API cannot have accepted the request (no connection, 429, 503).
 
         :param request: a validated request (see :meth:`TranscriptionRequest.build`).
+        :param audio: its audio, already checked (:meth:`AudioSource.checked`); checked here when None.
+        :raises AimlSttValidationError: when the audio file cannot be uploaded (nothing is sent).
         :raises AimlSttSubmissionUncertainError: when the call failed after it may have been
             accepted; the job may exist on the server and is not submitted again.
         """
         call = create_call(request)
-        upload = upload_file_for(request) if call.upload_field is not None else None
+        if audio is None or (audio.path is not None and audio.size is None):
+            audio = (audio or AudioSource.of(request)).checked()
+        upload = audio.upload() if call.upload_field is not None else None
         try:
             created: CreateResponse = self._call(call, parse_create, upload=upload)
         except AimlSttError as exc:
             if may_have_been_accepted(exc):
-                raise AimlSttSubmissionUncertainError(_describe_source(request), str(exc)) from None
+                raise AimlSttSubmissionUncertainError(audio.display, str(exc)) from None
             raise
         generation_id = created.generation_id
         self.log.info(
-            "Submitted %s (model %s) as generation_id=%s",
-            _describe_source(request),
-            request.model,
-            generation_id,
+            "Submitted %s (model %s) as generation_id=%s", audio.display, request.model, generation_id
         )
         return generation_id
 
@@ -145,6 +148,37 @@ class AimlSttHook(BaseHook):
         :param generation_id: the id :meth:`submit` returned.
         """
         return self._call(fetch_call(generation_id), _fetch_reader(generation_id))
+
+    def wait_for_job(
+        self,
+        generation_id: str,
+        timeout: float,
+        schedule: PollSchedule | None = None,
+        job: FetchResponse | None = None,
+    ) -> FetchResponse:
+        """Poll a job on this worker until it is finished (completed or error), and return it.
+
+        :param generation_id: the id :meth:`submit` returned.
+        :param timeout: the longest wait, in seconds.
+        :param schedule: the waits between polls (default 10 s, growing to 60 s).
+        :param job: the job as just fetched, to spare the first poll.
+        :raises AimlSttTimeoutError: when the job is not finished after ``timeout`` seconds.
+        """
+        started = time.monotonic()
+        job = job or self.get_job(generation_id)
+        for interval in (schedule or PollSchedule()).intervals():
+            if job.is_finished:
+                return job
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                raise AimlSttTimeoutError(
+                    f"Transcription {generation_id} did not finish before its deadline ({waited:.0f} s)"
+                )
+            pause = min(interval, timeout - waited)
+            self.log.info("generation_id=%s status=%s next poll in %.1fs", generation_id, job.status, pause)
+            time.sleep(pause)
+            job = self.get_job(generation_id)
+        raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
 
     def test_connection(self) -> tuple[bool, str]:
         """Prove the key works without starting a paid job: fetch an id that cannot exist.
@@ -227,7 +261,7 @@ class AimlSttHook(BaseHook):
             self._async_client = None
 
     async def _asend(self, call: ApiCall) -> tuple[int, dict[str, str], bytes]:
-        if call.upload_path is not None:
+        if call.upload_field is not None:
             raise NotImplementedError("uploads are made by workers, through the blocking transport")
         settings = await self._aget_settings()
         if self._async_client is None:
@@ -255,14 +289,6 @@ class AimlSttHook(BaseHook):
                 conn = await asyncio.to_thread(self.get_connection, self.aimlstt_conn_id)
             self._async_settings = settings_from_connection(conn)
         return self._async_settings
-
-
-def _describe_source(request: TranscriptionRequest) -> str:
-    """The audio source for logs. A URL loses its query string, which may hold a signed token."""
-    if request.audio_url is not None:
-        parts = urlsplit(request.audio_url)
-        return f"URL {parts.scheme}://{parts.netloc}{parts.path}"
-    return f"file {request.audio_path}"
 
 
 def _fetch_reader(generation_id: str) -> _Reader[FetchResponse]:

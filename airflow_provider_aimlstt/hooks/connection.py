@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,8 +39,9 @@ def settings_from_connection(conn: Any) -> ConnectionSettings:
     """Read the settings of an Airflow connection.
 
     The API key is the password; the base URL is the host (with scheme and port, or a bare host
-    name with ``schema`` as scheme); extras may set ``timeout`` (read timeout, seconds),
-    ``connect_timeout`` and ``allow_insecure_http`` (plain http to a host that is not loopback).
+    name with ``schema`` as scheme); extras may set ``read_timeout`` (seconds; the old name
+    ``timeout`` still works, with a deprecation warning), ``connect_timeout`` and
+    ``allow_insecure_http`` (plain http to a host that is not loopback).
 
     :param conn: an Airflow ``Connection``.
     :raises AimlSttConfigError: when the key is missing or the URL or an extra is unusable.
@@ -65,9 +67,23 @@ def settings_from_connection(conn: Any) -> ConnectionSettings:
         connect_timeout=_seconds(
             extra.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), "connect_timeout", conn_id
         ),
-        read_timeout=_seconds(extra.get("timeout", DEFAULT_READ_TIMEOUT), "timeout", conn_id),
+        read_timeout=_read_timeout(extra, conn_id),
         retry_policy=_retry_policy(extra, conn_id),
     )
+
+
+def _read_timeout(extra: dict[str, Any], conn_id: str) -> float:
+    """The extra ``read_timeout``; the old name ``timeout`` is read too, with a deprecation warning."""
+    if "timeout" in extra:
+        warnings.warn(
+            f"Connection {conn_id!r}: the extra 'timeout' is now 'read_timeout' (an operator's "
+            "'timeout' is the job's deadline); rename it",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if "read_timeout" not in extra:
+            return _seconds(extra["timeout"], "timeout", conn_id)
+    return _seconds(extra.get("read_timeout", DEFAULT_READ_TIMEOUT), "read_timeout", conn_id)
 
 
 def _retry_policy(extra: dict[str, Any], conn_id: str) -> ApiRetryPolicy:

@@ -22,6 +22,7 @@ from typing import Any
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from airflow_provider_aimlstt.exceptions import (
+    AimlSttApiError,
     AimlSttConnectionError,
     AimlSttRateLimitedError,
     AimlSttResponseError,
@@ -86,23 +87,30 @@ class ApiRetryPolicy:
         return max(jittered, retry_after or 0.0)
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Whether a later identical request may not meet this failure again: the one definition.
+
+    429, 500, 502, 503 and 504 answers, network failures and unreadable answers are transient;
+    every other error (400, 401, 403, 404, 501, a job that failed, bad input) is not.
+
+    :param exc: what a call raised, after its own retries.
+    """
+    if isinstance(exc, AimlSttApiError):
+        return exc.status_code in RETRIED_STATUS_CODES
+    return isinstance(exc, (AimlSttConnectionError, AimlSttResponseError))
+
+
 def is_retryable(exc: BaseException, call: ApiCall) -> bool:
-    """Whether another identical attempt of ``call`` is safe and may succeed.
+    """Whether another identical attempt of ``call`` is safe and may succeed, right away.
 
     :param exc: what the last attempt raised.
     :param call: the call that was attempted.
     """
-    if isinstance(exc, AimlSttRateLimitedError):
-        return (exc.retry_after or 0.0) <= MAX_RETRY_AFTER
-    if isinstance(exc, AimlSttServerError):
-        if exc.status_code not in RETRIED_STATUS_CODES:
-            return False
-        return call.is_idempotent or exc.status_code in NOT_ACCEPTED_STATUS_CODES
-    if isinstance(exc, AimlSttConnectionError):
-        return call.is_idempotent or not exc.request_sent
-    if isinstance(exc, AimlSttResponseError):
-        return call.is_idempotent
-    return False
+    if not is_transient(exc):
+        return False
+    if isinstance(exc, AimlSttRateLimitedError) and (exc.retry_after or 0.0) > MAX_RETRY_AFTER:
+        return False
+    return call.is_idempotent or not may_have_been_accepted(exc)
 
 
 def may_have_been_accepted(exc: BaseException) -> bool:

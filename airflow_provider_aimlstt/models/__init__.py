@@ -13,14 +13,6 @@ from airflow_provider_aimlstt.models.families import (
 )
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import ApiErrorBody, CreateResponse, FetchResponse, JobError
-from airflow_provider_aimlstt.models.results import (
-    AssemblyAIResult,
-    DeepgramResult,
-    ResultSummary,
-    TextResult,
-    detect_family,
-    summarize_result,
-)
 from airflow_provider_aimlstt.models.status import SttStatus
 
 __all__ = [
@@ -28,21 +20,15 @@ __all__ = [
     "OPTIONS_BY_FAMILY",
     "ApiErrorBody",
     "AssemblyAIOptions",
-    "AssemblyAIResult",
     "CreateResponse",
     "DeepgramOptions",
-    "DeepgramResult",
     "FetchResponse",
     "JobError",
     "MicrosoftOptions",
     "ModelFamily",
     "OpenAIOptions",
-    "ResultSummary",
     "SttStatus",
     "SttTriggerEvent",
-    "TextResult",
     "TranscriptionRequest",
-    "detect_family",
     "family_of",
-    "summarize_result",
 ]

@@ -26,6 +26,11 @@ class ModelFamily(str, Enum):
         """Name of the multipart field that carries an uploaded audio file."""
         return "file" if self is ModelFamily.OPENAI else "audio"
 
+    @property
+    def gives_word_timings(self) -> bool:
+        """Whether results of this family time their words; OpenAI and Microsoft give text only."""
+        return self not in (ModelFamily.OPENAI, ModelFamily.MICROSOFT)
+
 
 class _Options(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)

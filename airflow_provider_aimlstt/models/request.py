@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,13 +27,14 @@ class TranscriptionRequest(BaseModel):
     :param model: the model id, for example ``#g1_nova-2-general``.
     :param audio_url: an http(s) URL the API downloads the audio from.
     :param audio_path: the audio file to upload (streamed, never read whole): a local path, a
-        ``file://`` URI, or an object storage URI such as ``s3://bucket/key.wav`` (checked, like a
-        local file, before anything is sent to the API; see :func:`storage_scheme`). A store's
+        ``file://`` URI, or an object storage URI such as ``s3://bucket/key.wav``. A store's
         Airflow connection goes in the URI's user part, as ``ObjectStoragePath`` writes it:
-        ``s3://aws_default@bucket/key.wav``.
+        ``s3://aws_default@bucket/key.wav``. The file itself is checked by
+        :class:`~airflow_provider_aimlstt.audio_source.AudioSource`, still before any request: this
+        model does no file-system I/O.
     :param options: the model family's options, for example ``{"diarize": True}``.
     :param allow_unknown_model: accept a model id this provider does not know yet.
-    :param max_upload_bytes: refuse a local file larger than this.
+    :param max_upload_bytes: refuse an audio file larger than this.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
@@ -64,14 +64,6 @@ class TranscriptionRequest(BaseModel):
         family = self.family
         return family.upload_field if family else "audio"
 
-    @property
-    def local_audio_path(self) -> str | None:
-        """``audio_path`` as a local file path (a ``file://`` URI loses its scheme); None for a URL
-        or an object storage URI."""
-        if self.audio_path is None or storage_scheme(self.audio_path) is not None:
-            return None
-        return self.audio_path.removeprefix("file://")
-
     def api_options(self) -> dict[str, Any]:
         """The options as sent to the API: only those that were set."""
         return {key: value for key, value in self.options.items() if value is not None}
@@ -85,10 +77,9 @@ class TranscriptionRequest(BaseModel):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 return [f"audio_url: must be an http:// or https:// URL with a host, got {self.audio_url!r}"]
             return []
-        local = self.local_audio_path
-        if local is None:
-            return []  # an object store is asked when the upload is prepared, still before any request
-        return _file_problems(local, self.max_upload_bytes)
+        if self.audio_path is not None and not self.audio_path.strip():
+            return ["audio_path: must not be empty"]
+        return []
 
     def _model_and_option_problems(self) -> list[str]:
         if self.model != self.model.strip():
@@ -123,36 +114,6 @@ class TranscriptionRequest(BaseModel):
             return cls(**fields)
         except ValidationError as exc:
             raise AimlSttValidationError(format_validation_error("transcription request", exc)) from None
-
-
-def storage_scheme(path: str) -> str | None:
-    """The scheme of an object storage URI (``s3``, ``gs``, ...), or None for a local file.
-
-    ``file://`` URIs and plain paths are local files.
-
-    :param path: an ``audio_path``.
-    """
-    scheme, separator, _ = path.partition("://")
-    if not separator or scheme == "file" or not scheme.replace("+", "").isalnum():
-        return None
-    return scheme
-
-
-def _file_problems(path: str, max_upload_bytes: int | None) -> list[str]:
-    if not path.strip():
-        return ["audio_path: must not be empty"]
-    if not os.path.exists(path):
-        return [f"audio_path: no such file: {path!r}"]
-    if os.path.isdir(path):
-        return [f"audio_path: is a directory, not a file: {path!r}"]
-    if not os.access(path, os.R_OK):
-        return [f"audio_path: file is not readable: {path!r}"]
-    size = os.path.getsize(path)
-    if size == 0:
-        return [f"audio_path: file is empty: {path!r}"]
-    if max_upload_bytes is not None and size > max_upload_bytes:
-        return [f"audio_path: file is {size} bytes, over the limit of {max_upload_bytes} bytes: {path!r}"]
-    return []
 
 
 def _is_plain_json(value: Any) -> bool:

@@ -45,6 +45,12 @@ class FetchResponse(_Lenient):
         return SttStatus.parse(self.status)
 
     @property
+    def is_finished(self) -> bool:
+        """True when the job will not change any more (an undocumented status counts as pending)."""
+        status = self.known_status
+        return status is not None and status.is_finished
+
+    @property
     def is_completed(self) -> bool:
         """True when the job finished with a result."""
         return self.known_status is SttStatus.COMPLETED

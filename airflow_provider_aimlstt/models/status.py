@@ -17,8 +17,8 @@ class SttStatus(str, Enum):
     ERROR = "error"
 
     @property
-    def is_terminal(self) -> bool:
-        """True when the job will not change any more."""
+    def is_finished(self) -> bool:
+        """True when the job will not change any more: completed, or ended in error."""
         return self in (SttStatus.COMPLETED, SttStatus.ERROR)
 
     @property
@@ -36,6 +36,3 @@ class SttStatus(str, Enum):
             return cls(value.strip().lower())
         except ValueError:
             return None
-
-
-PENDING_STATUSES = tuple(status for status in SttStatus if not status.is_terminal)

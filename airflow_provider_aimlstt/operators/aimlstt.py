@@ -8,13 +8,20 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
+from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.operators.submission_state import submit_once
 
+MODEL_XCOM_KEY = "model"
+"""The XCom key under which the submit operator records the model id, for the sensor to read."""
+
 
 class AimlSttSubmitOperator(BaseOperator):
     """Submit audio for transcription; the generation id is the task's return value (XCom).
+
+    The model id is pushed too (key ``model``), so that a sensor waiting on this task's output
+    reads the result as that model's.
 
     Everything is validated before any request is sent: the model id, exactly one audio source,
     the file (exists, readable, not empty), the URL (http or https) and the options (names and
@@ -81,4 +88,7 @@ class AimlSttSubmitOperator(BaseOperator):
 
     def execute(self, context: Any) -> str:
         """Validate, submit (or reuse an earlier try's job), and return the generation id."""
-        return submit_once(context, self.hook, self.build_request(), self.log)
+        request = self.build_request()
+        generation_id = submit_once(context, self.hook, request, AudioSource.of(request).checked(), self.log)
+        context["ti"].xcom_push(key=MODEL_XCOM_KEY, value=request.model)
+        return generation_id

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import AimlSttNotFoundError, AimlSttSubmissionUncertainError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
@@ -26,7 +26,9 @@ from airflow_provider_aimlstt.models.request import TranscriptionRequest
 STATE_KEY = "aimlstt_submission"
 
 
-def submit_once(context: Any, hook: AimlSttHook, request: TranscriptionRequest, log: Any) -> str:
+def submit_once(
+    context: Any, hook: AimlSttHook, request: TranscriptionRequest, audio: AudioSource, log: Any
+) -> str:
     """The generation id of this task's job: an earlier try's while usable, else a new submission.
 
     A submission that failed after it may have reached the API fails the task without further
@@ -35,49 +37,39 @@ def submit_once(context: Any, hook: AimlSttHook, request: TranscriptionRequest, 
     :param context: the task's context.
     :param hook: the hook to submit with.
     :param request: the validated request.
+    :param audio: its audio, checked (:meth:`AudioSource.checked`).
     :param log: the task's logger.
     """
-    reused = reusable_generation_id(context, hook, request, log)
+    fingerprint = request_fingerprint(request, audio)
+    reused = reusable_generation_id(context, hook, fingerprint, log)
     if reused is not None:
         return reused
     try:
-        generation_id = hook.submit(request)
+        generation_id = hook.submit(request, audio)
     except AimlSttSubmissionUncertainError as exc:
         raise AirflowFailException(str(exc)) from exc
-    remember_submission(context, request, generation_id, log)
+    remember_submission(context, fingerprint, generation_id, log)
     return generation_id
 
 
-def request_fingerprint(request: TranscriptionRequest) -> str:
+def request_fingerprint(request: TranscriptionRequest, audio: AudioSource) -> str:
     """A digest of what was asked: model, options, and the audio (URL; local path, size and mtime;
-    or object storage URI).
+    or object storage URI and size).
 
     :param request: a validated request.
+    :param audio: its audio, checked.
     """
-    described: dict[str, Any] = {
-        "model": request.model,
-        "options": request.api_options(),
-        "audio_url": request.audio_url,
-    }
-    local = request.local_audio_path
-    if local is not None:
-        stat = os.stat(local)
-        described["audio_path"] = os.path.abspath(local)
-        described["audio_file"] = [stat.st_size, stat.st_mtime_ns]
-    elif request.audio_path is not None:
-        described["audio_path"] = request.audio_path
+    described = {"model": request.model, "options": request.api_options(), **audio.fingerprint()}
     encoded = json.dumps(described, sort_keys=True, default=str).encode()
     return hashlib.sha256(encoded).hexdigest()
 
 
-def reusable_generation_id(
-    context: Any, hook: AimlSttHook, request: TranscriptionRequest, log: Any
-) -> str | None:
+def reusable_generation_id(context: Any, hook: AimlSttHook, fingerprint: str, log: Any) -> str | None:
     """The generation id an earlier try of this task submitted, if it can still be used.
 
     :param context: the task's context (its ``task_state_store``, when Airflow has one).
     :param hook: asks the API whether the earlier job is still there.
-    :param request: what this try would submit.
+    :param fingerprint: what this try would submit (:func:`request_fingerprint`).
     :param log: the task's logger.
     """
     store = _store(context)
@@ -87,7 +79,7 @@ def reusable_generation_id(
     if not isinstance(stored, dict) or not isinstance(stored.get("generation_id"), str):
         return None
     generation_id: str = stored["generation_id"]
-    if stored.get("fingerprint") != request_fingerprint(request):
+    if stored.get("fingerprint") != fingerprint:
         log.info(
             "An earlier try submitted generation_id=%s for another request; submitting anew", generation_id
         )
@@ -116,11 +108,11 @@ def reusable_generation_id(
     return generation_id
 
 
-def remember_submission(context: Any, request: TranscriptionRequest, generation_id: str, log: Any) -> None:
+def remember_submission(context: Any, fingerprint: str, generation_id: str, log: Any) -> None:
     """Store the new generation id for later tries of this task.
 
     :param context: the task's context.
-    :param request: what was submitted.
+    :param fingerprint: what was submitted (:func:`request_fingerprint`).
     :param generation_id: the id the API returned.
     :param log: the task's logger.
     """
@@ -132,7 +124,7 @@ def remember_submission(context: Any, request: TranscriptionRequest, generation_
         STATE_KEY,
         {
             "generation_id": generation_id,
-            "fingerprint": request_fingerprint(request),
+            "fingerprint": fingerprint,
             "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         },
     )

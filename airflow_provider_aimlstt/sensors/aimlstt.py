@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
 from typing import Any
 
 from airflow.configuration import conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.operators.delivery import (
-    DEFAULT_FORMATS,
-    check_output_settings,
-    deliver,
-)
+from airflow_provider_aimlstt.operators.aimlstt import MODEL_XCOM_KEY, AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin, output_settings_or_none
+from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS
+from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.protocol import check_generation_id
-from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger, check_event
 
 DEFAULT_TIMEOUT = timedelta(hours=1)  # results are kept on the server for one hour
 
 
-class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
+class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
     """Wait for a transcription job to finish; return its result, or write transcript files.
 
     In deferrable mode (the default follows ``[operators] default_deferrable``) the waiting runs in
@@ -34,9 +31,12 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
 
     Without ``output_path`` the task returns the API's ``result`` object. With it, the transcript
     is written there in each of ``formats`` and the task returns a small summary (see
-    :mod:`~airflow_provider_aimlstt.operators.delivery`).
+    :mod:`~airflow_provider_aimlstt.outputs.delivery`).
 
     :param generation_id: the job, usually ``submit_task.output``. Templated.
+    :param model: the model the job runs on, so its result is read as that model's. Templated.
+        None: when ``generation_id`` is an :class:`AimlSttSubmitOperator`'s output, the model
+        that task submitted with; else the family is read from the result's shape.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
     :param max_poke_interval: in deferrable mode the wait between polls grows from
         ``poke_interval`` up to this many seconds.
@@ -52,13 +52,14 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
         ``[operators] default_deferrable`` when the task is created.
     """
 
-    template_fields: Sequence[str] = ("generation_id", "output_path", "output_name")
+    template_fields: Sequence[str] = ("generation_id", "model", "output_path", "output_name")
     ui_color = "#d8f3ec"
 
     def __init__(
         self,
         *,
         generation_id: str,
+        model: str | None = None,
         aimlstt_conn_id: str = AimlSttHook.default_conn_name,
         poke_interval: float | timedelta = 10.0,
         max_poke_interval: float = 60.0,
@@ -72,25 +73,19 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
         output_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
-        check_output_settings(output_path, formats, output_name)
+        self.output_settings = output_settings_or_none(output_path, formats, output_name, output_conn_id)
         super().__init__(poke_interval=poke_interval, timeout=timeout, **kwargs)
+        self.poll_schedule = PollSchedule(self.poke_interval, max_poke_interval)
         self.api_retries = api_retries
         self.output_path = output_path
-        self.formats = tuple(formats)
         self.output_name = output_name
-        self.output_conn_id = output_conn_id
         self.generation_id = generation_id
+        self.model = model if model is not None else _submitted_model(generation_id)
         self.aimlstt_conn_id = aimlstt_conn_id
-        self.max_poke_interval = max_poke_interval
         self.max_consecutive_failures = max_consecutive_failures
         if deferrable is None:
             deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
         self.deferrable = deferrable
-
-    @cached_property
-    def hook(self) -> AimlSttHook:
-        """The hook for the configured connection."""
-        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
 
     def execute(self, context: Any) -> Any:
         """Poke, or poll once here and hand the rest of the wait to the triggerer."""
@@ -98,30 +93,15 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
         if not self.deferrable:
             return super().execute(context)
         job = self.hook.get_job(self.generation_id)
-        if job.is_completed or job.is_failed:
-            return self._deliver(job, context)
-        self.log.info(
-            "generation_id=%s is %s; deferring the wait to the triggerer", self.generation_id, job.status
-        )
-        self.defer(
-            trigger=AimlSttTrigger.starting_now(
-                _seconds(self.timeout),
-                generation_id=self.generation_id,
-                aimlstt_conn_id=self.aimlstt_conn_id,
-                poke_interval=_seconds(self.poke_interval),
-                max_poke_interval=self.max_poke_interval,
-                max_consecutive_failures=self.max_consecutive_failures,
-                api_retries=self.api_retries,
-            ),
-            method_name="execute_complete",
-            timeout=None,  # the trigger enforces its own deadline and reports it as an event
-        )
+        if job.is_finished:
+            return self._finish(job, context)
+        self.defer_wait(job, self.generation_id, time.time() + self.timeout)
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         """One poll: done when the job completed, an error when it failed."""
         job = self.hook.get_job(self.generation_id)
-        if job.is_completed or job.is_failed:
-            return PokeReturnValue(is_done=True, xcom_value=self._deliver(job, context))
+        if job.is_finished:
+            return PokeReturnValue(is_done=True, xcom_value=self._finish(job, context))
         started = getattr(context.get("ti"), "start_date", None) if isinstance(context, dict) else None
         elapsed = f"{(datetime.now(timezone.utc) - started).total_seconds():.0f}s" if started else "unknown"
         self.log.info(
@@ -129,7 +109,7 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
             self.generation_id,
             job.status,
             elapsed,
-            _seconds(self.poke_interval),
+            self.poke_interval,
             self.mode,
         )
         return False
@@ -139,16 +119,23 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
 
         :param event: the trigger's event (see :class:`SttTriggerEvent`).
         """
-        outcome = check_event(event, self.generation_id)
-        self.log.info(outcome.message)
-        return self._deliver(self.hook.get_job(outcome.generation_id), context)
+        _, job = self.resumed_job(event, self.generation_id)
+        return self._finish(job, context)
 
-    def _deliver(self, job: FetchResponse, context: Any) -> dict[str, Any]:
-        name = self.output_name or self.generation_id
-        return deliver(
-            self, job, generation_id=self.generation_id, model=None, output_name=name, context=context
+    def _finish(self, job: FetchResponse, context: Any) -> dict[str, Any]:
+        return self.finish(
+            job,
+            self.generation_id,
+            model=self.model or None,
+            default_name=self.generation_id,
+            context=context,
         )
 
 
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def _submitted_model(generation_id: Any) -> Any:
+    """The model an upstream submit task records, when ``generation_id`` is that task's output."""
+    from airflow.sdk.definitions.xcom_arg import PlainXComArg, XComArg
+
+    if isinstance(generation_id, PlainXComArg) and isinstance(generation_id.operator, AimlSttSubmitOperator):
+        return XComArg(generation_id.operator, key=MODEL_XCOM_KEY)
+    return None

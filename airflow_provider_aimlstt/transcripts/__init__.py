@@ -7,6 +7,7 @@ Usage::
 """
 
 from airflow_provider_aimlstt.transcripts.cues import Cue, CueOptions, build_cues
+from airflow_provider_aimlstt.transcripts.formats import FORMATS, MEDIA_TYPES, SUFFIXES, suffix_for
 from airflow_provider_aimlstt.transcripts.model import (
     ChannelTranscript,
     Paragraph,
@@ -16,7 +17,7 @@ from airflow_provider_aimlstt.transcripts.model import (
     Word,
 )
 from airflow_provider_aimlstt.transcripts.normalize import to_transcript
-from airflow_provider_aimlstt.transcripts.render import FORMATS, MEDIA_TYPES, SUFFIXES, render, suffix_for
+from airflow_provider_aimlstt.transcripts.render import render
 
 __all__ = [
     "FORMATS",

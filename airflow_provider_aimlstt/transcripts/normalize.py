@@ -1,11 +1,10 @@
-"""Turn the result of any model family into one :class:`Transcript`.
+"""Turn the result of any model family into one :class:`Transcript`: the one reader of results.
 
-The family is read from the result's shape with :func:`detect_family`, unless the model id names
-a text-only family (OpenAI, Microsoft): then a ``words`` list in the result is not mistaken for
-AssemblyAI's millisecond words. OpenAI and Microsoft share the ``{text, usage}`` shape; the model
-id, when given, tells them apart. Such results carry no
-word timings: their transcript has no words (``word_count`` counts the text's words) and
-``has_word_timings`` is False; no timing is ever invented.
+The family is the model id's when the id is known (so a ``words`` list in an OpenAI result is never
+mistaken for AssemblyAI's millisecond words); without a model id it is read from the result's
+shape. OpenAI and Microsoft results carry no word timings: their transcript has no words
+(``word_count`` counts the text's words) and ``has_word_timings`` is False; no timing is ever
+invented.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from typing import Any
 from airflow_provider_aimlstt.exceptions import AimlSttResponseError
 from airflow_provider_aimlstt.models.families import ModelFamily, family_of
 from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.models.results import detect_family
-from airflow_provider_aimlstt.transcripts._parse import mapping, number
+from airflow_provider_aimlstt.transcripts._parse import mapping, number, objects
 from airflow_provider_aimlstt.transcripts.assemblyai import assemblyai_fields
 from airflow_provider_aimlstt.transcripts.deepgram import deepgram_fields
 from airflow_provider_aimlstt.transcripts.model import Transcript
@@ -42,17 +40,13 @@ def to_transcript(
     :raises AimlSttResponseError: when ``result`` is not a result object, or a fetch answer without one.
     """
     body, fetched_id = _unwrap(result)
-    declared = family_of(model) if model is not None else None
-    text_only = declared in (ModelFamily.OPENAI, ModelFamily.MICROSOFT)
-    family = declared if text_only and declared is not None else detect_family(dict(body))
+    family = (family_of(model) if model is not None else None) or family_of_result(body)
     if family is ModelFamily.DEEPGRAM:
         fields = deepgram_fields(body)
     elif family is ModelFamily.ASSEMBLYAI:
         fields = assemblyai_fields(body)
     else:
         fields = _text_fields(body)
-        if model is not None and family_of(model) is ModelFamily.MICROSOFT:
-            family = ModelFamily.MICROSOFT
     found_id = fields.pop("generation_id", None)
     return Transcript(
         **fields,
@@ -61,6 +55,27 @@ def to_transcript(
         generation_id=generation_id or fetched_id or found_id,
         raw=copy.deepcopy(dict(body)),
     )
+
+
+def family_of_result(result: Mapping[str, Any]) -> ModelFamily:
+    """The family whose shape a result has, for a result whose model id is not known.
+
+    Deepgram-style results have ``metadata``/``results``; OpenAI's have ``usage`` (and words, if
+    any, named ``word`` in seconds); AssemblyAI's have ``audio_duration`` or words named ``text``
+    in milliseconds. Microsoft's ``{text, usage}`` reads as OpenAI's, which is read the same way.
+
+    :param result: the ``result``/``output`` object of a completed job.
+    """
+    if "results" in result or "metadata" in result:
+        return ModelFamily.DEEPGRAM
+    if "usage" in result:
+        return ModelFamily.OPENAI
+    if any(key in result for key in ("audio_duration", "utterances", "language_model", "acoustic_model")):
+        return ModelFamily.ASSEMBLYAI
+    words = objects(result.get("words"))
+    if words and "text" in words[0]:
+        return ModelFamily.ASSEMBLYAI
+    return ModelFamily.OPENAI
 
 
 def _unwrap(result: Mapping[str, Any] | FetchResponse) -> tuple[Mapping[str, Any], str | None]:

@@ -12,48 +12,9 @@
 from __future__ import annotations
 
 from airflow_provider_aimlstt.exceptions import AimlSttRenderError
-from airflow_provider_aimlstt.models.families import ModelFamily
 from airflow_provider_aimlstt.transcripts.cues import Cue, CueOptions, build_cues, voice_of
+from airflow_provider_aimlstt.transcripts.formats import UNTIMED_FORMATS, check_format
 from airflow_provider_aimlstt.transcripts.model import Transcript
-
-FORMATS: tuple[str, ...] = ("txt", "json", "srt", "vtt")
-"""The format names :func:`render` accepts."""
-
-SUFFIXES: dict[str, str] = {"txt": ".txt", "json": ".json", "srt": ".srt", "vtt": ".vtt"}
-"""The file suffix of each format."""
-
-MEDIA_TYPES: dict[str, str] = {
-    "txt": "text/plain; charset=utf-8",
-    "json": "application/json",
-    "srt": "application/x-subrip",
-    "vtt": "text/vtt; charset=utf-8",
-}
-"""The media (MIME) type of each format, for object stores that record one."""
-
-_TIMED_FORMATS = ("srt", "vtt")
-_UNTIMED_FORMATS = tuple(fmt for fmt in FORMATS if fmt not in _TIMED_FORMATS)
-_TEXT_ONLY_FAMILIES = (ModelFamily.OPENAI, ModelFamily.MICROSOFT)
-
-
-def check_format(fmt: str) -> str:
-    """The format's canonical name (``"SRT"`` and ``".srt"`` are ``"srt"``).
-
-    :param fmt: a format name.
-    :raises AimlSttRenderError: for a name that is not one of :data:`FORMATS`.
-    """
-    name = fmt.strip().lower().removeprefix(".") if isinstance(fmt, str) else ""
-    if name not in FORMATS:
-        raise AimlSttRenderError(f"Unknown transcript format {fmt!r}; accepted formats: {', '.join(FORMATS)}")
-    return name
-
-
-def suffix_for(fmt: str) -> str:
-    """The file suffix of a format, for example ``.srt``.
-
-    :param fmt: a format name.
-    :raises AimlSttRenderError: for an unknown format.
-    """
-    return SUFFIXES[check_format(fmt)]
 
 
 def render(
@@ -69,7 +30,7 @@ def render(
     """The transcript in one format, as text ending with a newline (``""`` for an empty txt or SRT).
 
     :param transcript: the transcript (see :func:`to_transcript`).
-    :param fmt: one of :data:`FORMATS`.
+    :param fmt: one of :data:`~airflow_provider_aimlstt.transcripts.formats.FORMATS`.
     :param max_line_chars: subtitles: the longest line.
     :param max_lines: subtitles: the most lines in one cue.
     :param max_cue_seconds: subtitles: the longest cue.
@@ -163,11 +124,11 @@ def _vtt_escape(text: str) -> str:
 def _no_timings_message(transcript: Transcript, fmt: str) -> str:
     generation = transcript.generation_id or "unknown"
     model = transcript.model or f"unknown ({transcript.family.value} family)"
-    if transcript.family in _TEXT_ONLY_FAMILIES:
+    if not transcript.family.gives_word_timings:
         reason = f"model {model} gives no word timings (its result is text only)"
     else:
         reason = f"this result of model {model} has no word timings (no words, or words without times)"
     return (
         f"Cannot render generation_id={generation} as {fmt}: {reason}, and subtitles need them. "
-        f"Formats that work without timings: {', '.join(_UNTIMED_FORMATS)}."
+        f"Formats that work without timings: {', '.join(UNTIMED_FORMATS)}."
     )

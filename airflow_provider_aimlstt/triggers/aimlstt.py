@@ -11,7 +11,6 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from pydantic import ValidationError
 
 from airflow_provider_aimlstt.exceptions import (
-    TRANSIENT_ERRORS,
     AimlSttApiError,
     AimlSttConnectionError,
     AimlSttError,
@@ -20,19 +19,19 @@ from airflow_provider_aimlstt.exceptions import (
     AimlSttTranscriptionFailedError,
 )
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.hooks.retry import is_transient
 from airflow_provider_aimlstt.models.events import SttTriggerEvent
 from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.protocol import api_error_class
-
-BACKOFF_FACTOR = 1.5
 
 
 class AimlSttTrigger(BaseTrigger):
     """Poll a job until it completes, fails, or its deadline passes.
 
-    The wait between polls grows by half each time, from ``poke_interval`` up to
-    ``max_poke_interval``. The deadline is an absolute epoch time, so a trigger re-created after a
-    triggerer restart keeps the original one. Each poll is retried by the hook's retry policy
+    The waits between polls follow :class:`~airflow_provider_aimlstt.polling.PollSchedule`. The
+    deadline is an absolute epoch time, so a trigger re-created after a triggerer restart keeps the
+    original one. Each poll is retried by the hook's retry policy
     (network errors, 429, 5xx); a poll that still fails counts as one failure, and
     ``max_consecutive_failures`` of them in a row end the wait with an error event; one successful
     poll resets the count. The event is small: never the transcript itself.
@@ -62,8 +61,7 @@ class AimlSttTrigger(BaseTrigger):
         self.generation_id = generation_id
         self.aimlstt_conn_id = aimlstt_conn_id
         self.deadline = float(deadline)
-        self.poke_interval = float(poke_interval)
-        self.max_poke_interval = max(float(max_poke_interval), self.poke_interval)
+        self.schedule = PollSchedule(poke_interval, max_poke_interval)
         self.max_consecutive_failures = max(1, int(max_consecutive_failures))
         self.started_at = float(started_at if started_at is not None else time.time())
         self.api_retries = api_retries
@@ -86,8 +84,8 @@ class AimlSttTrigger(BaseTrigger):
                 "generation_id": self.generation_id,
                 "aimlstt_conn_id": self.aimlstt_conn_id,
                 "deadline": self.deadline,
-                "poke_interval": self.poke_interval,
-                "max_poke_interval": self.max_poke_interval,
+                "poke_interval": self.schedule.poke_interval,
+                "max_poke_interval": self.schedule.max_poke_interval,
                 "max_consecutive_failures": self.max_consecutive_failures,
                 "started_at": self.started_at,
                 "api_retries": self.api_retries,
@@ -104,13 +102,14 @@ class AimlSttTrigger(BaseTrigger):
         yield TriggerEvent(event.model_dump())
 
     async def _wait(self, hook: AimlSttHook) -> SttTriggerEvent:
-        interval = self.poke_interval
         failures = 0
         last_status: str | None = None
-        while True:
+        for interval in self.schedule.intervals():
             try:
                 job = await hook.aget_job(self.generation_id)
-            except TRANSIENT_ERRORS as exc:
+            except AimlSttError as exc:
+                if not is_transient(exc):
+                    return self._failure(exc, last_status)
                 failures += 1
                 if failures >= self.max_consecutive_failures:
                     return self._failure(
@@ -123,8 +122,6 @@ class AimlSttTrigger(BaseTrigger):
                     self.generation_id,
                     exc,
                 )
-            except AimlSttError as exc:
-                return self._failure(exc, last_status)
             else:
                 failures = 0
                 last_status = job.status
@@ -147,12 +144,12 @@ class AimlSttTrigger(BaseTrigger):
                 pause,
             )
             await asyncio.sleep(pause)
-            interval = min(interval * BACKOFF_FACTOR, self.max_poke_interval)
+        raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
 
     def _finished(self, job: FetchResponse) -> SttTriggerEvent | None:
-        if job.is_completed:
-            return self._event("success", f"completed after {self._elapsed():.0f} s", job.status)
-        if job.is_failed:
+        if job.is_finished:
+            if job.is_completed:
+                return self._event("success", f"completed after {self._elapsed():.0f} s", job.status)
             return self._event("error", f"the job failed: {job.error_reason}", job.status)
         if job.known_status is None:
             self.log.warning(

@@ -53,7 +53,7 @@ def test_connection_type_and_form_come_through_the_providers_manager() -> None:
     assert behaviour["relabeling"] == {"password": "API key", "host": "Base URL"}
     assert {"schema", "port", "login"} <= set(behaviour["hidden_fields"])
     widgets = manager.connection_form_widgets
-    expected = {"timeout", "connect_timeout", "allow_insecure_http", "api_retries", "api_retry_backoff"}
+    expected = {"read_timeout", "connect_timeout", "allow_insecure_http", "api_retries", "api_retry_backoff"}
     assert {f"extra__aimlstt__{name}" for name in expected | {"api_retry_max_backoff"}} <= set(widgets)
 
 

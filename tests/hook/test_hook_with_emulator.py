@@ -9,8 +9,9 @@ import pytest
 
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.models import ModelFamily, TranscriptionRequest, summarize_result
+from airflow_provider_aimlstt.models import ModelFamily, TranscriptionRequest
 from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.transcripts import to_transcript
 from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 from tests.helpers import closed_port, wait_until_finished
 
@@ -39,7 +40,7 @@ def test_upload_then_poll_gives_the_sidecar_text_for_every_family(emulator, mode
     generation_id = hook.submit(TranscriptionRequest.build(model=model, audio_path=str(SAMPLE)))
     job = wait_until_finished(hook, generation_id)
     assert job.is_completed and job.result is not None
-    summary = summarize_result(job.result)
+    summary = to_transcript(job.result, model=model)
     assert summary.family is family
     assert summary.text.strip() == SAMPLE_TEXT
     assert summary.word_count == len(SAMPLE_TEXT.split())
@@ -53,7 +54,7 @@ def test_url_source_and_universal_fetch_style(emulator) -> None:
     )
     job = wait_until_finished(hook, hook.submit(request))
     assert job.id is not None
-    assert summarize_result(job.result or {}).text.strip() == SAMPLE_TEXT
+    assert to_transcript(job.result or {}).text.strip() == SAMPLE_TEXT
 
 
 def test_wrong_key_is_an_authentication_error_that_does_not_show_the_key(emulator, monkeypatch) -> None:

@@ -75,8 +75,7 @@ def _pairs(datasets: list[Any]) -> list[tuple[str, str]]:
 
 
 def test_on_complete_reports_the_audio_and_each_written_transcript_once() -> None:
-    op = Transcriber(task_id="t")
-    op.lineage_audio = "s3://calls/2025/a.wav"
+    op = Transcriber(task_id="t", audio_url="s3://calls/2025/a.wav")
     op.lineage_outputs.append("file:///out/a.txt")
     op.lineage_outputs.append("/out/a.txt")  # the same file, spelled as a path
     op.lineage_outputs.append("gs://transcripts/a.srt")
@@ -99,9 +98,10 @@ def test_on_start_reports_the_audio_only() -> None:
     assert lineage.outputs == []
 
 
-def test_lineage_audio_wins_over_the_fields_and_nothing_known_is_an_empty_lineage() -> None:
-    op = Transcriber(task_id="t", audio_url="https://cdn.example.com/a.wav")
-    op.lineage_audio = "/data/b.wav"
+def test_a_path_object_in_the_field_is_read_and_nothing_known_is_an_empty_lineage() -> None:
+    from airflow.sdk import ObjectStoragePath
+
+    op = Transcriber(task_id="t", audio_url=ObjectStoragePath("file:///data/b.wav"))  # type: ignore[arg-type]
     assert _pairs(op.get_openlineage_facets_on_start().inputs) == [("file", "/data/b.wav")]  # type: ignore[union-attr]
 
     empty = Transcriber(task_id="u").get_openlineage_facets_on_complete(task_instance=None)
@@ -119,8 +119,7 @@ def test_each_instance_has_its_own_outputs() -> None:
 
 
 def test_an_unnameable_location_is_left_out_without_failing(caplog: pytest.LogCaptureFixture) -> None:
-    op = Transcriber(task_id="t")
-    op.lineage_audio = "https:///a.wav?sig=secret"
+    op = Transcriber(task_id="t", audio_url="https:///a.wav?sig=secret")
     op.lineage_outputs = ["s3:///no-bucket.txt", "/out/a.txt"]
 
     lineage = op.get_openlineage_facets_on_complete(task_instance=None)

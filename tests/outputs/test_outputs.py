@@ -19,7 +19,7 @@ from airflow.sdk import ObjectStoragePath
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
-from airflow_provider_aimlstt import output_storage
+from airflow_provider_aimlstt.outputs import storage as output_storage
 from airflow_provider_aimlstt.exceptions import AimlSttRenderError, AimlSttValidationError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
@@ -279,18 +279,18 @@ def _folder_as_file(tmp_path: Path) -> str:
         ({"formats": None}, "formats: "),
         ({"formats": ["txt", "pdf"]}, "formats: unknown format 'pdf'"),
         ({"formats": ["srt", ".SRT"]}, "formats: 'srt' is asked for more than once"),
-        ({"stem": ""}, "stem: "),
-        ({"stem": "   "}, "stem: "),
-        ({"stem": "a/b"}, "stem: "),
-        ({"stem": ".."}, "stem: "),
-        ({"stem": None}, "stem: "),
-        ({"directory": ""}, "output_path: "),
-        ({"directory": 42}, "output_path: "),
-        ({"directory": "nosuchscheme://bucket/x"}, "output_path: "),
-        ({"directory": "memory://"}, "output_path: "),
-        ({"directory": _folder_as_file}, "output_path: "),
+        ({"output_name": ""}, "output_name: "),
+        ({"output_name": "   "}, "output_name: "),
+        ({"output_name": "a/b"}, "output_name: "),
+        ({"output_name": ".."}, "output_name: "),
+        ({"output_name": None}, "output_name: "),
+        ({"output_path": ""}, "output_path: "),
+        ({"output_path": 42}, "output_path: "),
+        ({"output_path": "nosuchscheme://bucket/x"}, "output_path: "),
+        ({"output_path": "memory://"}, "output_path: "),
+        ({"output_path": _folder_as_file}, "output_path: "),
         (
-            {"directory": ObjectStoragePath("s3://bucket/x", conn_id="lake_a"), "conn_id": "lake_b"},
+            {"output_path": ObjectStoragePath("s3://bucket/x", conn_id="lake_a"), "output_conn_id": "lake_b"},
             "output_path: ",
         ),
     ],
@@ -298,17 +298,17 @@ def _folder_as_file(tmp_path: Path) -> str:
 def test_bad_arguments_name_the_field_and_write_nothing(
     openai, tmp_path, arguments: dict[str, Any], field: str
 ) -> None:
-    values: dict[str, Any] = {"directory": str(tmp_path / "out"), "stem": "call", "formats": ["txt"]}
+    values: dict[str, Any] = {"output_path": str(tmp_path / "out"), "output_name": "call", "formats": ["txt"]}
     values.update(arguments)
-    if callable(values["directory"]):
-        values["directory"] = values["directory"](tmp_path)
+    if callable(values["output_path"]):
+        values["output_path"] = values["output_path"](tmp_path)
     before = local_files(tmp_path)
-    conn = {"conn_id": values.pop("conn_id")} if "conn_id" in values else {}
+    conn = {"output_conn_id": values.pop("output_conn_id")} if "output_conn_id" in values else {}
     with pytest.raises(AimlSttValidationError) as caught:
-        write_transcript_files(openai, values["directory"], values["stem"], values["formats"], **conn)
+        write_transcript_files(openai, values["output_path"], values["output_name"], values["formats"], **conn)
     assert str(caught.value).startswith(field), caught.value
     with pytest.raises(AimlSttValidationError, match=f"^{field}"):
-        transcripts_exist(values["directory"], values["stem"], values["formats"], **conn)
+        transcripts_exist(values["output_path"], values["output_name"], values["formats"], **conn)
     assert local_files(tmp_path) == before
 
 

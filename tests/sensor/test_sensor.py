@@ -11,8 +11,9 @@ from airflow.sdk.exceptions import TaskDeferred
 
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.models import TranscriptionRequest, summarize_result
+from airflow_provider_aimlstt.models import TranscriptionRequest
 from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.transcripts import to_transcript
 from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
 from tests.conftest import AUDIO_DIR
 from tests.helpers import wait_until_finished
@@ -43,7 +44,7 @@ def test_pending_job_defers_to_the_trigger_with_an_absolute_deadline(emulator) -
     assert deferred.value.method_name == "execute_complete"
     assert deferred.value.timeout is None
     assert trigger.generation_id == generation_id
-    assert trigger.poke_interval == 4
+    assert trigger.schedule.poke_interval == 4
     assert before + 1200 <= trigger.deadline <= time.time() + 1200
 
 
@@ -51,7 +52,7 @@ def test_finished_job_returns_at_once_without_deferring(emulator) -> None:
     generation_id = _submit()
     wait_until_finished(AimlSttHook(), generation_id)
     result = _sensor(generation_id, deferrable=True).execute(context={})
-    assert summarize_result(result).text.strip() == SAMPLE_TEXT
+    assert to_transcript(result).text.strip() == SAMPLE_TEXT
 
 
 def test_success_event_fetches_the_result_on_the_worker(emulator) -> None:
@@ -64,7 +65,7 @@ def test_success_event_fetches_the_result_on_the_worker(emulator) -> None:
         "api_status": "completed",
     }
     result = _sensor(generation_id).execute_complete(context={}, event=event)
-    assert summarize_result(result).text.strip() == SAMPLE_TEXT
+    assert to_transcript(result).text.strip() == SAMPLE_TEXT
 
 
 def test_error_event_fails_naming_the_generation_and_cause() -> None:
@@ -82,7 +83,7 @@ def test_error_event_fails_naming_the_generation_and_cause() -> None:
     ("http_status", "error_class"),
     [
         (401, exc.AimlSttAuthenticationError),
-        (403, exc.AimlSttOutOfCreditsError),
+        (403, exc.AimlSttForbiddenError),
         (404, exc.AimlSttNotFoundError),
         (503, exc.AimlSttServerError),
     ],
@@ -143,7 +144,7 @@ def test_poke_is_false_while_pending_then_returns_the_result(emulator, logs) -> 
     wait_until_finished(AimlSttHook(), generation_id)
     done = sensor.poke(context={})
     assert isinstance(done, PokeReturnValue) and done.is_done
-    assert summarize_result(done.xcom_value).text.strip() == SAMPLE_TEXT
+    assert to_transcript(done.xcom_value).text.strip() == SAMPLE_TEXT
 
 
 def test_malformed_generation_id_fails_before_any_request(emulator) -> None:
@@ -159,3 +160,21 @@ def test_deferrable_default_comes_from_airflow_config(monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "False")
     assert _sensor("g").deferrable is False
     assert _sensor("g", deferrable=True).deferrable is True
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_the_sensor_reads_the_result_as_the_model_its_submit_task_used(load_dag, emulator, tmp_path) -> None:
+    """Without ``model`` the sensor learns it from the submit task: Microsoft, not OpenAI by shape."""
+    import json
+
+    dag = load_dag("aimlstt_test_sensor_model")
+    sensor = dag.get_task("wait")
+    assert getattr(sensor.model, "key", None) == "model"  # an XComArg of the submit task
+
+    dag_run = dag.test(run_conf={"output_dir": tmp_path.as_uri()})
+
+    assert dag_run.state == "success"
+    (written_file,) = tmp_path.glob("*.json")  # named after the generation id
+    written = json.loads(written_file.read_text())
+    assert (written["family"], written["model"]) == ("microsoft", "microsoft/mai-transcribe-1.5")
+

@@ -61,12 +61,21 @@ def test_plain_http_to_a_remote_host_needs_an_explicit_opt_in() -> None:
 
 def test_timeouts_from_plain_and_form_extras() -> None:
     settings = settings_from_connection(
-        Conn(extra_dejson={"timeout": "12.5", "extra__aimlstt__connect_timeout": 3})
+        Conn(extra_dejson={"read_timeout": "12.5", "extra__aimlstt__connect_timeout": 3})
     )
     assert (settings.read_timeout, settings.connect_timeout) == (12.5, 3.0)
     for bad in ("soon", 0, -1):
-        with pytest.raises(AimlSttConfigError, match="extra 'timeout'"):
-            settings_from_connection(Conn(extra_dejson={"timeout": bad}))
+        with pytest.raises(AimlSttConfigError, match="extra 'read_timeout'"):
+            settings_from_connection(Conn(extra_dejson={"read_timeout": bad}))
+
+
+def test_the_old_timeout_extra_still_works_with_a_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="'timeout' is now 'read_timeout'"):
+        settings = settings_from_connection(Conn(extra_dejson={"extra__aimlstt__timeout": 7}))
+    assert settings.read_timeout == 7.0
+    with pytest.warns(DeprecationWarning):
+        both = settings_from_connection(Conn(extra_dejson={"timeout": 7, "read_timeout": 9}))
+    assert both.read_timeout == 9.0  # the new name wins
 
 
 def test_unusable_host_is_reported() -> None:

@@ -38,7 +38,7 @@ def test_url_request_becomes_a_json_body_with_the_options_that_were_set() -> Non
         "url": "https://example.org/a.mp3",
         "diarize": True,
     }
-    assert call.upload_path is None
+    assert call.upload_field is None
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_file_request_becomes_multipart_with_the_family_upload_field(
     )
     call = create_call(TranscriptionRequest.build(model=model, audio_path=str(audio), options=options))
     assert call.json_body is None
-    assert (call.upload_field, call.upload_path) == (field, str(audio))
+    assert call.upload_field == field
     expected = [("model", model)] + (
         [("temperature", "0.5")]
         if model.startswith("openai")
@@ -120,7 +120,7 @@ def test_unknown_status_is_neither_completed_nor_failed() -> None:
     [
         (400, exc.AimlSttBadRequestError),
         (401, exc.AimlSttAuthenticationError),
-        (403, exc.AimlSttOutOfCreditsError),
+        (403, exc.AimlSttForbiddenError),
         (404, exc.AimlSttNotFoundError),
         (429, exc.AimlSttRateLimitedError),
         (500, exc.AimlSttServerError),

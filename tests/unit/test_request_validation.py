@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.models import KNOWN_MODELS, ModelFamily, TranscriptionRequest, family_of
 
@@ -19,8 +20,9 @@ def wav(tmp_path: Path) -> Path:
 
 
 def _error(**fields: object) -> str:
+    """The error of a request and its audio checked, as the operators do before any request."""
     with pytest.raises(AimlSttValidationError) as raised:
-        TranscriptionRequest.build(**fields)
+        AudioSource.of(TranscriptionRequest.build(**fields)).checked()
     return str(raised.value)
 
 
@@ -49,11 +51,6 @@ GOOD_URL = "https://example.org/a.mp3"
         ({"model": "aai/universal", "audio_url": "example.org/a.mp3"}, "audio_url: must be an http:// or"),
         ({"model": "aai/universal", "audio_url": "file:///etc/passwd"}, "audio_url: must be an http:// or"),
         ({"model": "aai/universal", "audio_path": "  "}, "audio_path: must not be empty"),
-        (
-            {"model": "aai/universal", "audio_path": "/no/such/file.wav"},
-            "audio_path: no such file: '/no/such/file.wav'",
-        ),
-        ({"model": "aai/universal", "audio_path": "/"}, "audio_path: is a directory, not a file"),
         (
             {"model": "#g1_nova-2-general", "audio_url": GOOD_URL, "options": {"diarize": "yes"}},
             "options.diarize: Input should be a valid boolean (got 'yes')",
@@ -99,7 +96,13 @@ def test_all_problems_are_reported_together() -> None:
     assert "audio_url:" in message and "model: unknown model 'nope'" in message
 
 
-def test_empty_unreadable_and_oversized_files(wav: Path, tmp_path: Path) -> None:
+def test_missing_empty_unreadable_and_oversized_files(wav: Path, tmp_path: Path) -> None:
+    missing = _error(model="aai/universal", audio_path="/no/such/file.wav")
+    assert missing == "audio_path: no such file: '/no/such/file.wav'"
+    assert _error(model="aai/universal", audio_path="/").startswith("audio_path: is a directory, not a file")
+    assert _error(model="aai/universal", audio_path="file:///no/such.wav").startswith(
+        "audio_path: no such file"
+    )
     empty = tmp_path / "empty.wav"
     empty.touch()
     assert "audio_path: file is empty" in _error(model="aai/universal", audio_path=str(empty))

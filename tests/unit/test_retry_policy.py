@@ -9,6 +9,7 @@ from airflow_provider_aimlstt.hooks.retry import (
     MAX_RETRY_AFTER,
     ApiRetryPolicy,
     is_retryable,
+    is_transient,
     may_have_been_accepted,
 )
 from airflow_provider_aimlstt.protocol import CREATE_PATH, ApiCall, api_error_class, fetch_call
@@ -113,3 +114,26 @@ def test_overrides_replace_only_what_is_given() -> None:
 def test_bad_policy_values_name_the_field(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(ValueError, match=rf"^{field}: "):
         ApiRetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (_api_error(429), True),
+        (_api_error(500), True),
+        (_api_error(503), True),
+        (_api_error(501), False),
+        (_api_error(400), False),
+        (_api_error(404), False),
+        (exc.AimlSttConnectionError("reset"), True),
+        (exc.AimlSttResponseError("not JSON"), True),
+        (exc.AimlSttTranscriptionFailedError("abc", "bad audio"), False),
+        (exc.AimlSttValidationError("model: unknown"), False),
+    ],
+)
+def test_one_definition_of_transient_serves_the_hook_and_the_trigger(
+    error: Exception, transient: bool
+) -> None:
+    """The trigger polls again exactly when the hook would have retried a fetch (a 501 is neither)."""
+    assert is_transient(error) is transient
+    assert is_retryable(error, FETCH) is transient

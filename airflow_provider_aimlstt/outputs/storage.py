@@ -1,6 +1,6 @@
 """Where transcript files go, and how one file is put there without ever showing half of it.
 
-The reasons for each store's way of writing are in :mod:`airflow_provider_aimlstt.outputs`.
+The reasons for each store's way of writing are in :mod:`airflow_provider_aimlstt.outputs.writer`.
 """
 
 from __future__ import annotations
@@ -25,38 +25,44 @@ LOCAL_PROTOCOLS: frozenset[str] = frozenset({"file", "local"})
 _NO_CONN_PROTOCOLS = LOCAL_PROTOCOLS | {"memory"}
 
 
-def resolve_folder(directory: object, conn_id: str | None) -> ObjectStoragePath:
+def resolve_folder(output_path: object, output_conn_id: str | None) -> ObjectStoragePath:
     """The folder as an ``ObjectStoragePath``: plain paths become absolute ``file://`` paths.
 
-    :param directory: an ``ObjectStoragePath``, a URI, or a local path (``str`` or ``os.PathLike``).
-    :param conn_id: the Airflow connection of a remote store (not used for local and memory folders).
+    :param output_path: an ``ObjectStoragePath``, a URI, or a local path (``str`` or ``os.PathLike``).
+    :param output_conn_id: the Airflow connection of a remote store (not used for local and memory folders).
     :raises AimlSttValidationError: ``output_path: ...`` when it names no usable folder.
     """
-    if isinstance(directory, ObjectStoragePath):
-        if not directory.protocol:
-            return ObjectStoragePath(directory.path, protocol="file")
-        if conn_id is None or directory.conn_id == conn_id or directory.protocol in _NO_CONN_PROTOCOLS:
-            return directory
-        if directory.conn_id is not None:
+    if isinstance(output_path, ObjectStoragePath):
+        if not output_path.protocol:
+            return ObjectStoragePath(output_path.path, protocol="file")
+        if (
+            output_conn_id is None
+            or output_path.conn_id == output_conn_id
+            or output_path.protocol in _NO_CONN_PROTOCOLS
+        ):
+            return output_path
+        if output_path.conn_id is not None:
             raise AimlSttValidationError(
-                f"output_path: {directory} names conn_id {directory.conn_id!r}, not {conn_id!r}"
+                f"output_path: {output_path} names conn_id {output_path.conn_id!r}, not {output_conn_id!r}"
             )
-        directory = uri_of(directory)
-    if isinstance(directory, os.PathLike):
-        directory = os.fspath(directory)
-    if not isinstance(directory, str) or not directory.strip():
+        output_path = uri_of(output_path)
+    if isinstance(output_path, os.PathLike):
+        output_path = os.fspath(output_path)
+    if not isinstance(output_path, str) or not output_path.strip():
         raise AimlSttValidationError(
-            f"output_path: must be a folder (s3://bucket/prefix, file:///dir, a path), got {directory!r}"
+            f"output_path: must be a folder (s3://bucket/prefix, file:///dir, a path), got {output_path!r}"
         )
-    if "://" not in directory:
-        return ObjectStoragePath(os.path.expanduser(directory), protocol="file")
-    scheme, _, rest = directory.partition("://")
+    if "://" not in output_path:
+        return ObjectStoragePath(os.path.expanduser(output_path), protocol="file")
+    scheme, _, rest = output_path.partition("://")
     if not rest.strip("/"):
-        raise AimlSttValidationError(f"output_path: {directory!r} names no bucket or folder")
+        raise AimlSttValidationError(f"output_path: {output_path!r} names no bucket or folder")
     try:
-        return ObjectStoragePath(directory, conn_id=None if scheme.lower() in _NO_CONN_PROTOCOLS else conn_id)
+        return ObjectStoragePath(
+            output_path, conn_id=None if scheme.lower() in _NO_CONN_PROTOCOLS else output_conn_id
+        )
     except (ValueError, TypeError) as error:
-        raise AimlSttValidationError(f"output_path: {directory!r}: {error}") from None
+        raise AimlSttValidationError(f"output_path: {output_path!r}: {error}") from None
 
 
 def filesystem_of(folder: ObjectStoragePath) -> Any:

@@ -1,0 +1,121 @@
+"""What every task that waits for a job shares: the deferral, the resumption, and the delivery.
+
+:class:`~airflow_provider_aimlstt.sensors.aimlstt.AimlSttSensor` and
+:class:`~airflow_provider_aimlstt.operators.transcribe.AimlSttTranscribeOperator` both mix this in.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from typing import Any
+
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
+from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.outputs.delivery import deliver
+from airflow_provider_aimlstt.outputs.settings import OutputSettings
+from airflow_provider_aimlstt.polling import PollSchedule
+from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger, check_event
+
+
+class TranscriptionWaitMixin(TranscriptionLineageMixin):
+    """Waits for a job in the triggerer or on the worker, then returns its result or writes its files.
+
+    Mix it in before ``BaseOperator``/``BaseSensorOperator``. The task sets, in its ``__init__``:
+    ``aimlstt_conn_id``, ``api_retries``, ``poll_schedule`` (a :class:`PollSchedule`),
+    ``max_consecutive_failures``, ``output_settings`` (None to return the result instead of
+    writing files), and the template fields ``output_path`` and ``output_name``.
+    """
+
+    aimlstt_conn_id: str
+    api_retries: int | None
+    poll_schedule: PollSchedule
+    max_consecutive_failures: int
+    output_settings: OutputSettings | None
+    output_path: Any
+    output_name: str | None
+    log: Any
+    outlets: Any
+
+    @cached_property
+    def hook(self) -> AimlSttHook:
+        """The hook for the configured connection."""
+        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
+
+    def defer_wait(self, job: FetchResponse, generation_id: str, deadline: float) -> None:
+        """Hand the rest of the wait to the triggerer; the task resumes in ``execute_complete``.
+
+        :param job: the job as just fetched (for the log line).
+        :param generation_id: the job to wait for.
+        :param deadline: epoch seconds when the wait ends with a timeout.
+        """
+        self.log.info(
+            "generation_id=%s is %s; deferring the wait to the triggerer", generation_id, job.status
+        )
+        self.defer(  # type: ignore[attr-defined]
+            trigger=AimlSttTrigger.starting_now(
+                deadline - time.time(),
+                generation_id=generation_id,
+                aimlstt_conn_id=self.aimlstt_conn_id,
+                poke_interval=self.poll_schedule.poke_interval,
+                max_poke_interval=self.poll_schedule.max_poke_interval,
+                max_consecutive_failures=self.max_consecutive_failures,
+                api_retries=self.api_retries,
+            ),
+            method_name="execute_complete",
+            timeout=None,  # the trigger enforces its own deadline and reports it as an event
+        )
+
+    def resumed_job(self, event: dict[str, Any] | None, generation_id: str) -> tuple[str, FetchResponse]:
+        """Check the trigger's event (raising what a worker would have raised) and fetch the finished job.
+
+        :param event: the trigger's event.
+        :param generation_id: the job the task waited for, for the message of an unreadable event.
+        """
+        outcome = check_event(event, generation_id)
+        self.log.info(outcome.message)
+        return outcome.generation_id, self.hook.get_job(outcome.generation_id)
+
+    def finish(
+        self, job: FetchResponse, generation_id: str, *, model: str | None, default_name: str, context: Any
+    ) -> dict[str, Any]:
+        """The task's return value for a finished job; the files written become lineage outputs.
+
+        :param job: the finished job.
+        :param generation_id: its id.
+        :param model: the model it ran on, if known.
+        :param default_name: the file name when ``output_name`` is not set.
+        :param context: the task's context.
+        """
+        settings = self.output_settings
+        if settings is not None:
+            settings = settings.rendered(self.output_path, self.output_name)
+        value = deliver(
+            job,
+            settings,
+            generation_id=generation_id,
+            model=model,
+            default_name=default_name,
+            outlets=self.outlets,
+            context=context,
+            log=self.log,
+        )
+        if settings is not None:
+            self.lineage_outputs = list(value["paths"].values())
+        return value
+
+
+def output_settings_or_none(
+    output_path: Any, formats: Any, output_name: str | None, output_conn_id: str | None
+) -> OutputSettings | None:
+    """The output settings of a task's arguments; None when it writes no files (no ``output_path``).
+
+    :param output_path: the folder, or None.
+    :param formats: the formats.
+    :param output_name: the file name, or None.
+    :param output_conn_id: the store's connection, or None.
+    """
+    if output_path is None:
+        return None
+    return OutputSettings(output_path, formats, output_name, output_conn_id)

@@ -1,0 +1,103 @@
+"""What a finished job becomes in the task: its result, or transcript files plus a small summary.
+
+Without output settings the task returns the API's ``result`` object. With them, it writes the
+transcript in the asked formats and returns only a summary (generation id, paths, duration, word
+count, language). The task's asset outlets say what was written, so downstream DAGs can be
+scheduled on new transcripts: an ``Asset`` outlet's event gets the generation id and the paths in
+its ``extra``; an ``AssetAlias`` outlet gets an event for the output folder's URI, with the same
+``extra``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_provider_aimlstt.exceptions import AimlSttResponseError, AimlSttTranscriptionFailedError
+from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.outputs.settings import OutputSettings
+
+
+def completed_result(job: FetchResponse, generation_id: str) -> dict[str, Any]:
+    """The job's result, or the error that says why there is none.
+
+    :param job: the job as last fetched.
+    :param generation_id: its id, for the messages.
+    :raises AimlSttTranscriptionFailedError: the job ended in ``error``.
+    :raises AimlSttResponseError: the job is not completed or has no result.
+    """
+    if job.is_failed:
+        raise AimlSttTranscriptionFailedError(generation_id, job.error_reason)
+    if not job.is_completed or job.result is None:
+        raise AimlSttResponseError(
+            f"generation_id={generation_id} is {job.status!r} with no result, "
+            "where a completed job was expected"
+        )
+    return job.result
+
+
+def deliver(
+    job: FetchResponse,
+    settings: OutputSettings | None,
+    *,
+    generation_id: str,
+    model: str | None,
+    default_name: str,
+    outlets: Sequence[Any],
+    context: Any,
+    log: Any,
+) -> dict[str, Any]:
+    """The task's return value for a finished job: the result, or the summary of the files written.
+
+    :param job: the finished job.
+    :param settings: where to write the transcript (rendered); None returns the whole result.
+    :param generation_id: the job's id.
+    :param model: the model it ran on (None: read from the result's shape).
+    :param default_name: the file name when the settings give none.
+    :param outlets: the task's outlets, which get asset events.
+    :param context: the task's context (for asset events).
+    :param log: the task's logger.
+    """
+    result = completed_result(job, generation_id)
+    if settings is None:
+        return result
+    from airflow_provider_aimlstt.outputs.writer import transcript_summary, write_transcript_files
+    from airflow_provider_aimlstt.transcripts import to_transcript
+
+    transcript = to_transcript(result, model=model, generation_id=generation_id)
+    paths = write_transcript_files(
+        transcript,
+        settings.output_path,
+        settings.name_or(default_name),
+        settings.formats,
+        output_conn_id=settings.output_conn_id,
+    )
+    log.info("Wrote %s for generation_id=%s", ", ".join(paths.values()), generation_id)
+    summary = transcript_summary(transcript, paths)
+    if outlets:
+        _announce(context, outlets, folder_uri(settings), summary)
+    return summary
+
+
+def folder_uri(settings: OutputSettings) -> str:
+    """The output folder as a plain URI (no connection id): local paths become ``file://`` URIs.
+
+    :param settings: the rendered output settings.
+    """
+    from airflow_provider_aimlstt.outputs.storage import resolve_folder, uri_of
+
+    return uri_of(resolve_folder(settings.output_path, settings.output_conn_id)).rstrip("/")
+
+
+def _announce(context: Any, outlets: Sequence[Any], folder: str, summary: dict[str, Any]) -> None:
+    from airflow.sdk import Asset, AssetAlias
+
+    events = context.get("outlet_events") if hasattr(context, "get") else None
+    if events is None:
+        return
+    extra = {"generation_id": summary.get("generation_id"), "paths": summary.get("paths")}
+    for outlet in outlets:
+        if isinstance(outlet, AssetAlias):
+            events[outlet].add(Asset(uri=folder), extra=extra)
+        elif isinstance(outlet, Asset):
+            events[outlet].extra.update(extra)

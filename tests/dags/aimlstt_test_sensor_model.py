@@ -1,0 +1,42 @@
+"""A test-only DAG: a submit task and a sensor that learns the model from it.
+
+The sensor is given no ``model``: it reads the one the submit task recorded, so a Microsoft result
+(``{text, usage}``, the same shape as OpenAI's) is read as Microsoft's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import Param, dag
+
+from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+
+AUDIO = Path(__file__).resolve().parents[2] / "example_dags" / "audio"
+
+
+@dag(
+    dag_id="aimlstt_test_sensor_model",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    params={"output_dir": Param("memory://aimlstt-test-sensor-model", type="string")},
+    tags=["aimlstt", "test"],
+)
+def aimlstt_test_sensor_model() -> None:
+    submit = AimlSttSubmitOperator(
+        task_id="submit", model="microsoft/mai-transcribe-1.5", audio_path=str(AUDIO / "product_note.wav")
+    )
+    AimlSttSensor(
+        task_id="wait",
+        generation_id=submit.output,
+        deferrable=False,
+        poke_interval=0.2,
+        output_path="{{ params.output_dir }}",
+        formats=["json"],
+    )
+
+
+aimlstt_test_sensor_model()
