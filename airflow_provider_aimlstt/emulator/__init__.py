@@ -8,11 +8,27 @@ in-process::
 
     with EmulatorServer(EmulatorConfig(api_key="emulator-key")) as server:
         ...  # point the client at server.base_url
-        server.faults.set(FaultConfig(rate_limit=0.2, seed=1))  # see the faults module
+        server.faults.set(FaultConfig(rate_limit=0.2, seed=1))  # see the faults package
+        server.clock.advance(2.0)  # every job two seconds older, without waiting
+
+Laid out like moto's services: ``models`` (the job store and the create/fetch operations),
+``responses`` (HTTP in and out), ``urls`` (the route table), ``exceptions`` (the error bodies), with
+``parsing`` (request bodies), ``validation`` (against the JSON Schemas in ``schemas/``),
+``results`` (the result body of each model family) and ``faults`` (fault injection). It imports
+nothing of the provider but the API's two paths, so it checks the provider instead of sharing
+its mistakes.
 """
 
+from airflow_provider_aimlstt.emulator.clock import ManualClock, MonotonicClock
 from airflow_provider_aimlstt.emulator.config import EmulatorConfig
 from airflow_provider_aimlstt.emulator.faults import FaultConfig, FaultInjector
 from airflow_provider_aimlstt.emulator.server import EmulatorServer
 
-__all__ = ["EmulatorConfig", "EmulatorServer", "FaultConfig", "FaultInjector"]
+__all__ = [
+    "EmulatorConfig",
+    "EmulatorServer",
+    "FaultConfig",
+    "FaultInjector",
+    "ManualClock",
+    "MonotonicClock",
+]

@@ -18,7 +18,7 @@ from airflow_provider_aimlstt.emulator.config import (
     FETCH_STYLES,
     EmulatorConfig,
 )
-from airflow_provider_aimlstt.emulator.fault_config import FaultConfig, cli_settings
+from airflow_provider_aimlstt.emulator.faults.config import FaultConfig, cli_settings
 from airflow_provider_aimlstt.emulator.server import EmulatorServer
 from airflow_provider_aimlstt.emulator.sources import is_loopback_host
 

@@ -2,19 +2,80 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
+import socket
+import socketserver
+import sys
 import threading
+from collections.abc import Callable
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from airflow_provider_aimlstt.emulator.api import SttApi
+from airflow_provider_aimlstt.emulator.clock import Clock
 from airflow_provider_aimlstt.emulator.config import EmulatorConfig
 from airflow_provider_aimlstt.emulator.faults import FaultConfig, FaultInjector
-from airflow_provider_aimlstt.emulator.http_server import EmulatorHttpServer
-from airflow_provider_aimlstt.emulator.jobs import JobStore
+from airflow_provider_aimlstt.emulator.models import JobStore, SttBackend
+from airflow_provider_aimlstt.emulator.responses import EmulatorRequestHandler
 from airflow_provider_aimlstt.emulator.sources import is_loopback_host
 from airflow_provider_aimlstt.emulator.stats import EmulatorStats
+from airflow_provider_aimlstt.emulator.urls import ROUTES
+
+logger = logging.getLogger("airflow_provider_aimlstt.emulator")
 
 _STOP_TIMEOUT_SECONDS = 5.0
+
+
+class EmulatorHttpServer(ThreadingHTTPServer):
+    """A threading HTTP server that can cut its open connections on stop.
+
+    :param address: ``(host, port)`` to bind; port 0 picks a free one.
+    :param make_handler: makes the handler of one connection (called with the request, the
+        client's address and this server).
+    """
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], make_handler: Callable[..., EmulatorRequestHandler]) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, make_handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host name up in DNS, which can hang without a network.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is routine; anything else is logged with its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            logger.debug("Connection from %s ended early: %s", client_address[0], error)
+        else:
+            logger.exception("Unexpected failure serving %s", client_address[0])
+
+    def close_connections(self) -> None:
+        """Shut every open client connection, so kept-alive clients cannot reach a stopped server."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class EmulatorServer:
@@ -31,6 +92,9 @@ class EmulatorServer:
     :param allow_remote: permit binding an address other machines can reach.
     :param faults: faults to inject from the start (None: none); change them at run time with
         :attr:`faults` (``set``, ``update``, ``clear``) or over HTTP at ``/_emulator/faults``.
+    :param clock: the clock job statuses and retention follow (None: real time). Pass a
+        :class:`~airflow_provider_aimlstt.emulator.clock.ManualClock` to move time by hand with
+        ``server.clock.advance(seconds)``; the real-time clock can be advanced too.
     :raises ValueError: for a non-loopback host without ``allow_remote``.
     """
 
@@ -42,6 +106,7 @@ class EmulatorServer:
         *,
         allow_remote: bool = False,
         faults: FaultConfig | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if not allow_remote and not is_loopback_host(host.strip("[]")):
             raise ValueError(
@@ -50,12 +115,17 @@ class EmulatorServer:
         self.config = config if config is not None else EmulatorConfig()
         self.host = host.strip("[]")
         self._requested_port = port
-        self.jobs = JobStore(self.config)
+        self.jobs = JobStore(self.config, clock)
         self._stats = EmulatorStats()
-        self.api = SttApi(self.config, self.jobs, self._stats)
+        self.backend = SttBackend(self.config, self.jobs, self._stats)
         self.faults = FaultInjector(faults, self._stats)
         self._httpd: EmulatorHttpServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """The job store's clock: ``clock.advance(seconds)`` ages every job at once."""
+        return self.jobs.clock
 
     def start(self) -> EmulatorServer:
         """Bind, listen and serve in a daemon thread; return once connections are accepted.
@@ -65,7 +135,10 @@ class EmulatorServer:
         """
         if self._httpd is not None:
             raise RuntimeError("The emulator is already running")
-        httpd = EmulatorHttpServer((self.host, self._requested_port), self.api, self.faults)
+        make_handler = functools.partial(
+            EmulatorRequestHandler, backend=self.backend, faults=self.faults, routes=ROUTES
+        )
+        httpd = EmulatorHttpServer((self.host, self._requested_port), make_handler)
         thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="aimlstt-emulator", daemon=True
         )

@@ -15,14 +15,14 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from airflow_provider_aimlstt.emulator.audio import AudioSpool, StoredAudio, hash_existing_file
-from airflow_provider_aimlstt.emulator.body import CHUNK_BYTES
+from airflow_provider_aimlstt.emulator.audio_info import (
+    SOURCE_URL_DOWNLOAD,
+    SOURCE_URL_LOCAL_FILE,
+    SOURCE_URL_NO_AUDIO,
+)
 from airflow_provider_aimlstt.emulator.config import EmulatorConfig
-from airflow_provider_aimlstt.emulator.errors import ApiError
-
-SOURCE_UPLOAD = "upload"
-SOURCE_URL_DOWNLOAD = "url-download"
-SOURCE_URL_LOCAL_FILE = "url-local-file"
-SOURCE_URL_NO_AUDIO = "url-no-audio"
+from airflow_provider_aimlstt.emulator.exceptions import ApiError
+from airflow_provider_aimlstt.emulator.parsing.body import CHUNK_BYTES
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class UrlAudio:
     """The audio found for a URL source.
 
     :param stored: the audio, or None when there is none (delete it after use).
-    :param kind: one of the ``SOURCE_*`` names.
+    :param kind: one of the ``SOURCE_URL_*`` names of :mod:`.audio_info`.
     :param name: the URL's last path segment, whose stem selects the transcript file.
     :param failure: why a loopback download failed, if it did (the job then ends in ``error``).
     """

@@ -1,25 +1,55 @@
 """Checks of a create request, reported as the API does: "Body validation error!" and one line a field.
 
-Options are checked with the provider's own option models: strictly for JSON bodies, in pydantic's
-lax mode for form bodies (whose values are text).
+The model and the audio source are checked here; the options against the model's JSON Schema
+(:func:`~airflow_provider_aimlstt.emulator.catalog.option_schema`) with ``jsonschema``. JSON
+values are taken as they are typed (no ``"true"`` for a boolean, no ``2.0`` for an integer); form
+values are text, read first as the type the schema asks for (``"true"``, ``"1.5"``).
 """
 
 from __future__ import annotations
 
-import types
-import typing
+import math
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from airflow_provider_aimlstt.emulator.audio import StoredAudio
-from airflow_provider_aimlstt.emulator.errors import body_validation_error
-from airflow_provider_aimlstt.emulator.submission import Submission, json_type_name
-from airflow_provider_aimlstt.models import KNOWN_MODELS, OPTIONS_BY_FAMILY, ModelFamily
+from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES, Family, option_schema
+from airflow_provider_aimlstt.emulator.exceptions import body_validation_error, json_type_name
+from airflow_provider_aimlstt.emulator.parsing.submission import Submission
 
-_BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+_BOUNDS = {
+    "minimum": "greater than or equal to",
+    "maximum": "less than or equal to",
+    "exclusiveMinimum": "greater than",
+    "exclusiveMaximum": "less than",
+}
+_BOOLEAN_TEXT = {
+    **dict.fromkeys(("true", "t", "yes", "y", "on", "1"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "off", "0"), False),
+}
+_INTEGER_TEXT = re.compile(r"\s*([+-]?\d+)(\.0*)?\s*")
+
+
+def _is_integer(checker: Any, value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(checker: Any, value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# JSON Schema counts 2.0 as an integer; the API's validator does not, nor infinities as numbers.
+OptionValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"integer": _is_integer, "number": _is_number}
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -27,14 +57,12 @@ class CreateRequest:
     """A create request that passed every check.
 
     :param model: the model id.
-    :param family: the model's family.
     :param options: the options that were given, as validated values.
     :param url: the audio URL, or None for an upload.
     :param upload: the uploaded audio, or None for a URL.
     """
 
     model: str
-    family: ModelFamily
     options: dict[str, Any]
     url: str | None
     upload: StoredAudio | None
@@ -48,29 +76,29 @@ def validate_submission(submission: Submission) -> CreateRequest:
     """
     problems: list[str] = []
     model = submission.model
-    family: ModelFamily | None = None
+    family: Family | None = None
     if model is None:
         problems.append("model: Required. Expected one of the model ids, received undefined")
     elif not isinstance(model, str):
         problems.append(f"model: Expected string, received {json_type_name(model)}")
-    elif model not in KNOWN_MODELS:
-        expected = " | ".join(f"'{known}'" for known in KNOWN_MODELS)
+    elif model not in MODEL_FAMILIES:
+        expected = " | ".join(f"'{known}'" for known in MODEL_FAMILIES)
         problems.append(f"model: Invalid enum value. Expected {expected}, received '{model}'")
     else:
-        family = KNOWN_MODELS[model]
+        family = MODEL_FAMILIES[model]
     problems += _source_problems(submission, family)
     options: dict[str, Any] = {}
-    if family is not None:
-        options, option_problems = _check_options(submission.options, family, submission.lax)
+    if family is not None and isinstance(model, str):
+        options, option_problems = check_options(submission.options, model, lax=submission.lax)
         problems += option_problems
     if problems:
         raise body_validation_error(problems)
-    assert family is not None and isinstance(model, str)
+    assert isinstance(model, str)
     url = submission.url if isinstance(submission.url, str) else None
-    return CreateRequest(model, family, options, url, submission.uploads[0] if submission.uploads else None)
+    return CreateRequest(model, options, url, submission.uploads[0] if submission.uploads else None)
 
 
-def _source_problems(submission: Submission, family: ModelFamily | None) -> list[str]:
+def _source_problems(submission: Submission, family: Family | None) -> list[str]:
     upload_field = family.upload_field if family else "audio"
     uploads, url = submission.uploads, submission.url
     problems = [
@@ -105,85 +133,137 @@ def _url_problems(url: Any) -> list[str]:
     return []
 
 
-def _check_options(
-    options: dict[str, Any], family: ModelFamily, lax: bool
-) -> tuple[dict[str, Any], list[str]]:
-    option_model = OPTIONS_BY_FAMILY[family]
-    if lax:
-        options = {name: _as_list_if_wanted(option_model, name, value) for name, value in options.items()}
-    try:
-        validated = option_model.model_validate(options, strict=not lax)
-    except ValidationError as exc:
-        return {}, _option_problems(exc, option_model, options, family, lax)
-    return validated.model_dump(include=set(options)), []
+def check_options(options: dict[str, Any], model: str, lax: bool) -> tuple[dict[str, Any], list[str]]:
+    """Check options against the model's schema: one problem per option, in the schema's order.
 
-
-def _as_list_if_wanted(option_model: type[BaseModel], name: str, value: Any) -> Any:
-    """A single form value for an option that only takes a list becomes a one-item list."""
-    field = option_model.model_fields.get(name)
-    if field is None or isinstance(value, list):
-        return value
-    kinds = [arg for arg in _union_args(field.annotation) if arg is not type(None)]
-    return [value] if kinds and all(typing.get_origin(kind) is list for kind in kinds) else value
-
-
-def _option_problems(
-    exc: ValidationError,
-    option_model: type[BaseModel],
-    options: dict[str, Any],
-    family: ModelFamily,
-    lax: bool,
-) -> list[str]:
-    problems: list[str] = []
-    seen: set[str] = set()
-    for error in exc.errors():
-        name = str(error["loc"][0])
-        if name in seen:
-            continue
-        seen.add(name)
-        value = options.get(name)
-        received = repr(value) if lax and not isinstance(value, list) else json_type_name(value)
-        if error["type"] == "extra_forbidden":
-            known = ", ".join(option_model.model_fields) or "none"
-            problems.append(
-                f"{name}: Unrecognized key. Not an option of the {family.value} model family "
-                f"(its options: {known})"
-            )
-        elif error["type"] == "literal_error" and isinstance(value, str):
-            expected = (
-                str(error.get("ctx", {}).get("expected", "")).replace(" or ", " | ").replace(", ", " | ")
-            )
-            problems.append(f"{name}: Invalid enum value. Expected {expected}, received '{value}'")
-        elif error["type"] in _BOUND_ERRORS:
-            bound = str(error["msg"]).removeprefix("Input should be ")
-            problems.append(f"{name}: Number must be {bound}, received {value!r}")
-        else:
-            expected = describe_type(option_model.model_fields[name].annotation)
-            problems.append(f"{name}: Expected {expected}, received {received}")
-    return problems
-
-
-def describe_type(annotation: Any) -> str:
-    """An option's type as the API's messages name it: ``boolean``, ``string | string[]``, ...
-
-    :param annotation: the option's type annotation.
+    :param options: every field of the request but ``model``, ``url`` and the audio.
+    :param model: a known model id.
+    :param lax: True for form bodies, whose text values are first read as the schema's types.
+    :return: the options as validated values (empty when there are problems), and the problems.
     """
-    names: list[str] = []
-    for kind in _union_args(annotation):
-        if kind is type(None):
-            continue
-        if typing.get_origin(kind) is list:
-            names.append(f"{describe_type(typing.get_args(kind)[0])}[]")
-        elif typing.get_origin(kind) is typing.Literal:
-            names.append(" | ".join(f"'{choice}'" for choice in typing.get_args(kind)))
+    properties: dict[str, Any] = option_schema(model).get("properties", {})
+    values = {
+        name: coerce_form_value(value, properties[name]) if lax and name in properties else value
+        for name, value in options.items()
+    }
+    errors_by_name: dict[str, list[ValidationError]] = {}
+    unknown: list[str] = []
+    others: list[str] = []
+    for error in _validator(model).iter_errors(values):
+        if error.path:
+            errors_by_name.setdefault(str(error.path[0]), []).append(error)
+        elif error.validator == "additionalProperties":
+            unknown += [name for name in values if name not in properties and name not in unknown]
         else:
-            names.append(
-                {bool: "boolean", str: "string", int: "integer", float: "number"}.get(kind, str(kind))
-            )
-    return " | ".join(names)
+            others.append(f"body: {error.message}")
+    position = {name: index for index, name in enumerate(properties)}
+    problems = [
+        _option_problem(name, options[name], properties.get(name, {}), errors, lax)
+        for name, errors in sorted(
+            errors_by_name.items(), key=lambda item: position.get(item[0], len(position))
+        )
+    ]
+    known = ", ".join(properties) or "none"
+    family = MODEL_FAMILIES[model].value
+    problems += [
+        f"{name}: Unrecognized key. Not an option of the {family} model family (its options: {known})"
+        for name in unknown
+    ]
+    problems += others
+    return ({} if problems else values), problems
 
 
-def _union_args(annotation: Any) -> tuple[Any, ...]:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return typing.get_args(annotation)
-    return (annotation,)
+@cache
+def _validator(model: str) -> Any:
+    return OptionValidator(option_schema(model))
+
+
+def _option_problem(
+    name: str, given: Any, schema: dict[str, Any], errors: list[ValidationError], lax: bool
+) -> str:
+    for error in errors:  # a value of the right type: say which choice or which bound it misses
+        if error.validator == "enum" and isinstance(error.instance, str):
+            expected = " | ".join(f"'{choice}'" for choice in error.validator_value)
+            return f"{name}: Invalid enum value. Expected {expected}, received '{error.instance}'"
+        if error.validator in _BOUNDS:
+            bound = f"{_BOUNDS[str(error.validator)]} {error.validator_value}"
+            return f"{name}: Number must be {bound}, received {given!r}"
+    received = repr(given) if lax and not isinstance(given, list) else json_type_name(given)
+    return f"{name}: Expected {describe_schema(schema)}, received {received}"
+
+
+def describe_schema(schema: dict[str, Any]) -> str:
+    """A property's type as the API's messages name it: ``boolean``, ``string | string[]``, ...
+
+    Null is left out (it is never what a client meant to send); arrays are named by their items' type.
+
+    :param schema: the property's JSON Schema.
+    """
+    if "enum" in schema:
+        return " | ".join(f"'{choice}'" for choice in schema["enum"] if choice is not None)
+    return " | ".join(_type_names(schema))
+
+
+def _type_names(schema: dict[str, Any]) -> list[str]:
+    if "anyOf" in schema:
+        return [name for choice in schema["anyOf"] for name in _type_names(choice)]
+    declared = schema.get("type", [])
+    names = []
+    for kind in [declared] if isinstance(declared, str) else declared:
+        if kind == "array":
+            names.append(f"{' | '.join(_type_names(_items(schema))) or 'any'}[]")
+        elif kind != "null":
+            names.append(kind)
+    return names
+
+
+def coerce_form_value(value: Any, schema: dict[str, Any]) -> Any:
+    """Read a form field's text as the type its schema asks for; leave it as it is when it cannot be.
+
+    A single value for an array-only option becomes a one-item list; a repeated field (a list)
+    stays a list, whose items are read as the array's items.
+
+    :param value: the field's text, or a list of texts for a repeated field.
+    :param schema: the option's JSON Schema.
+    """
+    kinds = _types(schema) - {"null"}
+    if isinstance(value, list):
+        return [_coerce_text(item, _items(schema)) for item in value] if "array" in kinds else value
+    if kinds == {"array"}:
+        return [_coerce_text(value, _items(schema))]
+    return _coerce_text(value, schema)
+
+
+def _coerce_text(text: Any, schema: dict[str, Any]) -> Any:
+    kinds = _types(schema)
+    if not isinstance(text, str) or "string" in kinds:
+        return text
+    if "boolean" in kinds and text.lower() in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[text.lower()]
+    integer = _INTEGER_TEXT.fullmatch(text)
+    if "integer" in kinds and integer is not None:
+        return int(integer.group(1))
+    if "number" in kinds:
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return number if math.isfinite(number) else text
+    return text
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    """The JSON types a schema accepts, looking into ``anyOf``."""
+    declared = schema.get("type", [])
+    kinds = {declared} if isinstance(declared, str) else set(declared)
+    for choice in schema.get("anyOf", []):
+        kinds |= _types(choice)
+    return kinds
+
+
+def _items(schema: dict[str, Any]) -> dict[str, Any]:
+    """The item schema of an array schema, looking into ``anyOf``."""
+    if "items" in schema:
+        items: dict[str, Any] = schema["items"]
+        return items
+    return next((_items(choice) for choice in schema.get("anyOf", []) if "array" in _types(choice)), {})

@@ -1,4 +1,8 @@
-"""Fixtures of the emulator's own tests: a fresh emulator per test, WAV files, a small client, the CLI."""
+"""Fixtures of the emulator's own tests: a fresh emulator per test, WAV files, a small client, the CLI.
+
+The emulator of each test runs on a :class:`ManualClock`: job statuses and retention move only when
+the test advances ``emu_server.clock``, never with the wall clock.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,12 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, FaultInjector
+from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, FaultInjector, ManualClock
+from airflow_provider_aimlstt.emulator.clock import Clock
 
 API_KEY = "emulator-test-key-7d1f"
 SIDECAR_TEXT = "Hello there. How are you today? I am fine, thanks. See you soon."
+POLL_STEP_SECONDS = 0.05
 
 
 def wav_bytes(seconds: float, channels: int = 1, rate: int = 16000, sample_width: int = 2) -> bytes:
@@ -47,10 +53,16 @@ def wav_header(data_bytes: int, channels: int = 1, rate: int = 16000, sample_wid
 
 
 class SttClient:
-    """Create and fetch calls against one emulator, with the test key."""
+    """Create and fetch calls against one emulator, with the test key.
 
-    def __init__(self, base_url: str, api_key: str = API_KEY) -> None:
+    :param base_url: the emulator's base URL.
+    :param clock: the emulator's clock, moved on between polls.
+    :param api_key: the key to send.
+    """
+
+    def __init__(self, base_url: str, clock: Clock, api_key: str = API_KEY) -> None:
         self.base_url = base_url
+        self.clock = clock
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {api_key}"
 
@@ -75,16 +87,21 @@ class SttClient:
         return self.session.get(f"{self.base_url}/v1/stt/{generation_id}", timeout=30)
 
     def result_of(self, create_response: requests.Response, timeout: float = 10.0) -> dict[str, Any]:
-        """Poll until the job is terminal and return the fetch body."""
+        """Poll until the job is finished, moving the emulator's clock on between polls; return the body.
+
+        :param create_response: the answer to the create call.
+        :param timeout: emulated seconds to wait at most.
+        """
         assert create_response.status_code in (200, 201), create_response.text
         generation_id = create_response.json()["generation_id"]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        waited = 0.0
+        while waited <= timeout:
             body = self.fetch(generation_id).json()
             if body["status"] in ("completed", "error"):
                 return body
-            time.sleep(0.02)
-        raise AssertionError(f"job {generation_id} did not finish in {timeout} s")
+            self.clock.advance(POLL_STEP_SECONDS)
+            waited += POLL_STEP_SECONDS
+        raise AssertionError(f"job {generation_id} did not finish in {timeout} emulated seconds")
 
 
 @pytest.fixture
@@ -114,15 +131,15 @@ def emu_config(transcripts_dir: Path, tmp_path: Path) -> EmulatorConfig:
 
 @pytest.fixture
 def emu_server(emu_config: EmulatorConfig) -> Iterator[EmulatorServer]:
-    """A running emulator of its own for each test."""
-    with EmulatorServer(emu_config) as server:
+    """A running emulator of its own for each test, on a clock that moves only when the test advances it."""
+    with EmulatorServer(emu_config, clock=ManualClock()) as server:
         yield server
 
 
 @pytest.fixture
 def client(emu_server: EmulatorServer) -> SttClient:
     """A client of :func:`emu_server` with the right key."""
-    return SttClient(emu_server.base_url)
+    return SttClient(emu_server.base_url, emu_server.clock)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The code examples of the API's documentation, run against the emulator with plain ``requests``.
 
 The two functions below follow the documentation's examples line for line; only ``base_url``,
-``api_key`` and the polling pause differ.
+``api_key`` and the polling pause differ: instead of sleeping, a poll moves the emulator's clock on.
 """
 
 from __future__ import annotations
@@ -12,18 +12,22 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, ManualClock
+
+POLL_PAUSE_SECONDS = 0.05
 
 
 @pytest.fixture
 def slow_server(emu_config: EmulatorConfig) -> EmulatorServer:
     emu_config.queued_seconds = 0.15
     emu_config.processing_seconds = 0.15
-    with EmulatorServer(emu_config) as server:
+    with EmulatorServer(emu_config, clock=ManualClock()) as server:
         yield server
 
 
-def run_docs_example(base_url: str, api_key: str, create_stt) -> tuple[dict, list[str]]:
+def run_docs_example(
+    server: EmulatorServer, base_url: str, api_key: str, create_stt
+) -> tuple[dict, list[str]]:
     def get_stt(gen_id):
         url = f"{base_url}/stt/{gen_id}"
         headers = {
@@ -44,7 +48,7 @@ def run_docs_example(base_url: str, api_key: str, create_stt) -> tuple[dict, lis
         status = response_data.get("status")
         seen.append(status)
         if status == "waiting" or status == "active":
-            time.sleep(0.05)
+            server.clock.advance(POLL_PAUSE_SECONDS)
         else:
             return response_data, seen
     raise AssertionError("Timeout reached")
@@ -66,7 +70,7 @@ def test_example_1_url_source(slow_server: EmulatorServer, api_key: str, sidecar
         assert response.status_code == 201
         return response.json()
 
-    response_data, seen = run_docs_example(base_url, api_key, create_stt)
+    response_data, seen = run_docs_example(slow_server, base_url, api_key, create_stt)
     transcript = response_data["result"]["results"]["channels"][0]["alternatives"][0]["transcript"]
     assert transcript == sidecar_text
     assert seen[0] == "waiting" and "active" in seen and seen[-1] == "completed"
@@ -93,7 +97,7 @@ def test_example_2_file_upload(
         assert response.status_code == 201
         return response.json()
 
-    response_data, seen = run_docs_example(base_url, api_key, create_stt)
+    response_data, seen = run_docs_example(slow_server, base_url, api_key, create_stt)
     result = response_data["result"]
     assert result["results"]["channels"][0]["alternatives"][0]["transcript"] == sidecar_text
     assert result["metadata"]["emulator"]["transcript_source"] == "sidecar"

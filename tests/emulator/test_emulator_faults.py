@@ -148,10 +148,10 @@ def test_a_job_never_finishes_until_it_expires(emu_server, faults, client, make_
     other_id = client.create_upload(MODEL, make_wav(0.5)).json()["generation_id"]
     for _ in range(3):
         assert client.fetch(generation_id).json() == {"status": "waiting", "result": None}
-        time.sleep(0.05)
+        emu_server.clock.advance(1000.0)  # long past its queued and processing times
     assert client.fetch(other_id).json()["status"] == "completed"
     emu_server.config.retention_seconds = 0.2
-    time.sleep(0.25)
+    emu_server.clock.advance(0.25)
     assert client.fetch(generation_id).status_code == 404
     assert faults.counts() == {"job_never_finishes": 1}
 

@@ -1,11 +1,11 @@
-"""Job life: status progression, failure, retention, and the two fetch styles."""
+"""Job life: status progression, failure, retention, the two fetch styles, and the job store's clock."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+import requests
 
+from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, ManualClock, MonotonicClock
 from airflow_provider_aimlstt.models import FetchResponse, SttStatus
 
 
@@ -38,14 +38,16 @@ def test_newer_families_go_queued_generating_completed(client, emu_server, make_
     assert statuses_while_config_moves(client, emu_server, response) == ["queued", "generating", "completed"]
 
 
-def test_status_follows_real_time(client, emu_server, make_wav) -> None:
+def test_status_follows_the_clock(client, emu_server, make_wav) -> None:
     emu_server.config.queued_seconds, emu_server.config.processing_seconds = 0.3, 0.3
     generation_id = client.create_upload("aai/universal", make_wav(0.5)).json()["generation_id"]
     first = client.fetch(generation_id).json()
     assert first == {"status": "queued", "result": None}
-    time.sleep(0.4)
+    emu_server.clock.advance(0.29)
+    assert client.fetch(generation_id).json()["status"] == "queued"
+    emu_server.clock.advance(0.01)
     assert client.fetch(generation_id).json()["status"] == "generating"
-    time.sleep(0.3)
+    emu_server.clock.advance(0.3)
     assert client.fetch(generation_id).json()["status"] == "completed"
 
 
@@ -87,9 +89,40 @@ def test_unknown_generation_is_404(client) -> None:
 
 
 def test_generation_is_404_after_retention(client, emu_server, make_wav) -> None:
-    emu_server.config.retention_seconds = 0.2
     generation_id = client.create_upload("nova-3", make_wav(0.5)).json()["generation_id"]
+    emu_server.clock.advance(3600.0)  # the default retention, to the second: still there
     assert client.fetch(generation_id).status_code == 200
-    time.sleep(0.3)
+    emu_server.clock.advance(0.001)
     assert client.fetch(generation_id).status_code == 404
     assert len(emu_server.jobs) == 0
+
+
+def test_the_real_time_clock_can_skip_ahead(emu_config, api_key) -> None:
+    emu_config.queued_seconds, emu_config.processing_seconds = 1000.0, 1000.0
+    with EmulatorServer(emu_config) as server:
+        assert isinstance(server.clock, MonotonicClock)
+        headers = {"Authorization": f"Bearer {api_key}"}
+        created = requests.post(
+            f"{server.base_url}/v1/stt/create",
+            json={"model": "nova-3", "url": "https://h/a.mp3"},
+            headers=headers,
+        )
+        fetch_url = f"{server.base_url}/v1/stt/{created.json()['generation_id']}"
+        assert requests.get(fetch_url, headers=headers).json()["status"] == "waiting"
+        server.clock.advance(1000.0)
+        assert requests.get(fetch_url, headers=headers).json()["status"] == "active"
+        server.clock.advance(1000.0)
+        assert requests.get(fetch_url, headers=headers).json()["status"] == "completed"
+
+
+def test_a_given_clock_is_the_job_stores(emu_config) -> None:
+    clock = ManualClock(start=50.0)
+    server = EmulatorServer(emu_config, clock=clock)
+    assert server.clock is clock is server.jobs.clock
+    clock.advance(2.5)
+    assert server.clock.now() == 52.5
+    with pytest.raises(ValueError, match=r"^seconds: "):
+        clock.advance(-1.0)
+    with pytest.raises(ValueError, match=r"^seconds: "):
+        MonotonicClock().advance(float("inf"))
+    assert EmulatorServer(EmulatorConfig()).clock is not clock

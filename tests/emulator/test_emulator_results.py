@@ -1,4 +1,4 @@
-"""Result shapes of every model family, read back with the provider's own result models."""
+"""Result shapes of every model family, checked on the wire and read back with the provider's reader."""
 
 from __future__ import annotations
 
@@ -6,16 +6,8 @@ import re
 
 import pytest
 
-from airflow_provider_aimlstt.models import (
-    AssemblyAIResult,
-    CreateResponse,
-    DeepgramResult,
-    FetchResponse,
-    ModelFamily,
-    TextResult,
-    detect_family,
-    summarize_result,
-)
+from airflow_provider_aimlstt.models import CreateResponse, FetchResponse, ModelFamily
+from airflow_provider_aimlstt.transcripts import to_transcript
 
 NEWER_ID = re.compile(r"^[A-Za-z0-9_-]{21}$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -46,24 +38,28 @@ def test_deepgram_result_shape(client, make_wav, sidecar_text) -> None:
     body = client.result_of(created)
     fetched = FetchResponse.model_validate(body)
     assert fetched.is_completed and set(body) == {"status", "result"}
-    result = DeepgramResult.model_validate(body["result"])
-    metadata = result.metadata
-    assert metadata.transaction_key == "deprecated" and metadata.duration == 3.0 and metadata.channels == 1
-    assert metadata.models and set(metadata.model_info) == set(metadata.models)
-    assert metadata.model_info[metadata.models[0]]["arch"] == "nova-2"
-    assert metadata.request_id == created.json()["generation_id"]  # as in the documentation's example
-    emulator = body["result"]["metadata"]["emulator"]
+    result = body["result"]
+    metadata = result["metadata"]
+    assert metadata["transaction_key"] == "deprecated" and metadata["duration"] == 3.0
+    assert metadata["channels"] == 1
+    assert metadata["models"] and set(metadata["model_info"]) == set(metadata["models"])
+    assert metadata["model_info"][metadata["models"][0]]["arch"] == "nova-2"
+    assert metadata["request_id"] == created.json()["generation_id"]  # as in the documentation's example
+    emulator = metadata["emulator"]
     assert emulator["transcript_source"] == "sidecar" and emulator["audio_source"] == "upload"
-    assert isinstance(body["result"]["results"]["channels"], list)
-    alternative = result.results.channels[0].alternatives[0]
-    assert alternative.transcript == sidecar_text
-    assert [word.punctuated_word for word in alternative.words] == sidecar_text.split()
-    assert all(word.word == word.word.lower() and word.speaker is None for word in alternative.words)
-    starts = [word.start for word in alternative.words]
+    assert isinstance(result["results"]["channels"], list)
+    alternative = result["results"]["channels"][0]["alternatives"][0]
+    assert alternative["transcript"] == sidecar_text
+    words = alternative["words"]
+    assert [word["punctuated_word"] for word in words] == sidecar_text.split()
+    assert all(word["word"] == word["word"].lower() and "speaker" not in word for word in words)
+    starts = [word["start"] for word in words]
     assert starts == sorted(starts) and starts[0] == 0.0
-    assert all(word.start < word.end <= 3.0 for word in alternative.words)
-    assert alternative.words[-1].end > 2.5
-    assert summarize_result(body["result"]).text == sidecar_text
+    assert all(word["start"] < word["end"] <= 3.0 for word in words)
+    assert words[-1]["end"] > 2.5
+    transcript = to_transcript(result, model="#g1_nova-2-general")
+    assert transcript.family is ModelFamily.DEEPGRAM and transcript.text == sidecar_text
+    assert transcript.duration_seconds == 3.0 and transcript.word_count == len(sidecar_text.split())
 
 
 def test_deepgram_diarize_gives_integer_speakers_per_sentence(client, make_wav) -> None:
@@ -114,18 +110,20 @@ def test_assemblyai_result_has_millisecond_times_and_letter_speakers(client, mak
     response = client.create_upload(
         "aai/slam-1", make_wav(5.0), filename="hello.wav", data={"speaker_labels": "true"}
     )
-    body = client.result_of(response)
-    result = AssemblyAIResult.model_validate(body["result"])
-    assert result.text == sidecar_text and result.status == "completed"
-    assert result.audio_duration == 5 and result.language_code == "en_us"
-    raw_words = body["result"]["words"]
-    assert all(isinstance(word["start"], int) and isinstance(word["end"], int) for word in raw_words)
-    assert raw_words[-1]["end"] > 4000 and raw_words[-1]["end"] <= 5000
-    assert {word["speaker"] for word in raw_words} == {"A", "B"}
-    assert [utterance.speaker for utterance in result.utterances] == ["A", "B", "A", "B"]
-    assert result.utterances[1].text == "How are you today?"
-    assert body["result"]["speech_model"] == "slam-1"
-    assert detect_family(body["result"]) is ModelFamily.ASSEMBLYAI
+    result = client.result_of(response)["result"]
+    assert result["text"] == sidecar_text and result["status"] == "completed"
+    assert result["audio_duration"] == 5 and result["language_code"] == "en_us"
+    words = result["words"]
+    assert all(isinstance(word["start"], int) and isinstance(word["end"], int) for word in words)
+    assert words[-1]["end"] > 4000 and words[-1]["end"] <= 5000
+    assert {word["speaker"] for word in words} == {"A", "B"}
+    assert [utterance["speaker"] for utterance in result["utterances"]] == ["A", "B", "A", "B"]
+    assert result["utterances"][1]["text"] == "How are you today?"
+    assert result["speech_model"] == "slam-1"
+    transcript = to_transcript(result, model="aai/slam-1")
+    assert transcript.family is ModelFamily.ASSEMBLYAI and transcript.text == sidecar_text
+    assert transcript.duration_seconds == 5 and transcript.word_count == len(words)
+    assert transcript.words[-1].end == words[-1]["end"] / 1000  # read back in seconds
 
 
 def test_assemblyai_without_speaker_labels_has_null_speakers(client, make_wav) -> None:
@@ -139,8 +137,10 @@ def test_assemblyai_without_speaker_labels_has_null_speakers(client, make_wav) -
 def test_openai_result_is_text_and_token_usage(client, make_wav, sidecar_text) -> None:
     response = client.create_upload("openai/gpt-4o-mini-transcribe", make_wav(2.0), filename="hello.wav")
     result = client.result_of(response)["result"]
-    parsed = TextResult.model_validate(result)
-    assert parsed.text == sidecar_text
+    assert set(result) == {"text", "usage", "emulator"} and result["text"] == sidecar_text
+    transcript = to_transcript(result, model="openai/gpt-4o-mini-transcribe")
+    assert transcript.family is ModelFamily.OPENAI and transcript.text == sidecar_text
+    assert transcript.word_count == len(sidecar_text.split()) and transcript.words == ()
     usage = result["usage"]
     assert usage["type"] == "tokens"
     details = usage["input_token_details"]
@@ -153,8 +153,10 @@ def test_openai_result_is_text_and_token_usage(client, make_wav, sidecar_text) -
 def test_microsoft_result_is_text_and_seconds_usage(client, make_wav, sidecar_text) -> None:
     response = client.create_upload("microsoft/mai-transcribe-1.5", make_wav(11.0), filename="hello.wav")
     result = client.result_of(response)["result"]
-    assert TextResult.model_validate(result).text == sidecar_text
     assert result["usage"] == {"seconds": 11, "cost": 0.0011}
+    transcript = to_transcript(result, model="microsoft/mai-transcribe-1.5")
+    assert transcript.family is ModelFamily.MICROSOFT and transcript.text == sidecar_text
+    assert transcript.duration_seconds == 11
 
 
 def test_placeholder_text_is_deterministic_and_says_so(client, make_wav) -> None:

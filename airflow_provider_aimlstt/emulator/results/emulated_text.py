@@ -1,4 +1,4 @@
-"""The text of an emulated transcription and its word timings.
+"""The emulated text of an audio input and its word timings: what every result is made of.
 
 The emulator recognises no speech. The text is read from ``<audio stem>.txt`` in the transcripts
 folder when there is one (a "sidecar"), else it is a placeholder derived from the audio's sha256,
@@ -28,9 +28,9 @@ _VOCABULARY = (
 
 @dataclass(frozen=True)
 class TimedWord:
-    """One word of the transcript with its place in time.
+    """One word of the emulated text with its place in time.
 
-    :param text: the word as written in the transcript, punctuation included.
+    :param text: the word as written, punctuation included.
     :param start: start time in seconds.
     :param end: end time in seconds.
     :param confidence: a plausible confidence between 0.85 and 1.
@@ -50,7 +50,7 @@ class TimedWord:
 
 
 @dataclass(frozen=True)
-class Transcript:
+class EmulatedText:
     """The emulated text of one audio input.
 
     :param text: the whole text, white space collapsed to single spaces.
@@ -91,10 +91,10 @@ def audio_stem(name: str | None) -> str | None:
     return stem if stem and not stem.startswith(".") else None
 
 
-def make_transcript(
+def make_emulated_text(
     transcripts_dir: Path | None, name: str | None, sha256: str, duration: float
-) -> Transcript:
-    """Build the transcript of one audio input.
+) -> EmulatedText:
+    """Build the emulated text of one audio input.
 
     :param transcripts_dir: folder with sidecar ``.txt`` files, or None.
     :param name: the audio's file name, whose stem selects the sidecar.
@@ -117,7 +117,7 @@ def make_transcript(
             f"Emulated: no {wanted} in the transcripts folder, so the text is a placeholder chosen by sha256."
         )
     note += " The emulator does not recognise speech; word timings are spread over the audio's duration."
-    return Transcript(text, source, tuple(_time_words(text.split(), duration, rng)), note)
+    return EmulatedText(text, source, tuple(_time_words(text.split(), duration, rng)), note)
 
 
 def placeholder_text(rng: random.Random, duration: float) -> str:

@@ -1,8 +1,9 @@
-"""The Deepgram-style result (``#g1_*``, ``nova-3``), built with the provider's Deepgram models.
+"""The Deepgram-style result (``#g1_*``, ``nova-3``): ``{metadata, results: {channels: [...]}}``.
 
 ``results.channels`` is a list (as every example indexes it). With ``diarize`` each sentence gets
 the next of two speakers; with ``multi_channel`` and multi-channel audio, sentences are dealt to
-the channels in turn; ``paragraphs`` and ``utterances`` add Deepgram's structures.
+the channels in turn; ``paragraphs`` and ``utterances`` add Deepgram's structures. Fields without a
+value are left out, as the API does.
 """
 
 from __future__ import annotations
@@ -10,16 +11,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from airflow_provider_aimlstt.emulator.facts import JobFacts, emulator_notes
-from airflow_provider_aimlstt.emulator.transcripts import TimedWord
-from airflow_provider_aimlstt.models.results import (
-    DeepgramAlternative,
-    DeepgramChannel,
-    DeepgramMetadata,
-    DeepgramResult,
-    DeepgramResults,
-    DeepgramWord,
-)
+from airflow_provider_aimlstt.emulator.results.emulated_text import TimedWord
+from airflow_provider_aimlstt.emulator.results.facts import JobFacts, emulator_notes
 
 Sentence = list[TimedWord]
 _DIARIZED_SPEAKERS = 2
@@ -33,42 +26,37 @@ def build_deepgram_result(facts: JobFacts) -> dict[str, Any]:
     """
     options = facts.options
     diarize = bool(options.get("diarize"))
-    sentences = facts.transcript.sentences()
+    sentences = facts.emulated_text.sentences()
     channel_count = facts.audio.channels if options.get("multi_channel") and facts.audio.channels > 1 else 1
     by_channel: list[list[Sentence]] = [sentences[index::channel_count] for index in range(channel_count)]
     channels = []
     for sentences_of_channel in by_channel:
-        alternative = _alternative(sentences_of_channel, diarize, bool(options.get("paragraphs")))
-        extra = (
-            {"detected_language": options.get("language") or "en"} if options.get("detect_language") else {}
-        )
-        channels.append(DeepgramChannel(alternatives=[alternative], **extra))
-    results_extra: dict[str, Any] = {}
+        channel: dict[str, Any] = {
+            "alternatives": [_alternative(sentences_of_channel, diarize, bool(options.get("paragraphs")))]
+        }
+        if options.get("detect_language"):
+            channel["detected_language"] = options.get("language") or "en"
+        channels.append(channel)
+    results: dict[str, Any] = {"channels": channels}
     if options.get("utterances"):
-        results_extra["utterances"] = _utterances(facts.generation_id, by_channel, diarize)
-    result = DeepgramResult(
-        metadata=_metadata(facts, channel_count),
-        results=DeepgramResults(channels=channels, **results_extra),
-    )
-    return result.model_dump(mode="json", exclude_none=True)
+        results["utterances"] = _utterances(facts.generation_id, by_channel, diarize)
+    return {"metadata": _metadata(facts, channel_count), "results": results}
 
 
-def _metadata(facts: JobFacts, channel_count: int) -> DeepgramMetadata:
+def _metadata(facts: JobFacts, channel_count: int) -> dict[str, Any]:
     model_uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"aimlstt-emulator:{facts.model}"))
     name, arch = _model_name_and_arch(facts.model)
-    return DeepgramMetadata.model_validate(
-        {
-            "transaction_key": "deprecated",
-            "request_id": facts.generation_id,
-            "sha256": facts.audio.sha256,
-            "created": facts.created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "duration": facts.audio.duration_seconds,
-            "channels": channel_count,
-            "models": [model_uuid],
-            "model_info": {model_uuid: {"name": name, "version": "emulated", "arch": arch}},
-            "emulator": emulator_notes(facts),
-        }
-    )
+    return {
+        "transaction_key": "deprecated",
+        "request_id": facts.generation_id,
+        "sha256": facts.audio.sha256,
+        "created": facts.created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "duration": float(facts.audio.duration_seconds),
+        "channels": channel_count,
+        "models": [model_uuid],
+        "model_info": {model_uuid: {"name": name, "version": "emulated", "arch": arch}},
+        "emulator": emulator_notes(facts),
+    }
 
 
 def _model_name_and_arch(model: str) -> tuple[str, str]:
@@ -83,26 +71,30 @@ def _speaker(word: TimedWord) -> int:
     return word.sentence % _DIARIZED_SPEAKERS
 
 
-def _word(word: TimedWord, diarize: bool) -> DeepgramWord:
-    return DeepgramWord(
-        word=word.bare,
-        start=word.start,
-        end=word.end,
-        confidence=word.confidence,
-        punctuated_word=word.text,
-        speaker=_speaker(word) if diarize else None,
-    )
+def _word(word: TimedWord, diarize: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "word": word.bare,
+        "start": word.start,
+        "end": word.end,
+        "confidence": word.confidence,
+        "punctuated_word": word.text,
+    }
+    if diarize:
+        body["speaker"] = _speaker(word)
+    return body
 
 
-def _alternative(sentences: list[Sentence], diarize: bool, paragraphs: bool) -> DeepgramAlternative:
+def _alternative(sentences: list[Sentence], diarize: bool, paragraphs: bool) -> dict[str, Any]:
     words = [word for sentence in sentences for word in sentence]
     confidence = round(sum(word.confidence for word in words) / len(words), 4) if words else 0.0
-    return DeepgramAlternative(
-        transcript=" ".join(word.text for word in words),
-        confidence=confidence,
-        words=[_word(word, diarize) for word in words],
-        paragraphs=_paragraphs(sentences, diarize) if paragraphs else None,
-    )
+    alternative: dict[str, Any] = {
+        "transcript": " ".join(word.text for word in words),
+        "confidence": confidence,
+        "words": [_word(word, diarize) for word in words],
+    }
+    if paragraphs:
+        alternative["paragraphs"] = _paragraphs(sentences, diarize)
+    return alternative
 
 
 def _paragraphs(sentences: list[Sentence], diarize: bool) -> dict[str, Any]:
@@ -149,7 +141,7 @@ def _utterances(generation_id: str, by_channel: list[list[Sentence]], diarize: b
                 "confidence": round(sum(word.confidence for word in sentence) / len(sentence), 4),
                 "channel": channel,
                 "transcript": " ".join(word.text for word in sentence),
-                "words": [_word(word, diarize).model_dump(exclude_none=True) for word in sentence],
+                "words": [_word(word, diarize) for word in sentence],
                 "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{generation_id}:{sentence[0].sentence}")),
             }
             if diarize:

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from airflow_provider_aimlstt.emulator.audio import StoredAudio
-from airflow_provider_aimlstt.emulator.errors import body_validation_error
+from airflow_provider_aimlstt.emulator.exceptions import body_validation_error, json_type_name
 
 _MISSING: Any = object()
 
@@ -105,21 +105,3 @@ def parse_urlencoded_submission(body: bytes) -> Submission:
     for name, value in parse_qsl(text, keep_blank_values=True):
         submission.add_form_field(name, value)
     return submission
-
-
-def json_type_name(value: Any) -> str:
-    """The JSON name of a value's type, as validation messages say it.
-
-    :param value: any decoded JSON value.
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"

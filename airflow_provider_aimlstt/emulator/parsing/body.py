@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.message import Message
 from typing import Protocol
 
-from airflow_provider_aimlstt.emulator.errors import ApiError, payload_too_large_error
+from airflow_provider_aimlstt.emulator.exceptions import ApiError, payload_too_large_error
 
 CHUNK_BYTES = 64 * 1024
 _MAX_CHUNK_LINE = 1024

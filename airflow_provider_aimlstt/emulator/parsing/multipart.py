@@ -11,9 +11,9 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from airflow_provider_aimlstt.emulator.audio import AudioSpool
-from airflow_provider_aimlstt.emulator.body import RequestBody
-from airflow_provider_aimlstt.emulator.errors import ApiError, body_validation_error
-from airflow_provider_aimlstt.emulator.submission import Submission
+from airflow_provider_aimlstt.emulator.exceptions import ApiError, body_validation_error
+from airflow_provider_aimlstt.emulator.parsing.body import RequestBody
+from airflow_provider_aimlstt.emulator.parsing.submission import Submission
 
 MAX_TEXT_FIELD_BYTES = 64 * 1024
 MAX_FORM_PARTS = 256

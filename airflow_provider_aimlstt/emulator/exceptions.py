@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow_provider_aimlstt.models import ApiErrorBody
-
 UNAUTHORIZED_MESSAGE = (
     "This request requires a valid API key. You can create a new API key on the Billing page: "
     "https://aimlapi.com/app/keys"
@@ -81,14 +79,35 @@ def payload_too_large_error(limit: int) -> ApiError:
 
 
 def error_body(status: int, message: str, path: str) -> dict[str, Any]:
-    """The documented error body, with the wire names (``requestId``, ``statusCode``).
+    """The documented error body, with its wire names (``requestId``, ``statusCode``).
 
     :param status: the HTTP status code.
     :param message: what went wrong.
     :param path: the request path.
     """
     stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    body = ApiErrorBody(
-        message=message, path=path, request_id=str(uuid.uuid4()), status_code=status, timestamp=stamp
-    )
-    return body.model_dump(by_alias=True)
+    return {
+        "message": message,
+        "path": path,
+        "requestId": str(uuid.uuid4()),
+        "statusCode": status,
+        "timestamp": stamp,
+    }
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON name of a value's type, as validation messages say it (``received number``).
+
+    :param value: any decoded JSON value.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_aimlstt.emulator.audio import AudioInfo
-from airflow_provider_aimlstt.emulator.sources import SOURCE_URL_NO_AUDIO
-from airflow_provider_aimlstt.emulator.transcripts import Transcript
-from airflow_provider_aimlstt.models import ModelFamily
+from airflow_provider_aimlstt.emulator.audio_info import SOURCE_URL_NO_AUDIO, AudioInfo
+from airflow_provider_aimlstt.emulator.catalog import Family
+from airflow_provider_aimlstt.emulator.results.emulated_text import EmulatedText
 
 
 @dataclass(frozen=True)
@@ -21,18 +20,19 @@ class JobFacts:
     :param family: the model's family.
     :param options: the validated options that were given.
     :param audio: what is known of the audio.
-    :param transcript: the emulated text with word timings.
-    :param audio_source: how the audio was obtained (a ``SOURCE_*`` name of :mod:`.sources`).
+    :param emulated_text: the text with word timings.
+    :param audio_source: how the audio was obtained: a ``SOURCE_*`` name of
+        :mod:`airflow_provider_aimlstt.emulator.audio_info`.
     :param url: the URL source, if any.
     :param created: when the job was created (UTC).
     """
 
     generation_id: str
     model: str
-    family: ModelFamily
+    family: Family
     options: dict[str, Any]
     audio: AudioInfo
-    transcript: Transcript
+    emulated_text: EmulatedText
     audio_source: str
     url: str | None
     created: datetime
@@ -43,14 +43,14 @@ def emulator_notes(facts: JobFacts) -> dict[str, Any]:
 
     :param facts: what the job knows.
     """
-    note = facts.transcript.note
+    note = facts.emulated_text.note
     if facts.audio_source == SOURCE_URL_NO_AUDIO:
         note += " No audio was fetched: sha256 is of the URL text and the duration is nominal."
     elif facts.audio.duration_estimated:
         note += " The duration is estimated from the file size at a typical bit rate."
     return {
         "emulated": True,
-        "transcript_source": facts.transcript.source,
+        "transcript_source": facts.emulated_text.source,
         "audio_source": facts.audio_source,
         "audio_format": facts.audio.audio_format,
         "audio_channels": facts.audio.channels,

@@ -1,4 +1,7 @@
-"""The settings of fault injection: which faults, how often, on which routes. See :mod:`.faults`."""
+"""The settings of fault injection: which faults, how often, on which routes.
+
+Their meaning is the contract in :mod:`airflow_provider_aimlstt.emulator.faults`.
+"""
 
 from __future__ import annotations
 

@@ -1,48 +1,66 @@
-"""Faults over HTTP: the ``/_emulator/faults`` endpoint and the answer a fault plan gives."""
+"""Faults over HTTP: the settings endpoint ``/_emulator/faults`` and the answer a fault plan gives."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_aimlstt.emulator.body import RequestBody
-from airflow_provider_aimlstt.emulator.errors import body_validation_error, error_body
-from airflow_provider_aimlstt.emulator.faults import (
+from airflow_provider_aimlstt.emulator.exceptions import body_validation_error, error_body
+from airflow_provider_aimlstt.emulator.faults.config import FaultConfig
+from airflow_provider_aimlstt.emulator.faults.injector import (
     DROP_CONNECTION,
     LATENCY,
     MALFORMED_JSON,
     FaultInjector,
     FaultPlan,
 )
+from airflow_provider_aimlstt.emulator.parsing.body import RequestBody
 
 
-def answer_faults_request(
-    faults: FaultInjector, method: str, body: RequestBody, max_json_bytes: int
-) -> dict[str, Any]:
-    """Serve ``/_emulator/faults``: GET reads, PUT replaces, PATCH changes some fields, DELETE clears.
+def replace_fault_settings(faults: FaultInjector, body: RequestBody, max_json_bytes: int) -> dict[str, Any]:
+    """``PUT /_emulator/faults``: replace every setting; fields not given take their defaults.
 
     :param faults: the emulator's injector.
-    :param method: the request method.
-    :param body: the request body (a JSON object of :class:`FaultConfig` fields for PUT and PATCH).
+    :param body: the request body, a JSON object of :class:`FaultConfig` fields.
     :param max_json_bytes: the largest body accepted.
     :return: the settings in force afterwards.
     :raises ApiError: 400 naming the bad field; the settings then stay as they were.
     """
-    if method == "DELETE":
-        return faults.clear().to_dict()
-    if method not in ("PUT", "PATCH"):
-        return faults.config.to_dict()
+    settings = _read_settings(body, max_json_bytes)
+    return _applied(lambda: faults.set(settings))
+
+
+def change_fault_settings(faults: FaultInjector, body: RequestBody, max_json_bytes: int) -> dict[str, Any]:
+    """``PATCH /_emulator/faults``: change the fields given and keep the others.
+
+    :param faults: the emulator's injector.
+    :param body: the request body, a JSON object of :class:`FaultConfig` fields.
+    :param max_json_bytes: the largest body accepted.
+    :return: the settings in force afterwards.
+    :raises ApiError: 400 naming the bad field; the settings then stay as they were.
+    """
+    settings = _read_settings(body, max_json_bytes)
+    return _applied(lambda: faults.update(**settings))
+
+
+def _read_settings(body: RequestBody, max_json_bytes: int) -> dict[str, Any]:
     try:
         data = json.loads(body.read_all(max_json_bytes) or b"{}")
     except ValueError as exc:
         raise body_validation_error([f"body: not valid JSON ({exc})"]) from None
     if not isinstance(data, dict):
         raise body_validation_error(["body: expected a JSON object of fault settings"])
+    return data
+
+
+def _applied(change: Callable[[], FaultConfig]) -> dict[str, Any]:
     try:
-        return (faults.set(data) if method == "PUT" else faults.update(**data)).to_dict()
+        new = change()
     except ValueError as exc:
         raise body_validation_error([str(exc)]) from None
+    return new.to_dict()
 
 
 def faulted_answer(
