@@ -32,7 +32,7 @@ def _total_requests(server: object) -> int:
         ("nova-3", ModelFamily.DEEPGRAM),
         ("aai/universal", ModelFamily.ASSEMBLYAI),
         ("openai/gpt-4o-transcribe", ModelFamily.OPENAI),
-        ("microsoft/mai-transcribe-1.5", ModelFamily.OPENAI),
+        ("microsoft/mai-transcribe-1.5", ModelFamily.MICROSOFT),
     ],
 )
 def test_upload_then_poll_gives_the_sidecar_text_for_every_family(emulator, model: str, family) -> None:
@@ -141,7 +141,7 @@ def test_submit_logs_the_id_but_neither_the_key_nor_a_url_query(emulator, logs) 
 def test_operator_rejects_bad_input_without_sending_anything(emulator, fields: dict) -> None:
     before = _total_requests(emulator)
     operator = AimlSttSubmitOperator(task_id="submit", **fields)
-    with pytest.raises(exc.AimlSttValidationError, match="Invalid transcription request"):
+    with pytest.raises(exc.AimlSttValidationError, match=r"^Invalid transcription request|^audio_path: "):
         operator.execute(context={})
     assert _total_requests(emulator) == before
 
@@ -156,8 +156,20 @@ def test_operator_without_a_key_fails_before_sending(emulator, monkeypatch) -> N
     assert _total_requests(emulator) == before
 
 
-def test_operator_returns_the_generation_id(emulator) -> None:
+class _RecordingTaskInstance:
+    """The one method of a task instance the submit operator calls, recording what it pushes."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, object] = {}
+
+    def xcom_push(self, key: str, value: object) -> None:
+        self.pushed[key] = value
+
+
+def test_operator_returns_the_generation_id_and_records_the_model(emulator) -> None:
+    ti = _RecordingTaskInstance()
     generation_id = AimlSttSubmitOperator(
         task_id="submit", model="openai/gpt-4o-mini-transcribe", audio_path=str(Path(SAMPLE))
-    ).execute(context={})
+    ).execute(context={"ti": ti})
     assert wait_until_finished(AimlSttHook(), generation_id).is_completed
+    assert ti.pushed == {"model": "openai/gpt-4o-mini-transcribe"}

@@ -74,8 +74,9 @@ def _unreadable(tmp_path: Path) -> None:
     path.write_bytes(WAV.read_bytes())
     path.chmod(0)
     code = (
+        "from airflow_provider_aimlstt.audio_source import AudioSource\n"
         "from airflow_provider_aimlstt.models.request import TranscriptionRequest\n"
-        f"TranscriptionRequest.build(model={MODEL!r}, audio_path={str(path)!r})"
+        f"AudioSource.of(TranscriptionRequest.build(model={MODEL!r}, audio_path={str(path)!r})).checked()"
     )
     drop = ["--bounding-set", "-dac_override,-dac_read_search", "--"]
     child = subprocess.run(

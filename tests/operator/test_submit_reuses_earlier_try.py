@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.operators.submission_state import (
     STATE_KEY,
     remember_submission,
+    request_fingerprint,
     reusable_generation_id,
 )
 from tests.conftest import AUDIO_DIR
@@ -69,9 +71,14 @@ def _request(path: Path = MEETING_NOTE, **options: Any) -> TranscriptionRequest:
     return TranscriptionRequest.build(model="#g1_nova-2-general", audio_path=str(path), options=options)
 
 
+def _fingerprint(request: TranscriptionRequest) -> str:
+    """What a try would compare: the request and its audio, checked as the operator does."""
+    return request_fingerprint(request, AudioSource.of(request).checked())
+
+
 def _submitted(hook: AimlSttHook, store: MemoryStore, request: TranscriptionRequest) -> str:
     generation_id = hook.submit(request)
-    remember_submission({"task_state_store": store}, request, generation_id, LOG)
+    remember_submission({"task_state_store": store}, _fingerprint(request), generation_id, LOG)
     return generation_id
 
 
@@ -82,9 +89,9 @@ def test_a_pending_or_completed_job_is_reused(hook: AimlSttHook, emulator: Any) 
     context = {"task_state_store": store}
 
     assert hook.get_job(generation_id).is_completed is False
-    assert reusable_generation_id(context, hook, request, LOG) == generation_id
+    assert reusable_generation_id(context, hook, _fingerprint(request), LOG) == generation_id
     wait_until_finished(hook, generation_id)
-    assert reusable_generation_id(context, hook, request, LOG) == generation_id
+    assert reusable_generation_id(context, hook, _fingerprint(request), LOG) == generation_id
 
 
 def test_a_job_that_ended_in_error_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
@@ -93,7 +100,7 @@ def test_a_job_that_ended_in_error_is_not_reused(hook: AimlSttHook, emulator: An
     assert emulator.jobs.fail(generation_id, "AudioError", "the audio could not be decoded")
     assert wait_until_finished(hook, generation_id).is_failed
 
-    assert reusable_generation_id({"task_state_store": store}, hook, request, LOG) is None
+    assert reusable_generation_id({"task_state_store": store}, hook, _fingerprint(request), LOG) is None
 
 
 def test_an_expired_job_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
@@ -101,7 +108,7 @@ def test_an_expired_job_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
     _submitted(hook, store, request)
     emulator.config.retention_seconds = 0.0  # everything already past its hour
 
-    assert reusable_generation_id({"task_state_store": store}, hook, request, LOG) is None
+    assert reusable_generation_id({"task_state_store": store}, hook, _fingerprint(request), LOG) is None
 
 
 def test_a_changed_request_is_not_answered_with_the_old_job(
@@ -113,16 +120,19 @@ def test_a_changed_request_is_not_answered_with_the_old_job(
     _submitted(hook, store, _request(copy))
     context = {"task_state_store": store}
 
-    assert reusable_generation_id(context, hook, _request(copy, diarize=True), LOG) is None
-    assert reusable_generation_id(context, hook, _request(AUDIO_DIR / "product_note.wav"), LOG) is None
+    assert reusable_generation_id(context, hook, _fingerprint(_request(copy, diarize=True)), LOG) is None
+    assert (
+        reusable_generation_id(context, hook, _fingerprint(_request(AUDIO_DIR / "product_note.wav")), LOG)
+        is None
+    )
     with copy.open("ab") as audio:
         audio.write(b"\0\0")  # same path, new content
-    assert reusable_generation_id(context, hook, _request(copy), LOG) is None
+    assert reusable_generation_id(context, hook, _fingerprint(_request(copy)), LOG) is None
 
 
 def test_no_store_means_no_reuse_and_no_error(hook: AimlSttHook, emulator: Any) -> None:
-    assert reusable_generation_id({}, hook, _request(), LOG) is None
-    remember_submission({}, _request(), "abc", LOG)  # warns, does not raise
+    assert reusable_generation_id({}, hook, _fingerprint(_request()), LOG) is None
+    remember_submission({}, _fingerprint(_request()), "abc", LOG)  # warns, does not raise
 
 
 def test_the_store_holds_no_secret(hook: AimlSttHook, emulator: Any) -> None:

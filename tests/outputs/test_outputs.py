@@ -19,10 +19,10 @@ from airflow.sdk import ObjectStoragePath
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
-from airflow_provider_aimlstt.outputs import storage as output_storage
 from airflow_provider_aimlstt.exceptions import AimlSttRenderError, AimlSttValidationError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
+from airflow_provider_aimlstt.outputs import storage as output_storage
 from airflow_provider_aimlstt.outputs import transcript_summary, transcripts_exist, write_transcript_files
 from airflow_provider_aimlstt.transcripts import FORMATS, Transcript, Word, render
 from tests.conftest import connection_json
@@ -305,7 +305,9 @@ def test_bad_arguments_name_the_field_and_write_nothing(
     before = local_files(tmp_path)
     conn = {"output_conn_id": values.pop("output_conn_id")} if "output_conn_id" in values else {}
     with pytest.raises(AimlSttValidationError) as caught:
-        write_transcript_files(openai, values["output_path"], values["output_name"], values["formats"], **conn)
+        write_transcript_files(
+            openai, values["output_path"], values["output_name"], values["formats"], **conn
+        )
     assert str(caught.value).startswith(field), caught.value
     with pytest.raises(AimlSttValidationError, match=f"^{field}"):
         transcripts_exist(values["output_path"], values["output_name"], values["formats"], **conn)

@@ -177,4 +177,3 @@ def test_the_sensor_reads_the_result_as_the_model_its_submit_task_used(load_dag,
     (written_file,) = tmp_path.glob("*.json")  # named after the generation id
     written = json.loads(written_file.read_text())
     assert (written["family"], written["model"]) == ("microsoft", "microsoft/mai-transcribe-1.5")
-
