@@ -69,7 +69,7 @@ def test_job_still_running_at_the_deadline_yields_a_timeout_event(emulator) -> N
 
 def test_deadline_already_past_still_polls_once(emulator) -> None:
     generation_id = _submit()
-    time.sleep(1.0)  # completed by now
+    emulator.clock.advance(60.0)  # the emulator's jobs are completed by now
     [event] = _events(_trigger(generation_id, deadline_in=-100))
     assert event.status == "success"
 
@@ -89,13 +89,14 @@ def test_serialize_round_trip_is_plain_json_and_keeps_the_deadline() -> None:
 
 def test_recreated_trigger_continues_with_the_same_deadline(emulator) -> None:
     emulator.config.processing_seconds = 30
-    first = _trigger(_submit(), deadline_in=0.8, poke_interval=0.1)
+    # A wait that began 100 s ago with 0.3 s left, when the triggerer restarted.
+    first = _trigger(_submit(), deadline_in=0.3, poke_interval=0.1, started_at=time.time() - 100)
     _, kwargs = first.serialize()
-    time.sleep(0.5)  # the triggerer restarts; the new process rebuilds the trigger from its row
     started = time.monotonic()
-    [event] = _events(AimlSttTrigger(**kwargs))
+    [event] = _events(AimlSttTrigger(**kwargs))  # the new process rebuilds the trigger from its row
     assert event.status == "timeout"
-    assert time.monotonic() - started < 0.7, "a restart must not give the job a fresh deadline"
+    assert time.monotonic() - started < 5, "a restart must not give the job a fresh deadline"
+    assert "100 s after the wait began" in event.message
 
 
 def test_unreachable_api_gives_up_after_the_configured_failures(monkeypatch, logs) -> None:
