@@ -20,7 +20,7 @@ from collections.abc import Callable
 import httpx
 import requests
 
-from airflow_provider_aimlstt.hooks.aimlstt import _shared_ssl_context
+from airflow_provider_aimlstt.hooks.transport import shared_ssl_context
 from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
 
 UPLOAD_BYTES = 64 * 1024 * 1024
@@ -79,8 +79,8 @@ def _clients_cost(make: Callable[[], httpx.AsyncClient]) -> tuple[float, int]:
 
 
 def bench_trigger_clients() -> None:
-    _shared_ssl_context()  # built once per triggerer process; not part of the per-trigger cost
-    ours_cpu, ours_mem = _clients_cost(lambda: httpx.AsyncClient(verify=_shared_ssl_context()))
+    shared_ssl_context()  # built once per triggerer process; not part of the per-trigger cost
+    ours_cpu, ours_mem = _clients_cost(lambda: httpx.AsyncClient(verify=shared_ssl_context()))
     base_cpu, base_mem = _clients_cost(httpx.AsyncClient)
     cpu_ratio = base_cpu / max(ours_cpu, 1e-9)
     memory_ratio = base_mem / max(ours_mem, 2**20)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 import uuid
 from collections.abc import Callable
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, TypeVar
 
 import httpx
 import requests
-import urllib3.exceptions
 from airflow.sdk import BaseHook
 
 from airflow_provider_aimlstt.audio_source import AudioSource
@@ -30,6 +28,7 @@ from airflow_provider_aimlstt.hooks.retry import (
     may_have_been_accepted,
     retrying,
 )
+from airflow_provider_aimlstt.hooks.transport import never_connected, shared_ssl_context, transport_message
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import CreateResponse, FetchResponse
 from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
@@ -45,17 +44,6 @@ from airflow_provider_aimlstt.protocol import (
 
 _Parsed = TypeVar("_Parsed")
 _Reader = Callable[[int, dict[str, str], bytes], _Parsed]
-
-
-@cache
-def _shared_ssl_context() -> ssl.SSLContext:
-    """One TLS context for every async client in the process: building one costs ~40 ms each."""
-    try:
-        import certifi
-
-        return ssl.create_default_context(cafile=certifi.where())
-    except ImportError:  # pragma: no cover - certifi ships with requests and httpx
-        return ssl.create_default_context()
 
 
 class AimlSttHook(BaseHook):
@@ -236,7 +224,7 @@ class AimlSttHook(BaseHook):
                 )
         except requests.RequestException as exc:
             raise AimlSttConnectionError(
-                _transport_message(call, url, exc), request_sent=not _never_connected(exc)
+                transport_message(call, url, exc), request_sent=not never_connected(exc)
             ) from None
         return response.status_code, dict(response.headers), response.content
 
@@ -266,7 +254,7 @@ class AimlSttHook(BaseHook):
         settings = await self._aget_settings()
         if self._async_client is None:
             self._async_client = httpx.AsyncClient(
-                verify=_shared_ssl_context(),
+                verify=shared_ssl_context(),
                 timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             )
         url = settings.base_url + call.path
@@ -276,7 +264,7 @@ class AimlSttHook(BaseHook):
             )
         except httpx.HTTPError as exc:
             never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-            message = _transport_message(call, url, exc)
+            message = transport_message(call, url, exc)
             raise AimlSttConnectionError(message, request_sent=not never_sent) from None
         return response.status_code, dict(response.headers), response.content
 
@@ -296,21 +284,3 @@ def _fetch_reader(generation_id: str) -> _Reader[FetchResponse]:
         return parse_fetch(status_code, headers, body, generation_id)
 
     return read
-
-
-def _never_connected(exc: requests.RequestException) -> bool:
-    """Whether ``requests`` failed before a connection existed, so nothing can have been sent."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if not isinstance(exc, requests.ConnectionError):
-        return False
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
-
-
-def _transport_message(call: ApiCall, url: str, exc: Exception) -> str:
-    about = f" for generation_id={call.generation_id}" if call.generation_id else ""
-    kind = "timed out" if isinstance(exc, (requests.Timeout, httpx.TimeoutException)) else "failed"
-    return f"{call.method} {url}{about} {kind}: {type(exc).__name__}: {exc}"
