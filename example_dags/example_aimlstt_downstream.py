@@ -7,6 +7,7 @@ transcribed anything, listing each new transcript's generation id and paths in t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -18,6 +19,8 @@ from airflow.sdk import Asset, ObjectStoragePath, dag, task
     schedule=[Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")],
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
+    # Retries recover a task failed by a scheduler race (apache/airflow#66374); see the README.
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     tags=["aimlstt", "example"],
 )
 def example_aimlstt_downstream() -> None:

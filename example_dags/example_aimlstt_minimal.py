@@ -6,6 +6,7 @@ the API's base URL, for example the local emulator's).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
 from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
 
 SAMPLE_AUDIO = Path(__file__).parent / "audio" / "meeting_note.wav"
+MODEL = "#g1_nova-2-general"
 
 
 @dag(
@@ -23,12 +25,15 @@ SAMPLE_AUDIO = Path(__file__).parent / "audio" / "meeting_note.wav"
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
+    # Retries recover a task failed by a scheduler race (apache/airflow#66374); a retried submit
+    # task reuses its job (see the README's Reliability section).
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     tags=["aimlstt", "example"],
 )
 def example_aimlstt_minimal() -> None:
     submit = AimlSttSubmitOperator(
         task_id="submit",
-        model="#g1_nova-2-general",
+        model=MODEL,
         audio_path=str(SAMPLE_AUDIO),
     )
     wait = AimlSttSensor(
@@ -41,9 +46,9 @@ def example_aimlstt_minimal() -> None:
     @task
     def print_transcript(result: dict[str, Any]) -> str:
         """Print the transcript text and return it."""
-        from airflow_provider_aimlstt.models import summarize_result
+        from airflow_provider_aimlstt.transcripts import to_transcript
 
-        text = summarize_result(result).text
+        text = to_transcript(result, model=MODEL).text
         print(f"Transcript of {SAMPLE_AUDIO.name}: {text}")
         return text
 

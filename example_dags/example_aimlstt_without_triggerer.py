@@ -9,6 +9,7 @@ Needs a connection ``aimlstt_default`` of type ``aimlstt``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
 from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
 
 AUDIO = Path(__file__).parent / "audio"
+CALL_MODEL = "#g1_nova-2-phonecall"
+NOTE_MODEL = "aai/universal"
 
 
 @dag(
@@ -26,18 +29,21 @@ AUDIO = Path(__file__).parent / "audio"
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
+    # Retries recover a task failed by a scheduler race (apache/airflow#66374); a retried submit
+    # task reuses its job (see the README's Reliability section).
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     tags=["aimlstt", "example"],
 )
 def example_aimlstt_without_triggerer() -> None:
     submit_call = AimlSttSubmitOperator(
         task_id="submit_support_call",
-        model="#g1_nova-2-phonecall",
+        model=CALL_MODEL,
         audio_path=str(AUDIO / "support_call.wav"),
         options={"diarize": True, "smart_format": True},
     )
     submit_note = AimlSttSubmitOperator(
         task_id="submit_product_note",
-        model="aai/universal",
+        model=NOTE_MODEL,
         audio_path=str(AUDIO / "product_note.wav"),
         options={"speaker_labels": True},
     )
@@ -59,9 +65,9 @@ def example_aimlstt_without_triggerer() -> None:
     @task
     def print_transcripts(call: dict[str, Any], note: dict[str, Any]) -> list[str]:
         """Print both transcripts and return their texts."""
-        from airflow_provider_aimlstt.models import summarize_result
+        from airflow_provider_aimlstt.transcripts import to_transcript
 
-        texts = [summarize_result(call).text, summarize_result(note).text]
+        texts = [to_transcript(call, model=CALL_MODEL).text, to_transcript(note, model=NOTE_MODEL).text]
         for text in texts:
             print(text)
         return texts

@@ -77,8 +77,20 @@ class AirflowComponents:
         :param args: the command's arguments after ``airflow``.
         :param timeout: seconds before the command is killed.
         """
+        return self._run(["-m", "airflow", *args], f"airflow {' '.join(args)}", timeout)
+
+    def python(self, code: str, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+        """Run Python code in this home's environment, as a component would; fail on a non-zero exit.
+
+        :param code: the program (``sys.argv[1:]`` holds ``args``).
+        :param args: its arguments.
+        :param timeout: seconds before it is killed.
+        """
+        return self._run(["-c", code, *args], f"python -c ... {' '.join(args)}", timeout)
+
+    def _run(self, argv: list[str], what: str, timeout: float) -> subprocess.CompletedProcess[str]:
         finished = subprocess.run(
-            [sys.executable, "-m", "airflow", *args],
+            [sys.executable, *argv],
             env=self.env,
             capture_output=True,
             text=True,
@@ -87,7 +99,7 @@ class AirflowComponents:
         )
         if finished.returncode != 0:
             raise ComponentsFailed(
-                f"`airflow {' '.join(args)}` exited with {finished.returncode}:\n{finished.stdout[-3000:]}"
+                f"`{what}` exited with {finished.returncode}:\n{finished.stdout[-3000:]}"
                 f"\n{finished.stderr[-3000:]}"
             )
         return finished

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import wave
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from airflow_provider_aimlstt.transcripts import Transcript
+from tests.conftest import DAGS_FOLDER
 from tests.e2e.support import AUDIO_DIR, mono_samples, return_value, spoken_text, task_states
 from tests.transcripts.subtitles import parse_srt
 
@@ -20,6 +22,22 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
 LoadDag = Callable[[str], "DAG"]
+
+
+@pytest.fixture(scope="module")
+def nightly() -> DAG:
+    """The nightly DAG, parsed with retries that wait no time (every task has 2 retries)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
+        patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
+        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
+    assert not dag_bag.import_errors, dag_bag.import_errors
+    return dag_bag.dags["example_aimlstt_nightly"]
+
+
+def _tries(dag_run: Any) -> dict[tuple[str, int], int]:
+    return {(ti.task_id, ti.map_index): ti.try_number for ti in dag_run.get_task_instances()}
 
 
 def _wav_seconds(path: Path) -> float:
@@ -37,11 +55,11 @@ def test_minimal_dag_returns_the_spoken_sentence(load_dag: LoadDag, emulator: An
 
 
 def test_nightly_dag_transcribes_every_sample_then_skips_them(
-    load_dag: LoadDag, emulator: Any, tmp_path: Path
+    nightly: DAG, emulator: Any, tmp_path: Path
 ) -> None:
     output_dir = tmp_path / "transcripts"
     conf = {"input_dir": AUDIO_DIR.as_uri(), "output_dir": output_dir.as_uri()}  # object storage URIs
-    dag = load_dag("example_aimlstt_nightly")
+    dag = nightly
     samples = mono_samples()
     assert len(samples) == 4
 
@@ -79,16 +97,14 @@ def test_nightly_dag_transcribes_every_sample_then_skips_them(
 
 
 def test_nightly_dag_writes_the_good_file_and_names_the_cause_of_the_bad_one(
-    load_dag: LoadDag, emulator: Any, tmp_path: Path
+    nightly: DAG, emulator: Any, tmp_path: Path
 ) -> None:
     input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
     input_dir.mkdir()
     shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir)
     (input_dir / "empty.wav").write_bytes(b"")  # refused by the submit operator
 
-    dag_run = load_dag("example_aimlstt_nightly").test(
-        run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)}
-    )
+    dag_run = nightly.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
 
     assert dag_run.state == "failed"
     states = task_states(dag_run)
@@ -99,9 +115,59 @@ def test_nightly_dag_writes_the_good_file_and_names_the_cause_of_the_bad_one(
         AUDIO_DIR / "meeting_note.wav"
     )
     assert not (output_dir / "empty.json").exists()
+    tries = _tries(dag_run)[("transcribe", 0)]
+    assert tries == 3, "the DAG gives every task 2 retries"
     cause = (output_dir / "empty.error.txt").read_text(encoding="utf-8")
-    assert cause.startswith("transcribe (try 1): AimlSttValidationError: "), cause
-    assert "- audio_path: file is empty" in cause
+    assert cause.startswith(f"transcribe (try {tries}): AimlSttValidationError: "), cause  # the last try
+    assert "audio_path: file is empty" in cause
+    assert not (output_dir / "meeting_note.error.txt").exists()
+
+
+def test_nightly_dag_fails_naming_the_limit_when_a_folder_has_more_files_than_airflow_can_map(
+    nightly: DAG, emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs: Any
+) -> None:
+    input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
+    input_dir.mkdir()
+    for name in ("a.wav", "b.wav", "c.wav"):
+        shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir / name)
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "2")  # read by the task and the execution API
+    attempts_before = emulator.stats()["create_attempts"]
+
+    dag_run = nightly.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
+
+    text = logs()
+    states = task_states(dag_run)
+    assert dag_run.state == "failed", states
+    assert states[("list_new_audio", -1)] == "failed", states
+    assert states[("transcribe", -1)] == "upstream_failed", states
+    assert states[("summarize", -1)] == "failed", states
+    assert _tries(dag_run)[("list_new_audio", -1)] == 1, "a retry could not help: it must not retry"
+    assert re.search(
+        r"AirflowFailException: 3 new audio files in \S+, more than \[core\] max_map_length \(2\)", text
+    ), text[-5000:]
+    assert "raise [core] max_map_length (AIRFLOW__CORE__MAX_MAP_LENGTH)" in text
+    assert "unmappable_return_value_length" not in text  # the listing says it first, and clearly
+    assert "Nothing new to transcribe" not in text
+    assert "list_new_audio did not succeed, so this run transcribed nothing" in text
+    assert emulator.stats()["create_attempts"] == attempts_before
+    assert not output_dir.exists() or not any(output_dir.iterdir())
+
+
+def test_nightly_dag_fails_when_the_listing_fails(
+    nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
+) -> None:
+    missing = tmp_path / "no_such_folder"
+
+    dag_run = nightly.test(run_conf={"input_dir": str(missing), "output_dir": str(tmp_path / "out")})
+
+    text = logs()
+    states = task_states(dag_run)
+    assert dag_run.state == "failed", states
+    assert states[("list_new_audio", -1)] == "failed", states
+    assert states[("summarize", -1)] == "failed", states
+    assert f"FileNotFoundError: The input folder file://{missing} does not exist" in text
+    assert "list_new_audio did not succeed, so this run transcribed nothing" in text
+    assert "Nothing new to transcribe" not in text
 
 
 def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(load_dag: LoadDag, emulator: Any) -> None:

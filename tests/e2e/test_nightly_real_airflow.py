@@ -6,6 +6,13 @@ While every transcription is pending in the triggerer, the triggerer is killed (
 clean-up) and a new one started. The new one adopts the triggers from their stored kwargs, with
 the same deadlines, and every file is transcribed once. Afterwards the logs, and every table of
 the metadata database except ``connection``, are scanned for the API key.
+
+One more file, empty, fails each of its tries: the run fails, and the DAG's failure callback
+writes ``empty.error.txt`` with the cause, on the worker. Then the failure callback is run once
+more where Airflow runs it for a task failed from outside its process (killed, heartbeat lost, the
+executor-event race of apache/airflow#66374): in the dag-processor, which gets the same request the
+scheduler sends then. There the task is the unexpanded mapped operator; the callback must still
+name the file.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -23,7 +31,7 @@ import pytest
 from airflow_provider_aimlstt.transcripts import Transcript
 from tests.conftest import TEST_API_KEY
 from tests.e2e.cluster import AirflowComponents
-from tests.e2e.support import AUDIO_DIR, EXAMPLE_DAGS, mono_samples, spoken_text
+from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
 
 DAG_ID = "example_aimlstt_nightly"
 RUN_ID = "e2e_nightly"
@@ -32,6 +40,44 @@ DOWNSTREAM_DAG_ID = "example_aimlstt_downstream"
 PARSE_TIMEOUT_SECONDS = 120.0
 RUN_TIMEOUT_SECONDS = 300.0
 HEALTH_CHECK_SECONDS = 10  # how soon a silent triggerer's triggers go to another one
+FAILING_AUDIO = "empty.wav"  # refused by the operator before anything is sent, on every try
+CALLBACK_TIMEOUT_SECONDS = 90.0
+# Sends the failure callback request of one task instance to the dag-processor, built as the
+# scheduler builds it when the executor reports a task instance that did not end on its own.
+SEND_FAILURE_CALLBACK = """
+import sys
+from sqlalchemy import select
+from airflow.api_fastapi.execution_api.datamodels.taskinstance import DagRun, TIRunContext
+from airflow.callbacks.callback_requests import TaskCallbackRequest
+from airflow.callbacks.database_callback_sink import DatabaseCallbackSink
+from airflow.models.taskinstance import TaskInstance as TI
+from airflow.utils.session import create_session
+from airflow.utils.state import TaskInstanceState
+
+dag_id, run_id, task_id, map_index = sys.argv[1:5]
+with create_session() as session:
+    ti = session.scalars(
+        select(TI).where(
+            TI.dag_id == dag_id, TI.run_id == run_id, TI.task_id == task_id, TI.map_index == int(map_index)
+        )
+    ).one()
+    request = TaskCallbackRequest(
+        filepath=ti.dag_model.relative_fileloc or "",
+        bundle_name=ti.dag_version.bundle_name,
+        bundle_version=ti.dag_run.bundle_version,
+        ti=ti,
+        msg="sent by the test, as the scheduler sends it for a task instance failed from outside",
+        task_callback_type=TaskInstanceState.FAILED,
+        context_from_server=TIRunContext(
+            dag_run=DagRun.model_validate(ti.dag_run, from_attributes=True),
+            max_tries=ti.max_tries,
+            variables=[],
+            connections=[],
+            xcom_keys_to_clear=[],
+        ),
+    )
+    DatabaseCallbackSink().send(callback=request, session=session)
+"""
 
 
 def _xcom_text(raw: str) -> str:
@@ -51,6 +97,18 @@ def _triggers(airflow: AirflowComponents) -> dict[int, tuple[Any, dict[str, Any]
         trigger_id: (triggerer_id, json.loads(kwargs))
         for trigger_id, triggerer_id, kwargs in airflow.query("SELECT id, triggerer_id, kwargs FROM trigger")
     }
+
+
+def _callback_errors(airflow_home: Path) -> list[str]:
+    """The dag-processor's log lines (not the tasks' logs) of callbacks that raised."""
+    return [
+        line
+        for folder in ("logs", "components")
+        for path in (airflow_home / folder).rglob("*")
+        if path.is_file() and "dag_id=" not in str(path)
+        for line in path.read_text(errors="replace").splitlines()
+        if "Error in callback" in line
+    ]
 
 
 def _rows_holding(database: Path, secret: str) -> list[str]:
@@ -75,13 +133,18 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
     # Jobs outlast the start of the sensors, the kill and the hand-over to the new triggerer.
     emulator.config.queued_seconds = 2.0
     emulator.config.processing_seconds = 30.0
-    output_dir = tmp_path / "transcripts"
+    input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
+    input_dir.mkdir()
     samples = mono_samples()
+    for sample in samples:
+        shutil.copy(sample, input_dir)
+    (input_dir / FAILING_AUDIO).write_bytes(b"")
     creates_before = {sample: _creates(emulator, sample) for sample in samples}
     extra_env = {
         "AIRFLOW_CONN_AIMLSTT_DEFAULT": os.environ["AIRFLOW_CONN_AIMLSTT_DEFAULT"],  # set by `emulator`
-        "AIMLSTT_INPUT_DIR": str(AUDIO_DIR),
+        "AIMLSTT_INPUT_DIR": str(input_dir),
         "AIMLSTT_OUTPUT_DIR": str(output_dir),
+        "AIMLSTT_RETRY_DELAY_SECONDS": "0",  # the failing file's retries come at once
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(HEALTH_CHECK_SECONDS),
         # Asset-triggered runs need the scheduler's job scheduling; the nightly DAG's cron is off.
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True",
@@ -130,11 +193,36 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
         )
         finished = time.monotonic()
         tasks = airflow.query(
-            "SELECT task_id, map_index, rendered_map_index, state FROM task_instance WHERE run_id = ? "
-            "ORDER BY task_id, map_index",
+            "SELECT task_id, map_index, rendered_map_index, state, try_number FROM task_instance "
+            "WHERE run_id = ? ORDER BY task_id, map_index",
             RUN_ID,
         )
-        assert state == "success", f"{tasks}\n{airflow.log_tails()}"
+        # The failing file fails the run; every other file is transcribed.
+        assert state == "failed", f"{tasks}\n{airflow.log_tails()}"
+        by_name = {name: (task_id, index, ti_state, tries) for task_id, index, name, ti_state, tries in tasks}
+        failing = by_name[FAILING_AUDIO]
+        assert failing[0] == "transcribe" and failing[2:] == ("failed", 3), tasks  # 2 retries
+        assert all(by_name[sample.name][2] == "success" for sample in samples), tasks
+        states = {task_id: ti_state for task_id, index, _, ti_state, _ in tasks if index == -1}
+        assert states == {
+            "list_new_audio": "success",
+            "announce_transcripts": "success",
+            "summarize": "failed",
+        }, tasks
+        error_file = output_dir / f"{Path(FAILING_AUDIO).stem}.error.txt"
+        cause = error_file.read_text(encoding="utf-8")  # written on the worker, after the last try
+        assert cause.startswith("transcribe (try 3): AimlSttValidationError: "), cause
+        assert "audio_path: file is empty" in cause
+        summary_log = (
+            airflow_home / "logs" / f"dag_id={DAG_ID}" / f"run_id={RUN_ID}" / "task_id=summarize"
+        ).glob("attempt=*.log")
+        assert f"1 of {len(samples) + 1} file(s) not transcribed: ['{FAILING_AUDIO}']" in "".join(
+            path.read_text(errors="replace") for path in summary_log
+        )
+
+        # The same failure's callback, run by the dag-processor: it writes the error file again.
+        error_file.unlink()
+        airflow.python(SEND_FAILURE_CALLBACK, DAG_ID, RUN_ID, "transcribe", str(failing[1]))
 
         def downstream_rows() -> list[dict[str, Any]] | None:
             runs = airflow.query("SELECT run_id, state FROM dag_run WHERE dag_id = ?", DOWNSTREAM_DAG_ID)
@@ -158,11 +246,25 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
                 RUN_ID,
             )
         )
+        airflow.wait_for(
+            f"{error_file.name} from the callback in the dag-processor",
+            lambda: _callback_errors(airflow_home) or error_file.exists() or None,
+            CALLBACK_TIMEOUT_SECONDS,
+        )
+        assert not _callback_errors(airflow_home), f"{_callback_errors(airflow_home)}\n{airflow.log_tails()}"
+        callback_ran = time.monotonic()
     print(
         f"\nreal Airflow: up and parsed in {parsed - started:.1f} s; triggerer killed "
         f"{killed - parsed:.1f} s into the run, triggers adopted {adopted_at - killed:.1f} s later; run "
-        f"ended {finished - adopted_at:.1f} s after that; {time.monotonic() - started:.1f} s in all"
+        f"ended {finished - adopted_at:.1f} s after that; the callback in the dag-processor done "
+        f"{callback_ran - finished:.1f} s after the end; {time.monotonic() - started:.1f} s in all"
     )
+    # Without an exception to name, it says the task was failed from outside; the try is the last one.
+    assert error_file.read_text(encoding="utf-8") == (
+        "transcribe (try 3): failed outside the task (killed, heartbeat lost or a scheduler race): "
+        "see its log\n"
+    )
+    assert not [path.name for path in output_dir.glob("*.error.txt") if path != error_file]
 
     # The adopted triggers are the same rows, re-created from the same kwargs: same deadline.
     for trigger_id, (_, kwargs) in after_restart.items():
@@ -184,12 +286,12 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
     )
     assert {row["generation_id"] for row in read} == {_xcom_text(raw) for raw in generation_ids.values()}
 
-    names_in_ui = {(task_id, map_index): name for task_id, map_index, name, _ in tasks}
-    for map_index, sample in enumerate(samples):
-        assert names_in_ui[("transcribe", map_index)] == sample.name
+    # Each mapped instance is named after its file (map_index_template), in file name order.
+    names_in_ui = [name for task_id, _, name, _, _ in tasks if task_id == "transcribe"]
+    assert names_in_ui == sorted([FAILING_AUDIO, *(sample.name for sample in samples)])
 
     # Each wait was polled by both triggerers: one log per triggerer, each naming the job.
-    assert sorted(generation_ids) == list(range(len(samples)))
+    assert sorted(generation_ids) == sorted(by_name[sample.name][1] for sample in samples)
     sensor_logs = airflow_home / "logs" / f"dag_id={DAG_ID}" / f"run_id={RUN_ID}" / f"task_id={WAIT_TASK}"
     for map_index, raw_id in generation_ids.items():
         trigger_logs = sorted((sensor_logs / f"map_index={map_index}").glob("attempt=*.log.trigger.*.log"))
@@ -206,4 +308,4 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
     ]
     assert not leaking_files
     assert not _rows_holding(airflow_home / "airflow.db", TEST_API_KEY)
-    assert _rows_holding(airflow_home / "airflow.db", generation_ids[0].strip('"'))  # the scan sees rows
+    assert _rows_holding(airflow_home / "airflow.db", next(iter(generation_ids.values())).strip('"'))

@@ -1,7 +1,10 @@
 """The nightly DAG over 30 files with every fault of the emulator switched on.
 
-Every file ends transcribed, or failed with its cause written next to the transcripts; no audio
-is submitted twice; the run ends (no task hangs). The counts are printed for the record.
+Every file ends transcribed, or failed with its cause written next to the transcripts; the run
+ends (no task hangs). The DAG retries each task twice: a try submits at most once, and a retry
+submits again only when its file's earlier job ended in ``error`` (by design: that job is dead);
+otherwise it reuses the job, so no audio is submitted twice blindly. The counts are printed for
+the record.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ FAULTS = {
     "job_never_finishes": 0.15,
     "seed": 20261121,
 }
+# The task log lines of a submission the API answered (naming the file and its job), and of a
+# retry that submits again because the earlier try's job ended in error.
+SUBMITTED = re.compile(r"Submitted file \S+/([^/\s]+) \(model [^)]*\) as generation_id=(\S+)")
+RESUBMITTED_AFTER_ERROR = re.compile(r"earlier try's generation_id=(\S+) ended in error")
 # A failed file's cause, as the provider words it; each names what went wrong.
 CAUSES = {
     "submission may have been accepted": r"AirflowFailException: Submitting file .* may have reached the API",
@@ -78,9 +85,10 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
         _write_tone(input_dir / f"call_{index:02d}.wav", 200 + 15 * index, 0.5 + (index % 4) * 0.25)
     hashes = {path.name: _sha256(path) for path in input_dir.iterdir()}
     assert len(set(hashes.values())) == FILES
-    # Stuck jobs must end: each wait gets 6 s (the DAG reads this when parsed).
-    monkeypatch.setenv("AIMLSTT_WAIT_TIMEOUT_SECONDS", "6")
+    # Stuck jobs must end: each wait gets 4 s; retries come at once (the DAG reads these when parsed).
+    monkeypatch.setenv("AIMLSTT_WAIT_TIMEOUT_SECONDS", "4")
     monkeypatch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.5")
+    monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
     dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_nightly"]
     stats_before = emulator.stats()
     emulator.faults.set(**FAULTS)
@@ -110,9 +118,38 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
         assert matching, f"{name} failed without a recognised cause: {cause}"
         outcomes[name] = matching[0]
 
+    # Jobs made per file, against its tries (the DAG gives each task 2 retries).
+    transcribe_tis = [ti for ti in dag_run.get_task_instances() if ti.task_id == "transcribe"]
+    file_of = {ti.map_index: str(ti.rendered_map_index) for ti in transcribe_tis}
+    assert sorted(file_of.values()) == sorted(hashes), file_of
+    tries = {file_of[ti.map_index]: ti.try_number for ti in transcribe_tis}
     creates = {name: stats["creates_by_sha256"].get(digest, 0) for name, digest in hashes.items()}
-    duplicates = {name: count for name, count in creates.items() if count > 1}
-    assert not duplicates, duplicates
+    text = logs()
+    file_of_job = {generation_id: name for name, generation_id in SUBMITTED.findall(text)}
+    assert set(file_of_job.values()) <= set(hashes), file_of_job
+    assert {name for name, outcome in outcomes.items() if outcome == "transcribed"} <= set(
+        file_of_job.values()
+    ), "a transcribed file's submission was not logged"
+    # A retry submits again only after its file's earlier job ended in error, and says so; any
+    # other retry (after a timeout, a failed poll, a rate limit...) reuses the job.
+    after_error: dict[str, list[str]] = {name: [] for name in hashes}
+    for generation_id in RESUBMITTED_AFTER_ERROR.findall(text):
+        assert generation_id in file_of_job, f"{generation_id} ended in error; its submission was not logged"
+        after_error[file_of_job[generation_id]].append(generation_id)
+    from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+
+    hook = AimlSttHook()
+    for name in sorted(hashes):
+        assert creates[name] <= tries[name], f"{name}: {creates[name]} jobs in {tries[name]} tries"
+        assert creates[name] <= 1 + len(after_error[name]), (
+            f"{name}: {creates[name]} jobs, but only {len(after_error[name])} retries found the earlier "
+            "job in error: a retry submitted again blindly"
+        )
+        for generation_id in after_error[name]:
+            assert hook.get_job(generation_id).is_failed, f"{name}: {generation_id} did not end in error"
+    assert any(count > 1 for count in tries.values()), "no file was retried: the faults did not bite"
+    resubmitted = sum(len(ids) for ids in after_error.values())
+    assert resubmitted > 0, "no retry submitted again after a job error: that path went untested"
 
     faults = {
         kind: stats["faults_by_kind"].get(kind, 0) - stats_before["faults_by_kind"].get(kind, 0)
@@ -129,7 +166,7 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
     ):
         assert faults.get(kind, 0) > 0, f"fault {kind} never hit: {faults}"
     assert any(kind.startswith("server_error_") for kind in faults), faults
-    retries = len(re.findall(r"API call (?:GET|POST) \S+ failed .*; retry \d+/\d+", logs()))
+    retries = len(re.findall(r"API call (?:GET|POST) \S+ failed .*; retry \d+/\d+", text))
     assert retries > 0
     tally = Counter(outcomes.values())
     assert tally["transcribed"] >= FILES // 4, tally  # the faults bite, yet files get through
@@ -137,6 +174,7 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
 
     print(
         f"\nfault run: {FILES} files in {elapsed:.0f} s; outcomes {dict(tally)}; faults hit {faults}; "
-        f"retries {retries}; create requests {stats['create_attempts'] - stats_before['create_attempts']}, "
-        f"jobs made {sum(creates.values())}, duplicates {len(duplicates)}"
+        f"API retries {retries}; task tries {sum(tries.values())} for {FILES} files; create requests "
+        f"{stats['create_attempts'] - stats_before['create_attempts']}, jobs made {sum(creates.values())}, "
+        f"submitted again after a job error {resubmitted}"
     )
