@@ -41,7 +41,6 @@ class WriteTranscripts(TranscriptionLineageMixin, BaseOperator):
             path = Path(self.out_dir) / f"{stem}.{fmt}"
             path.write_text(f"transcript of {stem} as {fmt}\n")
             self.lineage_outputs.append(path.as_uri())
-        self.lineage_audio = self.audio
         return list(self.lineage_outputs)
 
 

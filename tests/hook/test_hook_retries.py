@@ -111,7 +111,7 @@ def test_dropped_connections_and_broken_json_on_fetch_are_retried(emulator: Any,
 
 
 def test_a_read_timeout_on_fetch_is_retried(emulator: Any, submitted: str, monkeypatch: Any) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, timeout=0.3))
+    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, read_timeout=0.3))
     emulator.faults.set(latency_seconds=1.0, latency_probability=0.5, seed=3, routes=["fetch"])
     assert AimlSttHook(api_retries=20).get_job(submitted).is_completed
 
@@ -176,7 +176,7 @@ def test_the_operator_fails_an_ambiguous_create_without_task_retries(emulator: A
 
 
 def test_a_read_timeout_on_create_is_ambiguous(emulator: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, timeout=0.3))
+    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, read_timeout=0.3))
     audio = _unique_copy(tmp_path)
     emulator.faults.set(latency_seconds=1.0, routes=["create"])
     with pytest.raises(exc.AimlSttSubmissionUncertainError, match="timed out"):
