@@ -13,11 +13,14 @@ import os
 import stat as statmodule
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.multipart import UploadFile
+
+if TYPE_CHECKING:
+    from airflow_provider_aimlstt.models.request import TranscriptionRequest
 
 
 def storage_scheme(path: str) -> str | None:
@@ -53,7 +56,7 @@ class AudioSource:
     modified_ns: int | None = None
 
     @classmethod
-    def of(cls, request: Any) -> AudioSource:
+    def of(cls, request: TranscriptionRequest) -> AudioSource:
         """The (unchecked) audio of a request.
 
         :param request: a :class:`~airflow_provider_aimlstt.models.TranscriptionRequest`.
