@@ -154,13 +154,34 @@ class AimlSttSubmissionUncertainError(AimlSttError):
     :param cause: the failure, as a sentence.
     """
 
-    def __init__(self, source: str, cause: str) -> None:
+    def __init__(self, source: str, cause: str, settled: str | None = None) -> None:
         self.source = source
         self.cause = cause
-        super().__init__(
-            f"Submitting {source} failed after the request may have reached the API ({cause}). "
+        settled = settled or (
             "A job may exist, and be billed, on the server, so it was not submitted again. "
             "Check the AI/ML API dashboard; to submit anyway, clear this task."
+        )
+        super().__init__(
+            f"Submitting {source} failed after the request may have reached the API ({cause}). {settled}"
+        )
+
+
+class AimlSttSubmissionNotLoggedError(AimlSttSubmissionUncertainError):
+    """A create's answer was lost, and the usage log shows no job made by it: most likely none exists.
+
+    :param source: the audio source, as it may appear in logs.
+    :param cause: the failure of the create, as a sentence.
+    :param client_request_id: the id the create was sent with.
+    :param finding: what the usage log showed, as a sentence.
+    """
+
+    def __init__(self, source: str, cause: str, client_request_id: str, finding: str) -> None:
+        self.client_request_id = client_request_id
+        super().__init__(
+            source,
+            cause,
+            f"{finding}, so no job was made for it and it is safe to clear this task to submit again "
+            "(or set resubmit_if_not_logged=True to let the task do so).",
         )
 
 

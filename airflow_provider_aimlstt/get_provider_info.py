@@ -76,6 +76,12 @@ def get_provider_info() -> dict[str, Any]:
                         "label": "Longest retry wait (seconds)",
                         "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": 60},
                     },
+                    "usage_log_wait": {
+                        "label": "Look for a lost submission in the usage log for (seconds)",
+                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 60},
+                        "description": "When a submission's answer is lost, find its job in /v2/logs "
+                        "instead of failing; 0 turns this off.",
+                    },
                 },
                 "ui-field-behaviour": {
                     "hidden-fields": ["schema", "port", "login", "extra"],

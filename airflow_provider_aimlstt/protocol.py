@@ -11,6 +11,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -29,9 +30,14 @@ from airflow_provider_aimlstt.exceptions import (
 )
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import ApiErrorBody, CreateResponse, FetchResponse
+from airflow_provider_aimlstt.models.usage_log import UsageLogPage
+from airflow_provider_aimlstt.tracing import CLIENT_REQUEST_ID_HEADER
 
 CREATE_PATH = "/v1/stt/create"
 FETCH_PATH = "/v1/stt/{generation_id}"
+USAGE_LOG_PATH = "/v2/logs"
+USAGE_LOG_PAGE_SIZE = 100
+"""The most rows ``GET /v2/logs`` gives in one page."""
 USER_AGENT = "airflow-provider-aimlstt"
 
 # UUIDs and the shorter url-safe ids the newer pages show ("RlLz0hRdAs9voL5Qi1Pzr").
@@ -71,6 +77,8 @@ class ApiCall:
     :param form_fields: the text fields of a multipart upload.
     :param upload_field: the multipart field that carries the file (None: no upload).
     :param generation_id: the generation this call is about, for error messages.
+    :param query: query parameters, in order (a name may repeat).
+    :param headers: headers of this call on top of :func:`request_headers`.
     """
 
     method: str
@@ -79,6 +87,8 @@ class ApiCall:
     form_fields: list[tuple[str, str]] = field(default_factory=list)
     upload_field: str | None = None
     generation_id: str | None = None
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_idempotent(self) -> bool:
@@ -86,21 +96,24 @@ class ApiCall:
         return self.method in ("GET", "HEAD")
 
 
-def create_call(request: TranscriptionRequest) -> ApiCall:
+def create_call(request: TranscriptionRequest, client_request_id: str | None = None) -> ApiCall:
     """The call that submits a transcription job.
 
     :param request: a validated request.
+    :param client_request_id: sent as ``X-Client-Request-Id``, to find the job in the usage log.
     """
     options = request.api_options()
+    headers = {CLIENT_REQUEST_ID_HEADER: client_request_id} if client_request_id else {}
     if request.audio_url is not None:
-        return ApiCall(
-            "POST", CREATE_PATH, json_body={"model": request.model, "url": request.audio_url, **options}
-        )
+        body = {"model": request.model, "url": request.audio_url, **options}
+        return ApiCall("POST", CREATE_PATH, json_body=body, headers=headers)
     fields = [("model", request.model)]
     for name, value in options.items():
         for item in value if isinstance(value, list) else [value]:
             fields.append((name, form_value(item)))
-    return ApiCall("POST", CREATE_PATH, form_fields=fields, upload_field=request.upload_field)
+    return ApiCall(
+        "POST", CREATE_PATH, form_fields=fields, upload_field=request.upload_field, headers=headers
+    )
 
 
 def fetch_call(generation_id: str) -> ApiCall:
@@ -112,10 +125,33 @@ def fetch_call(generation_id: str) -> ApiCall:
     return ApiCall("GET", FETCH_PATH.format(generation_id=checked), generation_id=checked)
 
 
+def usage_log_call(start: datetime, end: datetime, offset: int = 0) -> ApiCall:
+    """The call that reads one page of the usage log (``GET /v2/logs``), newest request first.
+
+    :param start: the window's start.
+    :param end: the window's end (not before ``start``; at most 92 days later).
+    :param offset: rows to skip.
+    """
+    query = [
+        ("start", _iso_utc(start)),
+        ("end", _iso_utc(end)),
+        ("limit", str(USAGE_LOG_PAGE_SIZE)),
+        ("offset", str(offset)),
+    ]
+    return ApiCall("GET", USAGE_LOG_PATH, query=query)
+
+
+def _iso_utc(moment: datetime) -> str:
+    utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return utc.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def form_value(value: Any) -> str:
-    """A scalar option as a multipart text field (booleans as ``true``/``false``)."""
+    """An option's value as a multipart text field: booleans as ``true``/``false``, objects as JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
     return str(value)
 
 
@@ -137,6 +173,12 @@ def parse_fetch(status_code: int, headers: dict[str, str], body: bytes, generati
     """Read the answer to a fetch call, or raise the error it stands for."""
     raise_for_status(status_code, headers, body, generation_id)
     return _parse_model(FetchResponse, body, f"fetch of {generation_id}")
+
+
+def parse_usage_log(status_code: int, headers: dict[str, str], body: bytes) -> UsageLogPage:
+    """Read a page of the usage log, or raise the error it stands for."""
+    raise_for_status(status_code, headers, body)
+    return _parse_model(UsageLogPage, body, "usage log")
 
 
 def raise_for_status(

@@ -178,13 +178,13 @@ def example_aimlstt_nightly() -> None:
                     "file": name,
                     "duration_seconds": summary["duration_seconds"],
                     "words": summary["word_count"],
+                    "cost_usd": summary.get("cost_usd"),
                 }
                 table.append({**row, "status": "transcribed"})
             else:
                 cause = error_file.read_text().strip() if error_file.exists() else "not transcribed"
-                table.append(
-                    {"file": name, "duration_seconds": None, "words": None, "status": f"failed: {cause}"}
-                )
+                row = {"file": name, "duration_seconds": None, "words": None, "cost_usd": None}
+                table.append({**row, "status": f"failed: {cause}"})
         print(_format_table(table))
         missing = [row["file"] for row in table if row["status"] != "transcribed"]
         if missing:
@@ -265,23 +265,33 @@ def _failed_audio_name(ti: Any) -> str | None:
 
 
 def _format_table(rows: list[dict[str, Any]]) -> str:
-    """Format summary rows as a fixed-width text table.
+    """Format summary rows as a fixed-width text table, with a total line.
 
-    :param rows: dicts with ``file``, ``duration_seconds``, ``words`` and ``status``.
+    :param rows: dicts with ``file``, ``duration_seconds``, ``words``, ``cost_usd`` and ``status``.
     """
-    header = ("file", "duration", "words", "status")
-    cells = [
-        (
-            str(row["file"]),
-            "-" if row["duration_seconds"] is None else f"{row['duration_seconds']:.1f} s",
-            "-" if row["words"] is None else str(row["words"]),
-            str(row["status"]),
-        )
-        for row in rows
-    ]
-    lines = [header, *cells]
+    header = ("file", "duration", "words", "cost", "status")
+    cells = [_cells(row) for row in rows]
+    transcribed = [row for row in rows if row["status"] == "transcribed"]
+    total = {
+        "file": "total",
+        "duration_seconds": sum(row["duration_seconds"] or 0.0 for row in transcribed),
+        "words": sum(row["words"] or 0 for row in transcribed),
+        "cost_usd": sum(row["cost_usd"] or 0.0 for row in transcribed),
+        "status": f"{len(transcribed)} of {len(rows)} transcribed",
+    }
+    lines = [header, *cells, _cells(total)]
     widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
     return "\n".join(_join_padded(line, widths) for line in lines)
+
+
+def _cells(row: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        str(row["file"]),
+        "-" if row["duration_seconds"] is None else f"{row['duration_seconds']:.1f} s",
+        "-" if row["words"] is None else str(row["words"]),
+        "-" if row.get("cost_usd") is None else f"${row['cost_usd']:.6f}",
+        str(row["status"]),
+    )
 
 
 def _join_padded(cells: tuple[str, ...], widths: list[int]) -> str:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
 
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import FetchResponse
 from airflow_provider_aimlstt.polling import PollSchedule
+from airflow_provider_aimlstt.protocol import CREATE_PATH, USAGE_LOG_PATH
 
 
 def wait_until_finished(hook: AimlSttHook, generation_id: str, limit: float = 15.0) -> FetchResponse:
@@ -19,3 +24,77 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class ApiProxy:
+    """An HTTP proxy in front of the emulator that can lose creates before they reach it.
+
+    ``drop_creates`` creates are answered by closing the connection without forwarding them (the
+    API never saw them, so its usage log has no row); ``usage_log_status`` answers ``/v2/logs``
+    with that status instead of forwarding. Everything else is forwarded as it is.
+
+    :param target: the emulator's base URL.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        self.drop_creates = 0
+        self.usage_log_status: int | None = None
+        self.dropped: list[dict[str, str]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """Where clients should send their calls."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> ApiProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _relay(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if self.command == "POST" and self.path.startswith(CREATE_PATH) and proxy.drop_creates > 0:
+                    proxy.drop_creates -= 1
+                    proxy.dropped.append(dict(self.headers))
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if self.path.startswith(USAGE_LOG_PATH) and proxy.usage_log_status is not None:
+                    self.send_response(proxy.usage_log_status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"{}")
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+                answer = requests.request(
+                    self.command, proxy.target + self.path, data=body, headers=headers, timeout=30
+                )
+                self.send_response(answer.status_code)
+                for name, value in answer.headers.items():
+                    if name.lower() not in _HOP_BY_HOP | {"content-length", "content-encoding"}:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = _relay
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host"}

@@ -11,12 +11,14 @@ in-process::
         server.faults.set(FaultConfig(rate_limit=0.2, seed=1))  # see the faults package
         server.clock.advance(2.0)  # every job two seconds older, without waiting
 
-Laid out like moto's services: ``models`` (the job store and the create/fetch operations),
-``responses`` (HTTP in and out), ``urls`` (the route table), ``exceptions`` (the error bodies), with
-``parsing`` (request bodies), ``validation`` (against the JSON Schemas in ``schemas/``),
-``results`` (the result body of each model family) and ``faults`` (fault injection). It imports
-nothing of the provider but the API's two paths, so it checks the provider instead of sharing
-its mistakes.
+Laid out like moto's services: ``models`` (the create, fetch and usage-log operations), ``jobs``
+(the job store), ``responses`` (HTTP in and out), ``urls`` (the route table), ``exceptions`` (the
+error bodies), with ``catalog`` (the models, read from the API's own create schemas in the
+package's ``api_schemas/``, through ``openapi``), ``parsing`` (request bodies), ``validation``
+(against those schemas), ``results`` (the result body of each model family), ``billing`` and
+``tracing`` (the cost and tracing headers), ``usage_log`` and ``logs_query`` (``GET /v2/logs``) and
+``faults`` (fault injection). It imports nothing of the provider but the API's two paths, and
+reads the API's documents as data, so it checks the provider instead of sharing its mistakes.
 """
 
 from airflow_provider_aimlstt.emulator.clock import ManualClock, MonotonicClock

@@ -9,9 +9,11 @@ import os
 import signal
 import sys
 import threading
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 
+from airflow_provider_aimlstt.emulator.billing import DEFAULT_PRICES
 from airflow_provider_aimlstt.emulator.config import (
     API_KEY_ENV_VAR,
     DEFAULT_API_KEY,
@@ -30,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = EmulatorConfig()
     parser = argparse.ArgumentParser(
         prog="aimlstt-emulator",
-        description="Serve a local emulator of the AI/ML API speech-to-text endpoints.",
+        description="Serve a local emulator of the AI/ML API speech-to-text endpoints "
+        "(POST /v1/stt/create, GET /v1/stt/{generation_id}) and of its usage logs (GET /v2/logs), "
+        "with the request tracing and cost headers.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument(
@@ -66,12 +70,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--fetch-style",
         choices=FETCH_STYLES,
         default=defaults.fetch_style,
-        help="legacy: {status, result}; universal: {id, status, output, error} (default: %(default)s)",
+        help="legacy: {generation_id, status, result}; universal: {id, status, output, error} "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--usage-log-delay-seconds",
+        type=float,
+        default=defaults.usage_log_delay_seconds,
+        metavar="SECONDS",
+        help="time before a request's row shows in GET /v2/logs; 0 for at once (default: %(default)s)",
+    )
+    prices = ", ".join(f"{family.value} {Decimal(repr(price)):f}" for family, price in DEFAULT_PRICES.items())
+    parser.add_argument(
+        "--price",
+        type=price_setting,
+        action="append",
+        default=[],
+        metavar="MODEL_OR_FAMILY=USD",
+        help="USD per second of audio that a create of a model id or family is billed; repeat it "
+        f"for several (defaults: {prices})",
     )
     parser.add_argument("--port-file", type=Path, help="write the bound port to this file once listening")
     parser.add_argument("--allow-remote", action="store_true", help="permit binding a non-loopback address")
     _add_fault_arguments(parser)
     return parser
+
+
+def price_setting(text: str) -> tuple[str, float]:
+    """``MODEL_OR_FAMILY=USD`` (the last ``=`` splits, so model ids may hold one) as a pair.
+
+    :param text: the flag's value, for example ``nova-3=0.0001``.
+    :raises argparse.ArgumentTypeError: when it is not a name, ``=`` and a number.
+    """
+    name, equals, price = text.rpartition("=")
+    try:
+        value = float(price)
+    except ValueError:
+        value = None
+    if not equals or not name or value is None:
+        raise argparse.ArgumentTypeError(f"expected MODEL_OR_FAMILY=USD_PER_SECOND, got {text!r}")
+    return name, value
 
 
 def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
@@ -122,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             processing_seconds=args.processing_seconds,
             retention_seconds=args.retention_seconds,
             fetch_style=args.fetch_style,
+            usage_log_delay_seconds=args.usage_log_delay_seconds,
+            prices_per_second=dict(args.price),
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES, Family
 
 FetchStyle = Literal["legacy", "universal"]
 FETCH_STYLES: tuple[FetchStyle, ...] = ("legacy", "universal")
@@ -23,13 +26,18 @@ class EmulatorConfig:
     :param queued_seconds: how long a new job stays ``waiting``/``queued``.
     :param processing_seconds: how long a job then stays ``active``/``generating``.
     :param retention_seconds: how long a job can be fetched after its creation (404 afterwards).
-    :param fetch_style: ``legacy`` answers ``{status, result}``; ``universal`` answers the newer
-        ``{id, status, output, error}``.
+    :param fetch_style: ``legacy`` answers ``{generation_id, status, result}`` (the every-model fetch
+        schema); ``universal`` answers the newer ``{id, status, output, error}``.
     :param max_upload_bytes: larger uploads or URL downloads are refused with 413.
     :param max_json_bytes: larger JSON or url-encoded bodies are refused with 413.
     :param url_timeout_seconds: socket timeout when downloading audio from a loopback URL.
     :param nominal_duration_seconds: duration reported when a URL source gives no audio at all.
     :param temp_dir: where uploads are spooled while they are hashed; None means the system's.
+    :param usage_log_delay_seconds: how long after its request a row shows in ``GET /v2/logs``, on
+        the emulator's clock (the docs: the charge is recorded after the response); 0 for at once.
+    :param prices_per_second: USD per second of audio, by model id or family name (``deepgram``,
+        ``assemblyai``, ``openai``, ``microsoft``); the rest keep
+        :data:`~airflow_provider_aimlstt.emulator.billing.DEFAULT_PRICES`.
     """
 
     api_key: str = DEFAULT_API_KEY
@@ -43,6 +51,8 @@ class EmulatorConfig:
     url_timeout_seconds: float = 10.0
     nominal_duration_seconds: float = 10.0
     temp_dir: Path | None = None
+    usage_log_delay_seconds: float = 1.0
+    prices_per_second: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -50,11 +60,17 @@ class EmulatorConfig:
     def validate(self) -> None:
         """Raise ValueError naming the first setting that cannot work.
 
-        :raises ValueError: for an empty key, a negative duration or an unknown fetch style.
+        :raises ValueError: for an empty key, a negative duration, an unknown fetch style or a bad price.
         """
         if not self.api_key:
             raise ValueError("api_key: must not be empty")
-        for name in ("queued_seconds", "processing_seconds", "retention_seconds", "nominal_duration_seconds"):
+        for name in (
+            "queued_seconds",
+            "processing_seconds",
+            "retention_seconds",
+            "nominal_duration_seconds",
+            "usage_log_delay_seconds",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must be 0 or more, got {getattr(self, name)!r}")
         for name in ("max_upload_bytes", "max_json_bytes", "url_timeout_seconds"):
@@ -66,3 +82,10 @@ class EmulatorConfig:
             )
         if self.transcripts_dir is not None:
             self.transcripts_dir = Path(self.transcripts_dir)
+        self.prices_per_second = dict(self.prices_per_second)
+        families = {family.value for family in Family}
+        for key, price in self.prices_per_second.items():
+            if key not in MODEL_FAMILIES and key not in families:
+                raise ValueError(f"prices_per_second: {key!r} is neither a model id nor a family name")
+            if isinstance(price, bool) or not isinstance(price, (int, float)) or not 0 <= price < math.inf:
+                raise ValueError(f"prices_per_second: the price of {key!r} must be 0 or more, got {price!r}")

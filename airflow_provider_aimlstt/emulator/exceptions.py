@@ -78,18 +78,19 @@ def payload_too_large_error(limit: int) -> ApiError:
     return ApiError(413, f"Payload too large: the limit is {limit} bytes")
 
 
-def error_body(status: int, message: str, path: str) -> dict[str, Any]:
+def error_body(status: int, message: str, path: str, request_id: str | None = None) -> dict[str, Any]:
     """The documented error body, with its wire names (``requestId``, ``statusCode``).
 
     :param status: the HTTP status code.
     :param message: what went wrong.
     :param path: the request path.
+    :param request_id: the id of the HTTP call (a new one when None).
     """
     stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return {
         "message": message,
         "path": path,
-        "requestId": str(uuid.uuid4()),
+        "requestId": request_id or str(uuid.uuid4()),
         "statusCode": status,
         "timestamp": stamp,
     }

@@ -1,31 +1,31 @@
-"""The emulated service's state and operations, apart from HTTP: a job store, and create and fetch on it.
+"""The emulated service's operations, apart from HTTP: create, fetch and the usage logs, on a job store.
 
-A job's status follows the time since its creation on the store's clock: first pending
-(``waiting`` for the Deepgram-style models, ``queued`` for the newer ones), then running
-(``active`` / ``generating``), then ``completed`` -- or ``error`` when a failure was set on it. A
-held job stays pending for good. After the retention time every job is gone (404).
+Jobs and their statuses live in :mod:`.jobs`. A create bills its job (:mod:`.billing`) and logs a
+row (:mod:`.usage_log`); a fetch is free and logs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
-import string
-import threading
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import Enum
 from typing import Any
 
 from airflow_provider_aimlstt.emulator.audio import StoredAudio
 from airflow_provider_aimlstt.emulator.audio_info import SOURCE_UPLOAD, AudioInfo
+from airflow_provider_aimlstt.emulator.billing import bill_audio, price_per_second
 from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES, Family
-from airflow_provider_aimlstt.emulator.clock import Clock, MonotonicClock
 from airflow_provider_aimlstt.emulator.config import EmulatorConfig
 from airflow_provider_aimlstt.emulator.exceptions import generation_not_found_error
 from airflow_provider_aimlstt.emulator.faults.injector import JOB_ERROR, JOB_NEVER_FINISHES
+from airflow_provider_aimlstt.emulator.jobs import (
+    Job,
+    JobStatus,
+    JobStore,
+    new_generation_id,
+    new_inference_id,
+)
+from airflow_provider_aimlstt.emulator.logs_query import parse_logs_query
 from airflow_provider_aimlstt.emulator.results.assemblyai import build_assemblyai_result
 from airflow_provider_aimlstt.emulator.results.deepgram import build_deepgram_result
 from airflow_provider_aimlstt.emulator.results.emulated_text import make_emulated_text
@@ -33,12 +33,20 @@ from airflow_provider_aimlstt.emulator.results.facts import JobFacts
 from airflow_provider_aimlstt.emulator.results.text_usage import build_microsoft_result, build_openai_result
 from airflow_provider_aimlstt.emulator.sources import find_url_audio
 from airflow_provider_aimlstt.emulator.stats import EmulatorStats
+from airflow_provider_aimlstt.emulator.usage_log import FAILED, SUCCEEDED, UsageLog
+
+__all__ = [
+    "Job",
+    "JobStatus",
+    "JobStore",
+    "SttBackend",
+    "new_generation_id",
+    "new_inference_id",
+]
 
 DOWNLOAD_FAILURE_NAME = "AudioDownloadError"
 JOB_FAULT_NAME = "TranscriptionError"
 JOB_FAULT_MESSAGE = "Transcription failed (emulator fault injection)"
-_SHORT_ID_ALPHABET = string.ascii_letters + string.digits + "_-"
-_SHORT_ID_LENGTH = 21
 _RESULT_BUILDERS: dict[Family, Callable[[JobFacts], dict[str, Any]]] = {
     Family.DEEPGRAM: build_deepgram_result,
     Family.ASSEMBLYAI: build_assemblyai_result,
@@ -47,159 +55,22 @@ _RESULT_BUILDERS: dict[Family, Callable[[JobFacts], dict[str, Any]]] = {
 }
 
 
-class JobStatus(str, Enum):
-    """The ``status`` of a fetch answer, as the fetch schemas list them."""
-
-    WAITING = "waiting"
-    ACTIVE = "active"
-    QUEUED = "queued"
-    GENERATING = "generating"
-    COMPLETED = "completed"
-    ERROR = "error"
-
-
-def new_generation_id(family: Family) -> str:
-    """A UUID for the older models, a 21-character url-safe id (``RlLz0hRdAs9voL5Qi1Pzr``) for the newer.
-
-    :param family: the model family.
-    """
-    if family.uses_legacy_statuses:
-        return str(uuid.uuid4())
-    return "".join(secrets.choice(_SHORT_ID_ALPHABET) for _ in range(_SHORT_ID_LENGTH))
-
-
-@dataclass
-class Job:
-    """One transcription job.
-
-    :param generation_id: the id the create call answered.
-    :param model: the model id.
-    :param family: the model's family.
-    :param created_at: creation time on the store's clock.
-    :param result: the body served once the job is completed.
-    :param failure: when set, the job ends in ``error`` with this ``{name, message}`` instead.
-    :param held: when True, the job stays pending forever (until its retention expires).
-    """
-
-    generation_id: str
-    model: str
-    family: Family
-    created_at: float
-    result: dict[str, Any]
-    failure: dict[str, str] | None = None
-    held: bool = False
-
-
-class JobStore:
-    """The jobs of one emulator, safe to use from many request threads.
-
-    :param config: read on every call, so timing changes apply at once.
-    :param clock: the clock job ages are measured on (default: real time); tests pass a
-        :class:`~airflow_provider_aimlstt.emulator.clock.ManualClock` and advance it.
-    """
-
-    def __init__(self, config: EmulatorConfig, clock: Clock | None = None) -> None:
-        self._config = config
-        self._clock: Clock = clock if clock is not None else MonotonicClock()
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def clock(self) -> Clock:
-        """The clock job ages are measured on; ``clock.advance(seconds)`` ages every job at once."""
-        return self._clock
-
-    def add(self, generation_id: str, model: str, family: Family, result: dict[str, Any]) -> Job:
-        """Store a new job, created now.
-
-        :param generation_id: its id, from :func:`new_generation_id`.
-        :param model: the model id.
-        :param family: the model's family.
-        :param result: the body to serve once it is completed.
-        """
-        with self._lock:
-            job = Job(generation_id, model, family, self._clock.now(), result)
-            self._drop_expired()
-            self._jobs[generation_id] = job
-        return job
-
-    def get(self, generation_id: str) -> Job | None:
-        """The job, or None when the id is unknown or the job is past its retention.
-
-        :param generation_id: the id from the request.
-        """
-        with self._lock:
-            self._drop_expired()
-            return self._jobs.get(generation_id)
-
-    def fail(self, generation_id: str, name: str = "Error", message: str = "Transcription failed") -> bool:
-        """Make a job end in ``error`` (once it is past its pending and running phases).
-
-        :param generation_id: the job's id.
-        :param name: the ``error.name`` to report.
-        :param message: the ``error.message`` to report.
-        :return: False when there is no such job.
-        """
-        job = self.get(generation_id)
-        if job is None:
-            return False
-        job.failure = {"name": name, "message": message}
-        return True
-
-    def hold(self, generation_id: str) -> bool:
-        """Make a job stay pending (``waiting``/``queued``) until its retention expires.
-
-        :param generation_id: the job's id.
-        :return: False when there is no such job.
-        """
-        job = self.get(generation_id)
-        if job is None:
-            return False
-        job.held = True
-        return True
-
-    def status_of(self, job: Job) -> JobStatus:
-        """The job's status now.
-
-        :param job: a stored job.
-        """
-        elapsed = self._clock.now() - job.created_at
-        legacy = job.family.uses_legacy_statuses
-        if job.held or elapsed < self._config.queued_seconds:
-            return JobStatus.WAITING if legacy else JobStatus.QUEUED
-        if elapsed < self._config.queued_seconds + self._config.processing_seconds:
-            return JobStatus.ACTIVE if legacy else JobStatus.GENERATING
-        return JobStatus.ERROR if job.failure is not None else JobStatus.COMPLETED
-
-    def __len__(self) -> int:
-        with self._lock:
-            self._drop_expired()
-            return len(self._jobs)
-
-    def _drop_expired(self) -> None:
-        # Jobs are kept in creation order, so the expired ones are at the front.
-        oldest_allowed = self._clock.now() - self._config.retention_seconds
-        expired = []
-        for key, job in self._jobs.items():
-            if job.created_at >= oldest_allowed:
-                break
-            expired.append(key)
-        for key in expired:
-            del self._jobs[key]
-
-
 class SttBackend:
-    """``POST /v1/stt/create`` and ``GET /v1/stt/{generation_id}`` as operations on a job store.
+    """``POST /v1/stt/create``, ``GET /v1/stt/{generation_id}`` and ``GET /v2/logs`` on a job store.
 
     :param config: the emulator settings, read on every call.
     :param jobs: where jobs live.
     :param stats: counters to update.
+    :param usage: the usage log (a new one on the job store's clock when None).
     """
 
-    def __init__(self, config: EmulatorConfig, jobs: JobStore, stats: EmulatorStats) -> None:
+    def __init__(
+        self, config: EmulatorConfig, jobs: JobStore, stats: EmulatorStats, usage: UsageLog | None = None
+    ) -> None:
         self.config = config
         self.jobs = jobs
         self.stats = stats
+        self.usage = usage if usage is not None else UsageLog(config, jobs.clock)
 
     def create(
         self,
@@ -209,8 +80,10 @@ class SttBackend:
         url: str | None = None,
         upload: StoredAudio | None = None,
         job_fault: str | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        """Make the job of a validated create request and answer its id.
+        client_request_id: str | None = None,
+        request_id: str | None = None,
+    ) -> tuple[Job, int, dict[str, Any]]:
+        """Make, bill and log the job of a validated create request, and answer its id.
 
         :param model: a known model id.
         :param options: the validated options.
@@ -218,7 +91,9 @@ class SttBackend:
         :param upload: the uploaded audio, for an upload (left for the caller to delete).
         :param job_fault: ``job_error`` or ``job_never_finishes`` to give the new job that fate (a
             failed URL download takes precedence); counted in the stats' ``faults_by_kind``.
-        :return: the HTTP status (201 for the older models, 200 for the newer) and the body.
+        :param client_request_id: the request's valid ``X-Client-Request-Id``, or None.
+        :param request_id: the id of the HTTP call, for the usage log.
+        :return: the job, the HTTP status (201 for the older models, 200 for the newer) and the body.
         """
         family = MODEL_FAMILIES[model]
         failure: str | None = None
@@ -234,6 +109,8 @@ class SttBackend:
             if stored is not None and stored is not upload:
                 stored.delete()
         generation_id = new_generation_id(family)
+        price = price_per_second(model, family, self.config.prices_per_second)
+        bill = bill_audio(audio.duration_seconds, price)
         facts = JobFacts(
             generation_id=generation_id,
             model=model,
@@ -246,16 +123,46 @@ class SttBackend:
             audio_source=source,
             url=url,
             created=datetime.now(timezone.utc),
+            bill=bill,
         )
-        self.jobs.add(generation_id, model, family, _RESULT_BUILDERS[family](facts))
+        job = self.jobs.add(
+            generation_id, model, family, _RESULT_BUILDERS[family](facts), cost=bill,
+            client_request_id=client_request_id,
+        )  # fmt: skip
         if failure is not None:
             self.jobs.fail(generation_id, DOWNLOAD_FAILURE_NAME, failure)
         elif job_fault is not None:
             self._apply_job_fault(generation_id, job_fault)
         self.stats.count_create(audio.sha256)
+        self.usage.record(
+            status=SUCCEEDED,
+            model=model,
+            inference_id=generation_id,
+            request_id=request_id,
+            client_request_id=client_request_id,
+            cost=bill,
+        )
         if family.uses_legacy_statuses:
-            return 201, {"generation_id": generation_id}
-        return 200, {"generation_id": generation_id, "status": JobStatus.QUEUED.value}
+            return job, 201, {"generation_id": generation_id}
+        return job, 200, {"generation_id": generation_id, "status": JobStatus.QUEUED.value}
+
+    def refuse_create(self, model: str, *, request_id: str | None, client_request_id: str | None) -> str:
+        """Log a create request the API refused (a valid key, but no job): ``failed``, at no cost.
+
+        :param model: the model the request named ("" when none was read).
+        :param request_id: the id of the HTTP call (its error body's ``requestId``).
+        :param client_request_id: the request's valid ``X-Client-Request-Id``, or None.
+        :return: the fresh inference id of the refusal, for its ``x-inference-id``.
+        """
+        inference_id = new_inference_id()
+        self.usage.record(
+            status=FAILED,
+            model=model,
+            inference_id=inference_id,
+            request_id=request_id,
+            client_request_id=client_request_id,
+        )
+        return inference_id
 
     def fetch(self, generation_id: str) -> dict[str, Any]:
         """The job's status, with its result once completed, in the configured fetch style.
@@ -271,10 +178,20 @@ class SttBackend:
         error = dict(job.failure) if status is JobStatus.ERROR and job.failure is not None else None
         if self.config.fetch_style == "universal":
             return {"id": job.generation_id, "status": status.value, "output": result, "error": error}
-        body: dict[str, Any] = {"status": status.value, "result": result}
+        body: dict[str, Any] = {"generation_id": job.generation_id, "status": status.value, "result": result}
         if error is not None:
             body["error"] = error
         return body
+
+    def logs(self, query: str) -> dict[str, Any]:
+        """``GET /v2/logs``: a page of the rows past their delay (polls are not inference requests,
+        so they are never logged).
+
+        :param query: the raw query string.
+        :raises ApiError: 400 or 403 for a query the usage-logs page refuses.
+        """
+        checked = parse_logs_query(query, self.config.api_key)
+        return checked.page(self.usage.rows(visible_only=True))
 
     def _apply_job_fault(self, generation_id: str, job_fault: str) -> None:
         if job_fault == JOB_ERROR:

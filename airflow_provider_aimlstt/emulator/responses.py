@@ -3,7 +3,9 @@
 HTTP/1.1 with keep-alive: every answer has a ``Content-Length``, and a body the handler did not
 read is drained (or, past a limit, the connection is closed) before the answer is sent. One log
 line per request, never with its headers (so never the API key). Fault semantics are described in
-:mod:`airflow_provider_aimlstt.emulator.faults`.
+:mod:`airflow_provider_aimlstt.emulator.faults`; the tracing and cost headers of the inference
+routes in :mod:`airflow_provider_aimlstt.emulator.tracing`. Every create with a valid key is
+logged for ``GET /v2/logs``: by the backend when it makes a job, here when it is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import uuid
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -24,12 +27,14 @@ from airflow_provider_aimlstt.emulator.exceptions import (
     route_not_found_error,
     unauthorized_error,
 )
+from airflow_provider_aimlstt.emulator.faults.config import FAULT_ROUTES
 from airflow_provider_aimlstt.emulator.faults.http import (
     change_fault_settings,
     faulted_answer,
     replace_fault_settings,
 )
 from airflow_provider_aimlstt.emulator.faults.injector import NO_FAULT, FaultInjector, FaultPlan
+from airflow_provider_aimlstt.emulator.jobs import Job, looks_like_generation_id, new_inference_id
 from airflow_provider_aimlstt.emulator.models import SttBackend
 from airflow_provider_aimlstt.emulator.parsing.body import RequestBody
 from airflow_provider_aimlstt.emulator.parsing.multipart import parse_multipart_submission
@@ -39,6 +44,13 @@ from airflow_provider_aimlstt.emulator.parsing.submission import (
     parse_urlencoded_submission,
 )
 from airflow_provider_aimlstt.emulator.routing import Answer, RouteTable
+from airflow_provider_aimlstt.emulator.tracing import (
+    CLIENT_REQUEST_ID_HEADER,
+    INFERENCE_ROUTES,
+    Trace,
+    expose_headers,
+    valid_client_request_id,
+)
 from airflow_provider_aimlstt.emulator.validation import validate_submission
 
 logger = logging.getLogger("airflow_provider_aimlstt.emulator")
@@ -69,6 +81,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._body: RequestBody | None = None
         self._plan: FaultPlan = NO_FAULT
         self._fault_kind: str | None = None
+        self._request_id = ""
+        self._trace: Trace | None = None
+        self._create_model = ""
+        self._job: Job | None = None
         super().__init__(*args, **kwargs)  # handles the connection's requests before it returns
 
     def version_string(self) -> str:
@@ -81,9 +97,15 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         stats = self.backend.stats
         stats.count_request(f"{self.command} {route.template}" if route else "unmatched")
         handler = route.handlers.get(self.command) if route else None
-        if route is not None and route.api_name == "create" and handler is not None:
+        api_name = route.api_name if route is not None and handler is not None else None
+        if api_name == "create":
             stats.count_create_attempt()
-        self._body, self._plan, self._fault_kind = None, NO_FAULT, None
+        self._body, self._plan, self._fault_kind, self._job = None, NO_FAULT, None, None
+        self._request_id, self._create_model = str(uuid.uuid4()), ""
+        self._trace = None
+        if api_name in INFERENCE_ROUTES:
+            self._trace = Trace(valid_client_request_id(self.headers.get(CLIENT_REQUEST_ID_HEADER)))
+        keyed = False
         headers: dict[str, str] = {}
         try:
             self._body = RequestBody(self.rfile, self.headers)
@@ -93,20 +115,42 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 raise method_not_allowed_error(self.command, path, route.methods)
             if route.api_name is not None:
                 self._require_api_key(self.backend.config.api_key)
-                self._plan = self.faults.plan(route.api_name)
-                refusal = self._plan.error() if self._plan.before_processing else None
-                if refusal is not None:  # 429 and 503 come before any processing: nothing is created
-                    raise refusal
+                keyed = True
+                if route.api_name in FAULT_ROUTES:
+                    self._plan = self.faults.plan(route.api_name)
+                    refusal = self._plan.error() if self._plan.before_processing else None
+                    if refusal is not None:  # 429 and 503 come before any processing: nothing is created
+                        raise refusal
             status, payload = handler(self, parameters)
         except ApiError as exc:
-            status, payload, headers = exc.status, error_body(exc.status, exc.message, path), exc.headers
+            status, headers = exc.status, dict(exc.headers)
+            payload = error_body(exc.status, exc.message, path, self._request_id)
         except Exception:
             logger.exception("Unexpected failure answering %s %s", self.command, path)
-            status, payload = 500, error_body(500, "Internal server error", path)
+            status, payload = 500, error_body(500, "Internal server error", path, self._request_id)
+        if self._trace is not None:
+            self._complete_trace(self._trace, api_name, parameters, keyed)
         if self._plan is NO_FAULT:
-            self._send_json(status, payload, headers)
+            trace_headers = self._trace.headers() if self._trace is not None else {}
+            self._send_json(status, payload, {**headers, **trace_headers})
         else:
             self._send_faulted(path, status, payload, headers)
+
+    def _complete_trace(
+        self, trace: Trace, api_name: str | None, parameters: Mapping[str, str], keyed: bool
+    ) -> None:
+        """Fill in what the answer's tracing headers report, and log a refused create."""
+        if api_name == "fetch":
+            polled = unquote(parameters.get("generation_id", ""))
+            trace.inference_id = polled if looks_like_generation_id(polled) else None
+        elif self._job is not None:
+            trace.inference_id, trace.cost = self._job.generation_id, self._job.cost
+        elif keyed:  # the API read the request and refused it: a failed row at no cost
+            trace.inference_id = self.backend.refuse_create(
+                self._create_model, request_id=self._request_id, client_request_id=trace.client_request_id
+            )
+        else:  # no valid key: nothing to attribute the request to, so nothing is logged
+            trace.inference_id = new_inference_id()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
@@ -118,14 +162,19 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         :param parameters: none on this route.
         """
         with self._read_submission() as submission:
+            if isinstance(submission.model, str):
+                self._create_model = submission.model
             request = validate_submission(submission)
-            return self.backend.create(
+            self._job, status, body = self.backend.create(
                 request.model,
                 request.options,
                 url=request.url,
                 upload=request.upload,
                 job_fault=self._plan.job_fault,
+                client_request_id=self._trace.client_request_id if self._trace is not None else None,
+                request_id=self._request_id,
             )
+            return status, body
 
     def fetch(self, parameters: Mapping[str, str]) -> Answer:
         """``GET /v1/stt/{generation_id}``: the job's status and result.
@@ -133,6 +182,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         :param parameters: ``generation_id``, still percent-encoded.
         """
         return 200, self.backend.fetch(unquote(parameters["generation_id"]))
+
+    def logs(self, parameters: Mapping[str, str]) -> Answer:
+        """``GET /v2/logs``: one row per create request the API processed (polls are not logged).
+
+        :param parameters: none on this route; the filters are in the query string.
+        """
+        return 200, self.backend.logs(urlsplit(self.path).query)
 
     def stats(self, parameters: Mapping[str, str]) -> Answer:
         """``GET /_emulator/stats``: the counters.
@@ -205,12 +261,16 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if self._body is not None and not self._body.exhausted:
             self._body.drain(max(config.max_upload_bytes, config.max_json_bytes))
         self._fault_kind = self._plan.kind
-        answer = faulted_answer(self._plan, self.faults, path, status, payload, headers)
+        answer = faulted_answer(self._plan, self.faults, path, status, payload, headers, self._request_id)
         if answer is None:
             self.close_connection = True
             logger.info("%s %s dropped (fault: %s)", self.command, _printable(path), self._fault_kind)
             return
-        self._send_bytes(*answer)
+        status, data, sent_headers = answer
+        if self._trace is not None:  # an answer lost after processing keeps nothing of the real one
+            lost = self._plan.loses_answer
+            sent_headers = {**sent_headers, **(expose_headers() if lost else self._trace.headers())}
+        self._send_bytes(status, data, sent_headers)
 
     def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
         self._send_bytes(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), headers)

@@ -21,8 +21,10 @@ class Route:
     :param template: the path, with ``{name}`` for a parameter that is one path segment.
     :param handlers: the handler of each method the path answers; a ``GET`` handler answers
         ``HEAD`` too (the handler then sends the headers only).
-    :param api_name: ``create`` or ``fetch`` for a route of the emulated API, which needs the API
-        key and may be faulted; None for the emulator's own control routes, which need neither.
+    :param api_name: the name of a route of the emulated API (``create``, ``fetch``, ``logs``), which
+        needs the API key; it may be faulted when the name is one of the faults' ``FAULT_ROUTES``,
+        and carries the tracing headers when it is an inference route (``create``, ``fetch``).
+        None for the emulator's own control routes, which need no key and are never faulted.
     """
 
     template: str

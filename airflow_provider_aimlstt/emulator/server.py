@@ -22,6 +22,7 @@ from airflow_provider_aimlstt.emulator.responses import EmulatorRequestHandler
 from airflow_provider_aimlstt.emulator.sources import is_loopback_host
 from airflow_provider_aimlstt.emulator.stats import EmulatorStats
 from airflow_provider_aimlstt.emulator.urls import ROUTES
+from airflow_provider_aimlstt.emulator.usage_log import UsageLog
 
 logger = logging.getLogger("airflow_provider_aimlstt.emulator")
 
@@ -92,10 +93,14 @@ class EmulatorServer:
     :param allow_remote: permit binding an address other machines can reach.
     :param faults: faults to inject from the start (None: none); change them at run time with
         :attr:`faults` (``set``, ``update``, ``clear``) or over HTTP at ``/_emulator/faults``.
-    :param clock: the clock job statuses and retention follow (None: real time). Pass a
-        :class:`~airflow_provider_aimlstt.emulator.clock.ManualClock` to move time by hand with
-        ``server.clock.advance(seconds)``; the real-time clock can be advanced too.
+    :param clock: the clock job statuses, retention and the usage log's delay follow (None: real
+        time). Pass a :class:`~airflow_provider_aimlstt.emulator.clock.ManualClock` to move time by
+        hand with ``server.clock.advance(seconds)``; the real-time clock can be advanced too.
     :raises ValueError: for a non-loopback host without ``allow_remote``.
+
+    State for tests: :attr:`jobs` (``jobs.get(id)`` gives a job's ``cost`` and
+    ``client_request_id``), :attr:`usage_log` (``usage_log.rows()``: every logged row, newest
+    first, visible yet or not), :meth:`stats`, :attr:`faults` and :attr:`clock`.
     """
 
     def __init__(
@@ -116,8 +121,9 @@ class EmulatorServer:
         self.host = host.strip("[]")
         self._requested_port = port
         self.jobs = JobStore(self.config, clock)
+        self.usage_log = UsageLog(self.config, self.jobs.clock)
         self._stats = EmulatorStats()
-        self.backend = SttBackend(self.config, self.jobs, self._stats)
+        self.backend = SttBackend(self.config, self.jobs, self._stats, self.usage_log)
         self.faults = FaultInjector(faults, self._stats)
         self._httpd: EmulatorHttpServer | None = None
         self._thread: threading.Thread | None = None

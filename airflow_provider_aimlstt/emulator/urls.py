@@ -1,7 +1,9 @@
 """The route table: each path, the handler of each method it answers, and the API's name for it.
 
-The API's paths come from the provider's wire protocol, so both sides agree on them; the
-``/_emulator/*`` control routes need no key and are never faulted.
+The speech-to-text paths come from the provider's wire protocol, so both sides agree on them;
+``/v2/logs`` comes from the usage-logs page. Every API route needs the key; only those named in
+:data:`~airflow_provider_aimlstt.emulator.faults.FAULT_ROUTES` (``create``, ``fetch``) can be
+faulted, so ``logs`` never is. The ``/_emulator/*`` control routes need no key and are never faulted.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from airflow_provider_aimlstt.emulator.responses import EmulatorRequestHandler
 from airflow_provider_aimlstt.emulator.routing import Route, RouteTable
 from airflow_provider_aimlstt.protocol import CREATE_PATH, FETCH_PATH
 
+LOGS_PATH = "/v2/logs"
 STATS_PATH = "/_emulator/stats"
 FAULTS_PATH = "/_emulator/faults"
 
@@ -17,6 +20,7 @@ ROUTES = RouteTable(
     [
         Route(CREATE_PATH, {"POST": EmulatorRequestHandler.create}, api_name="create"),
         Route(FETCH_PATH, {"GET": EmulatorRequestHandler.fetch}, api_name="fetch"),
+        Route(LOGS_PATH, {"GET": EmulatorRequestHandler.logs}, api_name="logs"),
         Route(STATS_PATH, {"GET": EmulatorRequestHandler.stats}),
         Route(
             FAULTS_PATH,

@@ -1,13 +1,17 @@
 """Checks of a create request, reported as the API does: "Body validation error!" and one line a field.
 
 The model and the audio source are checked here; the options against the model's JSON Schema
-(:func:`~airflow_provider_aimlstt.emulator.catalog.option_schema`) with ``jsonschema``. JSON
-values are taken as they are typed (no ``"true"`` for a boolean, no ``2.0`` for an integer); form
-values are text, read first as the type the schema asks for (``"true"``, ``"1.5"``).
+(:func:`~airflow_provider_aimlstt.emulator.catalog.option_schema`, from the model's official
+create schema) with ``jsonschema``. JSON values are taken as they are typed (no ``"true"`` for a
+boolean, no ``2.0`` for an integer); form values are text, read first as the type the schema asks
+for (``"true"``, ``"1.5"``, a JSON object for an object). An upload may come in field ``audio`` or
+``file`` for every model (the official SDK sends ``audio`` even for the OpenAI models, whose
+schemas name ``file``); one file at most, and never both a file and a url.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -18,8 +22,9 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from airflow_provider_aimlstt.emulator.audio import StoredAudio
-from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES, Family, option_schema
+from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES, option_schema
 from airflow_provider_aimlstt.emulator.exceptions import body_validation_error, json_type_name
+from airflow_provider_aimlstt.emulator.parsing.multipart import FILE_FIELDS
 from airflow_provider_aimlstt.emulator.parsing.submission import Submission
 
 _BOUNDS = {
@@ -76,7 +81,6 @@ def validate_submission(submission: Submission) -> CreateRequest:
     """
     problems: list[str] = []
     model = submission.model
-    family: Family | None = None
     if model is None:
         problems.append("model: Required. Expected one of the model ids, received undefined")
     elif not isinstance(model, str):
@@ -84,11 +88,9 @@ def validate_submission(submission: Submission) -> CreateRequest:
     elif model not in MODEL_FAMILIES:
         expected = " | ".join(f"'{known}'" for known in MODEL_FAMILIES)
         problems.append(f"model: Invalid enum value. Expected {expected}, received '{model}'")
-    else:
-        family = MODEL_FAMILIES[model]
-    problems += _source_problems(submission, family)
+    problems += _source_problems(submission)
     options: dict[str, Any] = {}
-    if family is not None and isinstance(model, str):
+    if isinstance(model, str) and model in MODEL_FAMILIES:
         options, option_problems = check_options(submission.options, model, lax=submission.lax)
         problems += option_problems
     if problems:
@@ -98,22 +100,20 @@ def validate_submission(submission: Submission) -> CreateRequest:
     return CreateRequest(model, options, url, submission.uploads[0] if submission.uploads else None)
 
 
-def _source_problems(submission: Submission, family: Family | None) -> list[str]:
-    upload_field = family.upload_field if family else "audio"
+def _source_problems(submission: Submission) -> list[str]:
+    fields = " or ".join(f"'{name}'" for name in FILE_FIELDS)
     uploads, url = submission.uploads, submission.url
     problems = [
-        f"{upload.field}: Unrecognized file field. Expected the audio in field '{upload_field}'"
+        f"{upload.field}: Unrecognized file field. Expected the audio in field {fields}"
         for upload in uploads
-        if family is not None and upload.field != upload_field
+        if upload.field not in FILE_FIELDS
     ]
     if len(uploads) > 1:
-        problems.append(f"{upload_field}: Expected one audio file, received {len(uploads)}")
+        problems.append(f"{FILE_FIELDS[0]}: Expected one audio file, received {len(uploads)}")
     if uploads and url is not None:
         problems.append("url: Expected either a url or an uploaded file, received both")
     elif not uploads and url is None:
-        problems.append(
-            f"url: Required. Expected a url or an audio file in field '{upload_field}', received neither"
-        )
+        problems.append(f"url: Required. Expected a url or an audio file in field {fields}, received neither")
     elif url is not None:
         problems += _url_problems(url)
     problems += [
@@ -164,9 +164,8 @@ def check_options(options: dict[str, Any], model: str, lax: bool) -> tuple[dict[
         )
     ]
     known = ", ".join(properties) or "none"
-    family = MODEL_FAMILIES[model].value
     problems += [
-        f"{name}: Unrecognized key. Not an option of the {family} model family (its options: {known})"
+        f"{name}: Unrecognized key. Not an option of model '{model}' (its options: {known})"
         for name in unknown
     ]
     problems += others
@@ -183,11 +182,19 @@ def _option_problem(
 ) -> str:
     for error in errors:  # a value of the right type: say which choice or which bound it misses
         if error.validator == "enum" and isinstance(error.instance, str):
-            expected = " | ".join(f"'{choice}'" for choice in error.validator_value)
+            expected = " | ".join(f"'{choice}'" for choice in error.validator_value if choice is not None)
             return f"{name}: Invalid enum value. Expected {expected}, received '{error.instance}'"
         if error.validator in _BOUNDS:
             bound = f"{_BOUNDS[str(error.validator)]} {error.validator_value}"
             return f"{name}: Number must be {bound}, received {given!r}"
+    for error in errors:  # inside a list of objects: name the item's field, as the API's paths do
+        where = ".".join([name, *map(str, list(error.path)[1:])])
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = next(key for key in error.validator_value if key not in error.instance)
+            return f"{where}.{missing}: Required"
+        if error.validator == "type" and len(error.path) > 1:
+            expected, received = describe_schema(error.schema), json_type_name(error.instance)
+            return f"{where}: Expected {expected}, received {received}"
     received = repr(given) if lax and not isinstance(given, list) else json_type_name(given)
     return f"{name}: Expected {describe_schema(schema)}, received {received}"
 
@@ -220,24 +227,45 @@ def _type_names(schema: dict[str, Any]) -> list[str]:
 def coerce_form_value(value: Any, schema: dict[str, Any]) -> Any:
     """Read a form field's text as the type its schema asks for; leave it as it is when it cannot be.
 
-    A single value for an array-only option becomes a one-item list; a repeated field (a list)
-    stays a list, whose items are read as the array's items.
+    A single value for an option that takes a list (and no plain string) becomes a one-item list,
+    unless it reads as the option's other type (``detect_language=true``); a repeated field (a
+    list) stays a list, whose items are read as the array's items. An object is read from JSON
+    text, and so is a whole list of objects.
 
     :param value: the field's text, or a list of texts for a repeated field.
     :param schema: the option's JSON Schema.
     """
     kinds = _types(schema) - {"null"}
+    items = _items(schema)
     if isinstance(value, list):
-        return [_coerce_text(item, _items(schema)) for item in value] if "array" in kinds else value
-    if kinds == {"array"}:
-        return [_coerce_text(value, _items(schema))]
-    return _coerce_text(value, schema)
+        return [_coerce_text(item, items) for item in value] if "array" in kinds else value
+    coerced = _coerce_text(value, schema)
+    if "array" not in kinds or "string" in kinds or not isinstance(coerced, str):
+        return coerced
+    if "object" in _types(items):
+        whole = _json_text(coerced, list)
+        if whole is not None:
+            return [_coerce_text(item, items) for item in whole]
+    return [_coerce_text(coerced, items)]
+
+
+def _json_text(text: str, kind: type) -> Any:
+    """The JSON value of a text if it is one of ``kind``, else None."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, kind) else None
 
 
 def _coerce_text(text: Any, schema: dict[str, Any]) -> Any:
     kinds = _types(schema)
     if not isinstance(text, str) or "string" in kinds:
         return text
+    if "object" in kinds:
+        found = _json_text(text, dict)
+        if found is not None:
+            return found
     if "boolean" in kinds and text.lower() in _BOOLEAN_TEXT:
         return _BOOLEAN_TEXT[text.lower()]
     integer = _INTEGER_TEXT.fullmatch(text)

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -13,13 +14,16 @@ import httpx
 import requests
 from airflow.sdk import BaseHook
 
+from airflow_provider_aimlstt import tracing
 from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
     AimlSttConnectionError,
     AimlSttError,
+    AimlSttSubmissionNotLoggedError,
     AimlSttSubmissionUncertainError,
     AimlSttTimeoutError,
+    AimlSttValidationError,
 )
 from airflow_provider_aimlstt.hooks.connection import ConnectionSettings, settings_from_connection
 from airflow_provider_aimlstt.hooks.retry import (
@@ -29,8 +33,11 @@ from airflow_provider_aimlstt.hooks.retry import (
     retrying,
 )
 from airflow_provider_aimlstt.hooks.transport import never_connected, shared_ssl_context, transport_message
+from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import CreateResponse, FetchResponse
+from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.models.usage_log import UsageLogPage
 from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
 from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.protocol import (
@@ -39,11 +46,17 @@ from airflow_provider_aimlstt.protocol import (
     fetch_call,
     parse_create,
     parse_fetch,
+    parse_usage_log,
     request_headers,
+    usage_log_call,
 )
+from airflow_provider_aimlstt.tracing import Charge, ResponseTrace
 
 _Parsed = TypeVar("_Parsed")
 _Reader = Callable[[int, dict[str, str], bytes], _Parsed]
+
+MAX_CREATES = 3
+"""Creates per submission at most, when ``resubmit_if_not_logged`` lets a lost one be sent again."""
 
 
 class AimlSttHook(BaseHook):
@@ -61,6 +74,9 @@ class AimlSttHook(BaseHook):
     :param api_retries: retries of a failed call; None reads the connection (default 5).
     :param api_retry_backoff: upper bound of the first random wait, seconds; None reads the connection.
     :param api_retry_max_backoff: cap of the random wait, seconds; None reads the connection.
+    :param resubmit_if_not_logged: when a create's answer was lost and the usage log shows no job
+        made by it after the connection's ``usage_log_wait``, submit again (False: fail, saying
+        it is safe to clear the task).
     """
 
     conn_name_attr = "aimlstt_conn_id"
@@ -74,10 +90,14 @@ class AimlSttHook(BaseHook):
         api_retries: int | None = None,
         api_retry_backoff: float | None = None,
         api_retry_max_backoff: float | None = None,
+        resubmit_if_not_logged: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.aimlstt_conn_id = aimlstt_conn_id
+        self.resubmit_if_not_logged = resubmit_if_not_logged
+        self.poll_charges: dict[str, Charge] = {}
+        """What the polls of each generation were charged, summed, where their answers said."""
         self.retry_overrides: dict[str, Any] = {
             "api_retries": api_retries,
             "api_retry_backoff": api_retry_backoff,
@@ -86,6 +106,19 @@ class AimlSttHook(BaseHook):
         ApiRetryPolicy().overridden(**self.retry_overrides)  # bad values fail here, before any call
         self._async_settings: ConnectionSettings | None = None
         self._async_client: httpx.AsyncClient | None = None
+
+    @classmethod
+    def for_task(cls, task: Any) -> AimlSttHook:
+        """The hook of an operator, sensor or trigger, from its ``aimlstt_conn_id``, ``api_retries``
+        and (where it has one) ``resubmit_if_not_logged``.
+
+        :param task: the task or trigger.
+        """
+        return cls(
+            aimlstt_conn_id=task.aimlstt_conn_id,
+            api_retries=task.api_retries,
+            resubmit_if_not_logged=getattr(task, "resubmit_if_not_logged", False),
+        )
 
     # -- blocking transport (workers) -------------------------------------------------------
 
@@ -104,38 +137,146 @@ class AimlSttHook(BaseHook):
         return self.session
 
     def submit(self, request: TranscriptionRequest, audio: AudioSource | None = None) -> str:
-        """Submit a transcription job and return its generation id.
-
-        Retried only where the API cannot have accepted the request (no connection, 429, 503).
+        """Submit a transcription job and return its generation id (see :meth:`submit_job`).
 
         :param request: a validated request (see :meth:`TranscriptionRequest.build`).
         :param audio: its audio, already checked (:meth:`AudioSource.checked`); checked here when None.
-        :raises AimlSttValidationError: when the audio file cannot be uploaded (nothing is sent).
-        :raises AimlSttSubmissionUncertainError: when the call failed after it may have been
-            accepted; the job may exist on the server and is not submitted again.
         """
-        call = create_call(request)
+        return self.submit_job(request, audio).generation_id
+
+    def submit_job(
+        self,
+        request: TranscriptionRequest,
+        audio: AudioSource | None = None,
+        *,
+        client_request_id: str | None = None,
+    ) -> SubmittedJob:
+        """Submit a transcription job; return its generation id, client request id and charge.
+
+        Retried only where the API cannot have accepted the request (no connection, 429, 503).
+        When the answer is lost after the request may have been accepted, the job is looked up in
+        the usage log by its client request id and adopted if it is there
+        (:mod:`~airflow_provider_aimlstt.hooks.usage_log`).
+
+        :param request: a validated request (see :meth:`TranscriptionRequest.build`).
+        :param audio: its audio, already checked (:meth:`AudioSource.checked`); checked here when None.
+        :param client_request_id: the ``X-Client-Request-Id`` to send (1-128 of ``A-Z a-z 0-9 . _ : -``;
+            :func:`~airflow_provider_aimlstt.tracing.client_request_id` makes one); default a random one.
+        :raises AimlSttValidationError: a bad ``client_request_id``, or an audio file that cannot
+            be uploaded (nothing is sent).
+        :raises AimlSttSubmissionNotLoggedError: the answer was lost and the usage log shows no job
+            made by the request (safe to submit again).
+        :raises AimlSttSubmissionUncertainError: the answer was lost and the usage log could not
+            settle it; the job may exist on the server and is not submitted again.
+        """
+        request_id = client_request_id or tracing.client_request_id(uuid.uuid4().hex)
+        if not tracing.is_client_request_id(request_id):
+            raise AimlSttValidationError(
+                "client_request_id: must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-', "
+                f"got {request_id!r}"
+            )
         if audio is None or (audio.path is not None and audio.size is None):
             audio = (audio or AudioSource.of(request)).checked()
+        return self._create(request, audio, request_id, attempt=1)
+
+    def _create(
+        self, request: TranscriptionRequest, audio: AudioSource, request_id: str, attempt: int
+    ) -> SubmittedJob:
+        call = create_call(request, client_request_id=request_id)
         upload = audio.upload() if call.upload_field is not None else None
+        sent_at = datetime.now(timezone.utc)
         try:
-            created: CreateResponse = self._call(call, parse_create, upload=upload)
+            created, trace = self._call(call, _create_reader, upload=upload)
         except AimlSttError as exc:
-            if may_have_been_accepted(exc):
-                raise AimlSttSubmissionUncertainError(audio.display, str(exc)) from None
-            raise
-        generation_id = created.generation_id
-        self.log.info(
-            "Submitted %s (model %s) as generation_id=%s", audio.display, request.model, generation_id
+            if not may_have_been_accepted(exc):
+                raise
+            return self._settle_lost_create(request, audio, request_id, attempt, sent_at, exc)
+        job = SubmittedJob(
+            generation_id=created.generation_id, client_request_id=request_id, charge=trace.charge
         )
-        return generation_id
+        self.log.info(
+            "Submitted %s (model %s) as generation_id=%s (client_request_id=%s, charged %s)",
+            audio.display,
+            request.model,
+            job.generation_id,
+            request_id,
+            job.charge.describe() if job.charge else "(not reported)",
+        )
+        return job
+
+    def _settle_lost_create(
+        self,
+        request: TranscriptionRequest,
+        audio: AudioSource,
+        request_id: str,
+        attempt: int,
+        sent_at: datetime,
+        lost: AimlSttError,
+    ) -> SubmittedJob:
+        """After a create whose answer was lost: adopt its job from the usage log, or say there is none."""
+        wait = self.settings.usage_log_wait
+        if wait <= 0:
+            raise AimlSttSubmissionUncertainError(audio.display, str(lost)) from None
+        self.log.warning(
+            "The answer to submitting %s was lost (%s); looking for client_request_id=%s in the usage log "
+            "for up to %.0f s",
+            audio.display,
+            lost,
+            request_id,
+            wait,
+        )
+        try:
+            row = find_logged_create(self.usage_log_page, request_id, sent_at, wait, self.log)
+        except AimlSttError as exc:
+            raise AimlSttSubmissionUncertainError(
+                audio.display,
+                str(lost),
+                f"The usage log could not be read to settle it ({exc}), so it was not submitted again. "
+                "Check the AI/ML API dashboard; to submit anyway, clear this task.",
+            ) from None
+        if row is not None and row.succeeded and row.inference_id:
+            self.log.info(
+                "Adopting generation_id=%s for %s: the API accepted the create whose answer was lost",
+                row.inference_id,
+                audio.display,
+            )
+            return SubmittedJob(
+                generation_id=row.inference_id,
+                client_request_id=request_id,
+                charge=row.cost,
+                found_in_usage_log=True,
+            )
+        finding = (
+            f"The usage log shows the API refused client_request_id={request_id}"
+            if row is not None
+            else f"The usage log shows no request with client_request_id={request_id} after {wait:.0f} s"
+        )
+        if self.resubmit_if_not_logged and attempt < MAX_CREATES:
+            retry_id = tracing.client_request_id(request_id, attempt + 1)
+            self.log.warning(
+                "%s; submitting %s again as client_request_id=%s (resubmit_if_not_logged)",
+                finding,
+                audio.display,
+                retry_id,
+            )
+            return self._create(request, audio, retry_id, attempt + 1)
+        raise AimlSttSubmissionNotLoggedError(audio.display, str(lost), request_id, finding) from None
+
+    def usage_log_page(self, start: datetime, end: datetime, offset: int = 0) -> UsageLogPage:
+        """One page (up to 100 rows, newest first) of the usage log's window ``start``..``end``.
+
+        :param start: the window's start.
+        :param end: the window's end.
+        :param offset: rows to skip.
+        """
+        return self._call(usage_log_call(start, end, offset), parse_usage_log)
 
     def get_job(self, generation_id: str) -> FetchResponse:
         """Read a job's status, and its result once completed.
 
         :param generation_id: the id :meth:`submit` returned.
         """
-        return self._call(fetch_call(generation_id), _fetch_reader(generation_id))
+        return self._call(fetch_call(generation_id), self._fetch_reader(generation_id))
 
     def wait_for_job(
         self,
@@ -177,7 +318,7 @@ class AimlSttHook(BaseHook):
         generation_id = f"connection-test-{uuid.uuid4().hex}"
         call = fetch_call(generation_id)
         try:
-            self._call(call, _fetch_reader(generation_id), ApiRetryPolicy(api_retries=0))
+            self._call(call, self._fetch_reader(generation_id), ApiRetryPolicy(api_retries=0))
         except AimlSttApiError as exc:
             if exc.status_code == 404:
                 return True, f"Connected to {self.settings.base_url}; the API key was accepted."
@@ -211,22 +352,33 @@ class AimlSttHook(BaseHook):
     def _send(self, call: ApiCall, upload: UploadFile | None = None) -> tuple[int, dict[str, str], bytes]:
         settings = self.settings
         url = settings.base_url + call.path
-        headers = request_headers(settings.api_key)
+        headers = {**request_headers(settings.api_key), **call.headers}
         timeout = (settings.connect_timeout, settings.read_timeout)
+        sent: dict[str, Any] = {"headers": headers, "timeout": timeout, "params": call.query or None}
         try:
             if upload is not None and call.upload_field is not None:
                 body = MultipartFileBody(call.form_fields, call.upload_field, upload)
                 headers["Content-Type"] = body.content_type
-                response = self.session.request(call.method, url, data=body, headers=headers, timeout=timeout)
+                response = self.session.request(call.method, url, data=body, **sent)
             else:
-                response = self.session.request(
-                    call.method, url, json=call.json_body, headers=headers, timeout=timeout
-                )
+                response = self.session.request(call.method, url, json=call.json_body, **sent)
         except requests.RequestException as exc:
             raise AimlSttConnectionError(
                 transport_message(call, url, exc), request_sent=not never_connected(exc)
             ) from None
         return response.status_code, dict(response.headers), response.content
+
+    def _fetch_reader(self, generation_id: str) -> _Reader[FetchResponse]:
+        """Reads a fetch answer, adding its charge (if the answer has one) to :attr:`poll_charges`."""
+
+        def read(status_code: int, headers: dict[str, str], body: bytes) -> FetchResponse:
+            job = parse_fetch(status_code, headers, body, generation_id)
+            charge = ResponseTrace.of(headers).charge
+            if charge is not None:
+                self.poll_charges[generation_id] = self.poll_charges.get(generation_id, Charge()) + charge
+            return job
+
+        return read
 
     # -- non-blocking transport (triggerer) ------------------------------------------------
 
@@ -239,7 +391,7 @@ class AimlSttHook(BaseHook):
         settings = await self._aget_settings()
         async for attempt in async_retrying(call, self.retry_policy(settings), self.log):
             with attempt:
-                return _fetch_reader(generation_id)(*await self._asend(call))
+                return self._fetch_reader(generation_id)(*await self._asend(call))
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def aclose(self) -> None:
@@ -260,7 +412,11 @@ class AimlSttHook(BaseHook):
         url = settings.base_url + call.path
         try:
             response = await self._async_client.request(
-                call.method, url, json=call.json_body, headers=request_headers(settings.api_key)
+                call.method,
+                url,
+                json=call.json_body,
+                params=tuple(call.query) or None,
+                headers={**request_headers(settings.api_key), **call.headers},
             )
         except httpx.HTTPError as exc:
             never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
@@ -279,8 +435,7 @@ class AimlSttHook(BaseHook):
         return self._async_settings
 
 
-def _fetch_reader(generation_id: str) -> _Reader[FetchResponse]:
-    def read(status_code: int, headers: dict[str, str], body: bytes) -> FetchResponse:
-        return parse_fetch(status_code, headers, body, generation_id)
-
-    return read
+def _create_reader(
+    status_code: int, headers: dict[str, str], body: bytes
+) -> tuple[CreateResponse, ResponseTrace]:
+    return parse_create(status_code, headers, body), ResponseTrace.of(headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from airflow_provider_aimlstt.hooks.retry import ApiRetryPolicy
 DEFAULT_BASE_URL = "https://api.aimlapi.com"
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_USAGE_LOG_WAIT = 60.0
 FORM_FIELD_PREFIX = "extra__aimlstt__"
 
 
@@ -26,6 +28,8 @@ class ConnectionSettings:
     :param connect_timeout: seconds to wait for a TCP connection.
     :param read_timeout: seconds to wait between bytes of an answer.
     :param retry_policy: how failed calls are retried.
+    :param usage_log_wait: after a create whose answer was lost, how long to look for it in the
+        usage log (seconds; 0 does not look, and the task fails as uncertain).
     """
 
     base_url: str
@@ -33,6 +37,7 @@ class ConnectionSettings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
     retry_policy: ApiRetryPolicy = field(default_factory=ApiRetryPolicy)
+    usage_log_wait: float = DEFAULT_USAGE_LOG_WAIT
 
 
 def settings_from_connection(conn: Any) -> ConnectionSettings:
@@ -40,8 +45,9 @@ def settings_from_connection(conn: Any) -> ConnectionSettings:
 
     The API key is the password; the base URL is the host (with scheme and port, or a bare host
     name with ``schema`` as scheme); extras may set ``read_timeout`` (seconds; the old name
-    ``timeout`` still works, with a deprecation warning), ``connect_timeout`` and
-    ``allow_insecure_http`` (plain http to a host that is not loopback).
+    ``timeout`` still works, with a deprecation warning), ``connect_timeout``,
+    ``usage_log_wait`` (seconds, 0 or more) and ``allow_insecure_http`` (plain http to a host that
+    is not loopback).
 
     :param conn: an Airflow ``Connection``.
     :raises AimlSttConfigError: when the key is missing or the URL or an extra is unusable.
@@ -69,6 +75,9 @@ def settings_from_connection(conn: Any) -> ConnectionSettings:
         ),
         read_timeout=_read_timeout(extra, conn_id),
         retry_policy=_retry_policy(extra, conn_id),
+        usage_log_wait=_seconds(
+            extra.get("usage_log_wait", DEFAULT_USAGE_LOG_WAIT), "usage_log_wait", conn_id, allow_zero=True
+        ),
     )
 
 
@@ -139,15 +148,16 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-def _seconds(value: Any, name: str, conn_id: str) -> float:
+def _seconds(value: Any, name: str, conn_id: str, allow_zero: bool = False) -> float:
     try:
-        seconds = float(value)
+        seconds = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
-        raise AimlSttConfigError(
-            f"Connection {conn_id!r}: extra {name!r} must be seconds, got {value!r}"
-        ) from None
-    if seconds <= 0:
-        raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be above 0, got {value!r}")
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be seconds, got {value!r}")
+    if seconds < 0 or (seconds == 0 and not allow_zero):
+        least = "0 or more" if allow_zero else "above 0"
+        raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be {least}, got {value!r}")
     return seconds
 
 

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from airflow_provider_aimlstt.tracing import Charge
+
 
 class SttTriggerEvent(BaseModel):
     """What :class:`~airflow_provider_aimlstt.triggers.aimlstt.AimlSttTrigger` yields.
@@ -17,6 +19,7 @@ class SttTriggerEvent(BaseModel):
     :param api_status: the last status the API reported, if any.
     :param http_status: for an ``error`` that was an HTTP error answer (401, 404, 5xx, ...), its
         status code, so the task raises the same exception class a worker would.
+    :param poll_charge: what the trigger's polls were charged, summed, when their answers said.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -26,3 +29,4 @@ class SttTriggerEvent(BaseModel):
     message: str
     api_status: str | None = None
     http_status: int | None = None
+    poll_charge: Charge | None = None

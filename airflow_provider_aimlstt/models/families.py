@@ -1,20 +1,23 @@
-"""Model families of the speech-to-text API: which model ids exist and which options each accepts.
+"""The model registry: which model ids exist, and the family of each.
 
-Families differ in their create options, the multipart field that carries an upload and the shape
-of their result. Options are validated strictly (no type coercion, no unknown names) so that a
-mistake is reported before any request is sent.
+A family groups models whose results have one shape (so one reader turns them into a transcript).
+The options a model accepts are its own, not its family's: they are generated from the API's create
+schema of each model into :mod:`airflow_provider_aimlstt.models.options` by
+``scripts/generate_option_models.py``. A new model page in ``api_schemas/create`` needs only its ids
+registered here, then the generator run.
+
+This module imports nothing of the package at import time: the generator reads it on its own.
 """
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 
 class ModelFamily(str, Enum):
-    """A group of models sharing one request schema and one result shape."""
+    """A group of models sharing one result shape."""
 
     DEEPGRAM = "deepgram"
     ASSEMBLYAI = "assemblyai"
@@ -23,7 +26,7 @@ class ModelFamily(str, Enum):
 
     @property
     def upload_field(self) -> str:
-        """Name of the multipart field that carries an uploaded audio file."""
+        """The multipart field of an upload for a model whose schema names none: ``file`` or ``audio``."""
         return "file" if self is ModelFamily.OPENAI else "audio"
 
     @property
@@ -32,133 +35,51 @@ class ModelFamily(str, Enum):
         return self not in (ModelFamily.OPENAI, ModelFamily.MICROSOFT)
 
 
-class _Options(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-StrOrList = str | list[str]
-
-
-class DeepgramOptions(_Options):
-    """Options of the Deepgram-style models (`#g1_nova-2-*`, `#g1_whisper-*`, `nova-3*`)."""
-
-    custom_intent: StrOrList | None = None
-    custom_topic: StrOrList | None = None
-    custom_intent_mode: Literal["strict", "extended"] | None = None
-    custom_topic_mode: Literal["strict", "extended"] | None = None
-    detect_language: bool | None = None
-    detect_entities: bool | None = None
-    detect_topics: bool | None = None
-    diarize: bool | None = None
-    diarize_version: str | None = None
-    dictation: bool | None = None
-    extra: str | None = None
-    filler_words: bool | None = None
-    intents: bool | None = None
-    keywords: str | None = None
-    language: str | None = None
-    measurements: bool | None = None
-    multi_channel: bool | None = None
-    numerals: bool | None = None
-    paragraphs: bool | None = None
-    profanity_filter: bool | None = None
-    punctuate: bool | None = None
-    search: str | None = None
-    sentiment: bool | None = None
-    smart_format: bool | None = None
-    summarize: str | None = None
-    tag: list[str] | None = None
-    topics: bool | None = None
-    utterances: bool | None = None
-    utt_split: float | None = Field(default=None, ge=0)
-
-
-class AssemblyAIOptions(_Options):
-    """Options of the AssemblyAI models (`aai/*`)."""
-
-    language_code: str | None = None
-    language_detection: bool | None = None
-    language_confidence_threshold: float | None = Field(default=None, ge=0, le=1)
-    speech_threshold: float | None = Field(default=None, ge=0, le=1)
-    punctuate: bool | None = None
-    format_text: bool | None = None
-    disfluencies: bool | None = None
-    multichannel: bool | None = None
-    speaker_labels: bool | None = None
-    speakers_expected: int | None = Field(default=None, ge=1)
-    word_boost: list[str] | None = None
-    boost_param: Literal["low", "default", "high"] | None = None
-    keyterms_prompt: list[str] | None = None
-    prompt: str | None = None
-    filter_profanity: bool | None = None
-    redact_pii: bool | None = None
-    redact_pii_audio: bool | None = None
-    redact_pii_policies: list[str] | None = None
-    redact_pii_sub: Literal["entity_name", "hash"] | None = None
-    auto_highlights: bool | None = None
-    auto_chapters: bool | None = None
-    content_safety: bool | None = None
-    iab_categories: bool | None = None
-    summarization: bool | None = None
-    summary_type: str | None = None
-    summary_model: str | None = None
-    custom_topics: bool | None = None
-    topics: list[str] | None = None
-    entity_detection: bool | None = None
-    sentiment_analysis: bool | None = None
-    audio_start_from: int | None = Field(default=None, ge=0)
-    audio_end_at: int | None = Field(default=None, ge=0)
-
-
-class OpenAIOptions(_Options):
-    """Options of the OpenAI transcription models (`openai/gpt-4o*-transcribe`)."""
-
-    language: str | None = None
-    prompt: str | None = None
-    temperature: float | None = Field(default=None, ge=0, le=1)
-
-
-class MicrosoftOptions(_Options):
-    """The Microsoft models document no create options beyond the model and the audio."""
-
-
-OPTIONS_BY_FAMILY: dict[ModelFamily, type[_Options]] = {
-    ModelFamily.DEEPGRAM: DeepgramOptions,
-    ModelFamily.ASSEMBLYAI: AssemblyAIOptions,
-    ModelFamily.OPENAI: OpenAIOptions,
-    ModelFamily.MICROSOFT: MicrosoftOptions,
-}
+_NOVA_2_DOMAINS = (
+    "automotive",
+    "conversationalai",
+    "drivethru",
+    "finance",
+    "general",
+    "medical",
+    "meeting",
+    "phonecall",
+    "video",
+    "voicemail",
+)
+_WHISPER_SIZES = ("tiny", "base", "small", "medium", "large")
 
 KNOWN_MODELS: dict[str, ModelFamily] = {
-    **{
-        f"#g1_nova-2-{domain}": ModelFamily.DEEPGRAM
-        for domain in (
-            "automotive",
-            "conversationalai",
-            "drivethru",
-            "finance",
-            "general",
-            "medical",
-            "meeting",
-            "phonecall",
-            "video",
-            "voicemail",
-        )
-    },
-    **{f"#g1_whisper-{size}": ModelFamily.DEEPGRAM for size in ("tiny", "base", "small", "medium", "large")},
+    **{f"#g1_nova-2-{domain}": ModelFamily.DEEPGRAM for domain in _NOVA_2_DOMAINS},
+    "nova-2-general": ModelFamily.DEEPGRAM,
     "nova-3": ModelFamily.DEEPGRAM,
+    "nova-3-general": ModelFamily.DEEPGRAM,
+    "nova-3-medical": ModelFamily.DEEPGRAM,
+    # The whisper pages are under OpenAI in the docs, but their options and results are Deepgram's.
+    **{f"#g1_whisper-{size}": ModelFamily.DEEPGRAM for size in _WHISPER_SIZES},
+    **{f"whisper-{size}": ModelFamily.DEEPGRAM for size in _WHISPER_SIZES},
     "aai/slam-1": ModelFamily.ASSEMBLYAI,
     "aai/universal": ModelFamily.ASSEMBLYAI,
+    "slam-1": ModelFamily.ASSEMBLYAI,
     "openai/gpt-4o-transcribe": ModelFamily.OPENAI,
     "openai/gpt-4o-mini-transcribe": ModelFamily.OPENAI,
     "microsoft/mai-transcribe-1.5": ModelFamily.MICROSOFT,
 }
 
+# Registered ids that no create schema lists, each with the id whose schema it has. The docs have
+# one page for ``#g1_whisper-large`` ("the other sizes have the same schema with their own id"),
+# and the slam-1 page lists ``slam-1`` only, while the API also takes it as ``aai/slam-1``.
+SCHEMA_ALIASES: dict[str, str] = {
+    **{f"#g1_whisper-{size}": "#g1_whisper-large" for size in _WHISPER_SIZES if size != "large"},
+    "aai/slam-1": "slam-1",
+}
+
 # Prefixes that place a model id the registry does not list yet into a family, for users who opt
 # out of the known-model check (new models appear often).
-_FAMILY_PREFIXES: tuple[tuple[str, ModelFamily], ...] = (
+FAMILY_PREFIXES: tuple[tuple[str, ModelFamily], ...] = (
     ("#g1_", ModelFamily.DEEPGRAM),
-    ("nova-3", ModelFamily.DEEPGRAM),
+    ("nova-", ModelFamily.DEEPGRAM),
+    ("whisper-", ModelFamily.DEEPGRAM),
     ("aai/", ModelFamily.ASSEMBLYAI),
     ("openai/", ModelFamily.OPENAI),
     ("microsoft/", ModelFamily.MICROSOFT),
@@ -172,7 +93,74 @@ def family_of(model: str) -> ModelFamily | None:
     """
     if model in KNOWN_MODELS:
         return KNOWN_MODELS[model]
-    for prefix, family in _FAMILY_PREFIXES:
+    for prefix, family in FAMILY_PREFIXES:
         if model.startswith(prefix):
             return family
     return None
+
+
+# Old per-family options classes: options now differ per model (nova-3's are not nova-2's). Each
+# old name stands for the options of one model of its family, with a warning.
+_DEPRECATED_OPTIONS = {
+    "DeepgramOptions": "#g1_nova-2-general",
+    "AssemblyAIOptions": "aai/universal",
+    "OpenAIOptions": "openai/gpt-4o-transcribe",
+    "MicrosoftOptions": "microsoft/mai-transcribe-1.5",
+}
+DEPRECATED_NAMES = frozenset({*_DEPRECATED_OPTIONS, "OPTIONS_BY_FAMILY"})
+_OWN_MODULES = ("airflow_provider_aimlstt.models", __name__)
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside this package's models.
+
+    ``from airflow_provider_aimlstt.models import DeepgramOptions`` reaches a module ``__getattr__``
+    through more frames than a plain attribute access: a fixed level cannot name both. Frames of
+    the import system are not counted: ``warnings`` skips them itself.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None:
+        internal = frame.f_code.co_filename.startswith("<frozen importlib")
+        if not internal and not str(frame.f_globals.get("__name__")).startswith(_OWN_MODULES):
+            break
+        frame, level = frame.f_back, level + (not internal)
+    return level
+
+
+def deprecated(name: str) -> Any:
+    """The value an old name stands for now, with a deprecation warning saying what to use.
+
+    :param name: one of :data:`DEPRECATED_NAMES`.
+    """
+    import warnings
+
+    from airflow_provider_aimlstt.models.options import OPTIONS_BY_MODEL
+
+    advice = "options differ per model, not per family; use options_class_for(model) from"
+    if name == "OPTIONS_BY_FAMILY":
+        models = {KNOWN_MODELS[model]: model for model in _DEPRECATED_OPTIONS.values()}
+        message = (
+            f"OPTIONS_BY_FAMILY is deprecated: {advice} airflow_provider_aimlstt.models, or "
+            "airflow_provider_aimlstt.models.options.OPTIONS_BY_MODEL (this map gives each family the "
+            f"options of {', '.join(models.values())})"
+        )
+        warnings.warn(message, DeprecationWarning, stacklevel=_user_stacklevel())
+        return {family: OPTIONS_BY_MODEL[model] for family, model in models.items()}
+    model = _DEPRECATED_OPTIONS[name]
+    options_class = OPTIONS_BY_MODEL[model]
+    message = (
+        f"{name} is deprecated: {advice} airflow_provider_aimlstt.models ({name} is now "
+        f"{options_class.__name__}, the options of {model!r})"
+    )
+    warnings.warn(message, DeprecationWarning, stacklevel=_user_stacklevel())
+    return options_class
+
+
+def __getattr__(name: str) -> Any:
+    """Old names of the per-family options classes, with a deprecation warning.
+
+    :param name: the attribute asked for.
+    """
+    if name in DEPRECATED_NAMES:
+        return deprecated(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The create request: a model id, exactly one audio source, and the model family's options."""
+"""The create request: a model id, exactly one audio source, and the model's options."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
-from airflow_provider_aimlstt.models.families import (
-    KNOWN_MODELS,
-    OPTIONS_BY_FAMILY,
-    ModelFamily,
-    family_of,
-)
-
-_SCALARS = (str, int, float, bool, type(None))
+from airflow_provider_aimlstt.models.families import KNOWN_MODELS, ModelFamily, family_of
+from airflow_provider_aimlstt.models.option_check import option_problems, upload_field_of
 
 
 class TranscriptionRequest(BaseModel):
@@ -32,8 +26,11 @@ class TranscriptionRequest(BaseModel):
         ``s3://aws_default@bucket/key.wav``. The file itself is checked by
         :class:`~airflow_provider_aimlstt.audio_source.AudioSource`, still before any request: this
         model does no file-system I/O.
-    :param options: the model family's options, for example ``{"diarize": True}``.
-    :param allow_unknown_model: accept a model id this provider does not know yet.
+    :param options: the model's options, for example ``{"diarize": True}``: exactly those of its
+        create schema, with the schema's types (strict: ``"true"`` is no boolean).
+    :param allow_unknown_model: accept a model id this provider does not know yet. Its family then
+        comes from its prefix, and its options are only checked to be plain values (a string, a
+        finite number, a boolean, null, or a list of those): no schema says more.
     :param max_upload_bytes: refuse an audio file larger than this.
     """
 
@@ -60,9 +57,8 @@ class TranscriptionRequest(BaseModel):
 
     @property
     def upload_field(self) -> str:
-        """The multipart field name for an upload: ``file`` for OpenAI models, else ``audio``."""
-        family = self.family
-        return family.upload_field if family else "audio"
+        """The multipart field of an upload: the one the model's schema names, else its family's."""
+        return upload_field_of(self.model)
 
     def api_options(self) -> dict[str, Any]:
         """The options as sent to the API: only those that were set."""
@@ -84,24 +80,13 @@ class TranscriptionRequest(BaseModel):
     def _model_and_option_problems(self) -> list[str]:
         if self.model != self.model.strip():
             return [f"model: must not start or end with white space, got {self.model!r}"]
-        family = family_of(self.model)
         if self.model not in KNOWN_MODELS and not self.allow_unknown_model:
             known = ", ".join(sorted(KNOWN_MODELS))
             return [
                 f"model: unknown model {self.model!r}; known models: {known} "
                 "(pass allow_unknown_model=True to use a model this provider does not list yet)"
             ]
-        if family is None:
-            return [
-                f"options.{key}: must be a string, number, boolean, null or a list of those"
-                for key, value in self.options.items()
-                if not _is_plain_json(value)
-            ]
-        try:
-            OPTIONS_BY_FAMILY[family].model_validate(self.options)
-        except ValidationError as exc:
-            return [_option_problem(error, family) for error in exc.errors()]
-        return []
+        return option_problems(self.model, self.options)
 
     @classmethod
     def build(cls, **fields: Any) -> TranscriptionRequest:
@@ -114,20 +99,6 @@ class TranscriptionRequest(BaseModel):
             return cls(**fields)
         except ValidationError as exc:
             raise AimlSttValidationError(format_validation_error("transcription request", exc)) from None
-
-
-def _is_plain_json(value: Any) -> bool:
-    if isinstance(value, list):
-        return all(isinstance(item, _SCALARS) for item in value)
-    return isinstance(value, _SCALARS)
-
-
-def _option_problem(error: Any, family: ModelFamily) -> str:
-    name = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "extra_forbidden":
-        allowed = ", ".join(OPTIONS_BY_FAMILY[family].model_fields) or "none"
-        return f"options.{name}: not an option of the {family.value} model family (its options: {allowed})"
-    return f"options.{name}: {error['msg']} (got {error['input']!r})"
 
 
 def format_validation_error(what: str, exc: ValidationError) -> str:

@@ -15,17 +15,20 @@ from airflow_provider_aimlstt.operators.submission_state import submit_once
 
 MODEL_XCOM_KEY = "model"
 """The XCom key under which the submit operator records the model id, for the sensor to read."""
+SUBMISSION_XCOM_KEY = "submission"
+"""The XCom key of the submit operator's :class:`SubmittedJob` (ids and charge), for the sensor."""
 
 
 class AimlSttSubmitOperator(BaseOperator):
     """Submit audio for transcription; the generation id is the task's return value (XCom).
 
     The model id is pushed too (key ``model``), so that a sensor waiting on this task's output
-    reads the result as that model's.
+    reads the result as that model's, and the submission (key ``submission``: generation id,
+    client request id, charge), so that it reports the job's cost.
 
     Everything is validated before any request is sent: the model id, exactly one audio source,
     the file (exists, readable, not empty), the URL (http or https) and the options (names and
-    types of the model's family).
+    types of the model's own create schema).
 
     A retry of the task does not submit twice: the generation id is kept in Airflow's task state
     store, and a later try reuses it while the job is pending or completed (see
@@ -37,11 +40,13 @@ class AimlSttSubmitOperator(BaseOperator):
     :param audio_path: the audio file, uploaded in a stream: a local path, or an
         ``ObjectStoragePath`` or URI (``s3://aws_default@bucket/call.wav``, ``file:///data/a.wav``).
         Templated.
-    :param options: the model family's options, for example ``{"diarize": True}``. Templated.
+    :param options: the model's options (its create schema's), for example ``{"diarize": True}``. Templated.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
     :param allow_unknown_model: accept a model id this provider does not list yet.
     :param api_retries: retries of each API call; None reads the connection (default 5).
     :param max_upload_bytes: refuse a local file larger than this, before uploading anything.
+    :param resubmit_if_not_logged: when a submission's answer is lost and the API's usage log
+        shows no job made by it, submit again instead of failing (default False).
     """
 
     template_fields: Sequence[str] = ("model", "audio_url", "audio_path", "options")
@@ -58,6 +63,7 @@ class AimlSttSubmitOperator(BaseOperator):
         allow_unknown_model: bool = False,
         api_retries: int | None = None,
         max_upload_bytes: int | None = None,
+        resubmit_if_not_logged: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -69,11 +75,12 @@ class AimlSttSubmitOperator(BaseOperator):
         self.allow_unknown_model = allow_unknown_model
         self.api_retries = api_retries
         self.max_upload_bytes = max_upload_bytes
+        self.resubmit_if_not_logged = resubmit_if_not_logged
 
     @cached_property
     def hook(self) -> AimlSttHook:
         """The hook for the configured connection."""
-        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
+        return AimlSttHook.for_task(self)
 
     def build_request(self) -> TranscriptionRequest:
         """The validated request, from the rendered fields."""
@@ -89,6 +96,7 @@ class AimlSttSubmitOperator(BaseOperator):
     def execute(self, context: Any) -> str:
         """Validate, submit (or reuse an earlier try's job), and return the generation id."""
         request = self.build_request()
-        generation_id = submit_once(context, self.hook, request, AudioSource.of(request).checked(), self.log)
+        job = submit_once(context, self.hook, request, AudioSource.of(request).checked(), self.log)
         context["ti"].xcom_push(key=MODEL_XCOM_KEY, value=request.model)
-        return generation_id
+        context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=job.model_dump(mode="json"))
+        return job.generation_id

@@ -7,6 +7,10 @@ reads the same rows. XCom would not do: Airflow clears a task's XComs when a new
 A later try reuses the stored job while the API still knows it and it has not failed: pending or
 completed. It submits again when the job is gone (404: results are kept for one hour), ended in
 ``error``, or when the request changed (another file, model or options).
+
+Each create carries a client request id made from the task try and the request
+(:func:`task_client_request_id`), so the job can be found in the API's usage log when the
+create's answer is lost, and traced back to the task afterwards.
 """
 
 from __future__ import annotations
@@ -22,17 +26,20 @@ from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import AimlSttNotFoundError, AimlSttSubmissionUncertainError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
+from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.tracing import Charge, client_request_id
 
 STATE_KEY = "aimlstt_submission"
 
 
 def submit_once(
     context: Any, hook: AimlSttHook, request: TranscriptionRequest, audio: AudioSource, log: Any
-) -> str:
-    """The generation id of this task's job: an earlier try's while usable, else a new submission.
+) -> SubmittedJob:
+    """This task's job: an earlier try's while usable, else a new submission.
 
-    A submission that failed after it may have reached the API fails the task without further
-    tries (``AirflowFailException``): another try could pay twice.
+    A submission that failed after it may have reached the API, and that the usage log could not
+    settle, fails the task without further tries (``AirflowFailException``): another try could
+    pay twice.
 
     :param context: the task's context.
     :param hook: the hook to submit with.
@@ -41,15 +48,27 @@ def submit_once(
     :param log: the task's logger.
     """
     fingerprint = request_fingerprint(request, audio)
-    reused = reusable_generation_id(context, hook, fingerprint, log)
+    reused = reusable_job(context, hook, fingerprint, log)
     if reused is not None:
         return reused
+    request_id = task_client_request_id(context, fingerprint)
     try:
-        generation_id = hook.submit(request, audio)
+        job = hook.submit_job(request, audio, client_request_id=request_id)
     except AimlSttSubmissionUncertainError as exc:
         raise AirflowFailException(str(exc)) from exc
-    remember_submission(context, fingerprint, generation_id, log)
-    return generation_id
+    remember_submission(context, fingerprint, job, log)
+    return job
+
+
+def task_client_request_id(context: Any, fingerprint: str) -> str:
+    """The client request id of this task try's create: the same for the same try and request.
+
+    :param context: the task's context (its task instance names the DAG, run, task, map index and try).
+    :param fingerprint: what is submitted (:func:`request_fingerprint`).
+    """
+    ti = context.get("ti") if hasattr(context, "get") else None
+    parts = [getattr(ti, name, None) for name in ("dag_id", "run_id", "task_id", "map_index", "try_number")]
+    return client_request_id(*parts, fingerprint)
 
 
 def request_fingerprint(request: TranscriptionRequest, audio: AudioSource) -> str:
@@ -64,8 +83,8 @@ def request_fingerprint(request: TranscriptionRequest, audio: AudioSource) -> st
     return hashlib.sha256(encoded).hexdigest()
 
 
-def reusable_generation_id(context: Any, hook: AimlSttHook, fingerprint: str, log: Any) -> str | None:
-    """The generation id an earlier try of this task submitted, if it can still be used.
+def reusable_job(context: Any, hook: AimlSttHook, fingerprint: str, log: Any) -> SubmittedJob | None:
+    """The job an earlier try of this task submitted, if it can still be used.
 
     :param context: the task's context (its ``task_state_store``, when Airflow has one).
     :param hook: asks the API whether the earlier job is still there.
@@ -105,15 +124,21 @@ def reusable_generation_id(context: Any, hook: AimlSttHook, fingerprint: str, lo
         stored.get("submitted_at", "?"),
         job.status,
     )
-    return generation_id
+    charge = stored.get("charge")
+    return SubmittedJob(
+        generation_id=generation_id,
+        client_request_id=stored.get("client_request_id"),
+        charge=Charge.model_validate(charge) if isinstance(charge, dict) else None,
+        reused=True,
+    )
 
 
-def remember_submission(context: Any, fingerprint: str, generation_id: str, log: Any) -> None:
-    """Store the new generation id for later tries of this task.
+def remember_submission(context: Any, fingerprint: str, job: SubmittedJob, log: Any) -> None:
+    """Store the new job for later tries of this task.
 
     :param context: the task's context.
     :param fingerprint: what was submitted (:func:`request_fingerprint`).
-    :param generation_id: the id the API returned.
+    :param job: what the API (or its usage log) said of the new job.
     :param log: the task's logger.
     """
     store = _store(context)
@@ -123,9 +148,11 @@ def remember_submission(context: Any, fingerprint: str, generation_id: str, log:
     store.set(
         STATE_KEY,
         {
-            "generation_id": generation_id,
+            "generation_id": job.generation_id,
             "fingerprint": fingerprint,
             "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "client_request_id": job.client_request_id,
+            "charge": job.charge.model_dump(mode="json") if job.charge else None,
         },
     )
 

@@ -10,7 +10,9 @@ from typing import Any
 from airflow.configuration import conf
 
 from airflow_provider_aimlstt.audio_source import AudioSource
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.operators.aimlstt import SUBMISSION_XCOM_KEY, AimlSttSubmitOperator
 from airflow_provider_aimlstt.operators.submission_state import submit_once
 from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin, output_settings_or_none
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS
@@ -23,7 +25,8 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
     """Transcribe audio in one task: submit it, wait for the job, then write or return the transcript.
 
     The generation id is pushed to XCom (key ``generation_id``) as soon as the job is accepted,
-    before the wait. The wait runs in the triggerer when ``deferrable`` (the default follows
+    before the wait, with the submission (key ``submission``: client request id and charge).
+    The wait runs in the triggerer when ``deferrable`` (the default follows
     ``[operators] default_deferrable``), else on the worker. A retry of the task reuses the job
     while it is pending or completed, and submits again when it ended in ``error`` or expired.
 
@@ -84,14 +87,16 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
         if self.output_settings is not None and request.family is not None:
             self.output_settings.check_timings_available(request.family.gives_word_timings, request.model)
         audio = AudioSource.of(request).checked()
-        generation_id = submit_once(context, self.hook, request, audio, self.log)
+        submission = submit_once(context, self.hook, request, audio, self.log)
+        generation_id = submission.generation_id
         context["ti"].xcom_push(key=GENERATION_ID_XCOM_KEY, value=generation_id)
+        context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=submission.model_dump(mode="json"))
         deadline = time.time() + self.timeout_seconds
         job = self.hook.get_job(generation_id)
         if not job.is_finished and self.deferrable:
             self.defer_wait(job, generation_id, deadline)
         job = self.hook.wait_for_job(generation_id, deadline - time.time(), self.poll_schedule, job=job)
-        return self._finish(job, generation_id, context)
+        return self._finish(job, generation_id, submission, context)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Check the trigger's event; on success fetch the result here and deliver it.
@@ -99,12 +104,22 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
         :param event: the trigger's event (see :class:`~airflow_provider_aimlstt.models.SttTriggerEvent`).
         """
         generation_id, job = self.resumed_job(event, str((event or {}).get("generation_id", "?")))
-        return self._finish(job, generation_id, context)
+        ti = context["ti"]
+        pushed = ti.xcom_pull(task_ids=ti.task_id, key=SUBMISSION_XCOM_KEY, map_indexes=ti.map_index)
+        known = SubmittedJob.model_validate(pushed) if isinstance(pushed, dict) else None
+        return self._finish(job, generation_id, known, context)
 
-    def _finish(self, job: Any, generation_id: str, context: Any) -> Any:
+    def _finish(
+        self, job: FetchResponse, generation_id: str, submission: SubmittedJob | None, context: Any
+    ) -> Any:
         audio = AudioSource(
             url=self.audio_url or None, path=str(self.audio_path) if self.audio_path else None
         )
         return self.finish(
-            job, generation_id, model=self.model, default_name=audio.stem or generation_id, context=context
+            job,
+            generation_id,
+            model=self.model,
+            default_name=audio.stem or generation_id,
+            context=context,
+            submission=submission,
         )

@@ -13,9 +13,11 @@ from typing import Any
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.outputs.delivery import deliver
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
 from airflow_provider_aimlstt.polling import PollSchedule
+from airflow_provider_aimlstt.tracing import Charge
 from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger, check_event
 
 
@@ -41,7 +43,7 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
     @cached_property
     def hook(self) -> AimlSttHook:
         """The hook for the configured connection."""
-        return AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
+        return AimlSttHook.for_task(self)
 
     def defer_wait(self, job: FetchResponse, generation_id: str, deadline: float) -> None:
         """Hand the rest of the wait to the triggerer; the task resumes in ``execute_complete``.
@@ -75,27 +77,45 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         """
         outcome = check_event(event, generation_id)
         self.log.info(outcome.message)
+        if outcome.poll_charge is not None:
+            self.hook.poll_charges[outcome.generation_id] = outcome.poll_charge
         return outcome.generation_id, self.hook.get_job(outcome.generation_id)
 
     def finish(
-        self, job: FetchResponse, generation_id: str, *, model: str | None, default_name: str, context: Any
+        self,
+        job: FetchResponse,
+        generation_id: str,
+        *,
+        model: str | None,
+        default_name: str,
+        context: Any,
+        submission: SubmittedJob | None = None,
     ) -> dict[str, Any]:
         """The task's return value for a finished job; the files written become lineage outputs.
+
+        The job's cost is the create's charge plus every poll's, as the API's answers reported
+        them; unknown (None) when the submission is not known.
 
         :param job: the finished job.
         :param generation_id: its id.
         :param model: the model it ran on, if known.
         :param default_name: the file name when ``output_name`` is not set.
         :param context: the task's context.
+        :param submission: the job's submission, if this task knows it.
         """
         settings = self.output_settings
         if settings is not None:
             settings = settings.rendered(self.output_path, self.output_name)
+        charge = None
+        if submission is not None:
+            charge = Charge.total([submission.charge, self.hook.poll_charges.get(generation_id)])
         value = deliver(
             job,
             settings,
             generation_id=generation_id,
             model=model,
+            charge=charge,
+            client_request_id=submission.client_request_id if submission else None,
             default_name=default_name,
             outlets=self.outlets,
             context=context,

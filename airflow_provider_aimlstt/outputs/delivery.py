@@ -2,7 +2,8 @@
 
 Without output settings the task returns the API's ``result`` object. With them, it writes the
 transcript in the asked formats and returns only a summary (generation id, paths, duration, word
-count, language). The task's asset outlets say what was written, so downstream DAGs can be
+count, language, cost). Either way the log ends with one line saying what the job gave and cost.
+The task's asset outlets say what was written, so downstream DAGs can be
 scheduled on new transcripts: an ``Asset`` outlet's event gets the generation id and the paths in
 its ``extra``; an ``AssetAlias`` outlet gets an event for the output folder's URI, with the same
 ``extra``.
@@ -16,6 +17,7 @@ from typing import Any
 from airflow_provider_aimlstt.exceptions import AimlSttResponseError, AimlSttTranscriptionFailedError
 from airflow_provider_aimlstt.models.responses import FetchResponse
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
+from airflow_provider_aimlstt.tracing import Charge
 
 
 def completed_result(job: FetchResponse, generation_id: str) -> dict[str, Any]:
@@ -46,6 +48,8 @@ def deliver(
     outlets: Sequence[Any],
     context: Any,
     log: Any,
+    charge: Charge | None = None,
+    client_request_id: str | None = None,
 ) -> dict[str, Any]:
     """The task's return value for a finished job: the result, or the summary of the files written.
 
@@ -57,14 +61,19 @@ def deliver(
     :param outlets: the task's outlets, which get asset events.
     :param context: the task's context (for asset events).
     :param log: the task's logger.
+    :param charge: what the job cost, if known (goes into the summary and the json).
+    :param client_request_id: the ``X-Client-Request-Id`` it was submitted with, if known.
     """
     result = completed_result(job, generation_id)
-    if settings is None:
-        return result
     from airflow_provider_aimlstt.outputs.writer import transcript_summary, write_transcript_files
     from airflow_provider_aimlstt.transcripts import to_transcript
 
-    transcript = to_transcript(result, model=model, generation_id=generation_id)
+    transcript = to_transcript(result, model=model, generation_id=generation_id).model_copy(
+        update={"cost": charge, "client_request_id": client_request_id}
+    )
+    if settings is None:
+        log.info(result_line(transcript))
+        return result
     paths = write_transcript_files(
         transcript,
         settings.output_path,
@@ -72,11 +81,26 @@ def deliver(
         settings.formats,
         output_conn_id=settings.output_conn_id,
     )
-    log.info("Wrote %s for generation_id=%s", ", ".join(paths.values()), generation_id)
+    log.info("%s; wrote %s", result_line(transcript), ", ".join(paths.values()))
     summary = transcript_summary(transcript, paths)
     if outlets:
         _announce(context, outlets, folder_uri(settings), summary)
     return summary
+
+
+def result_line(transcript: Any) -> str:
+    """One line for the task log: what the job gave and what it cost.
+
+    :param transcript: the job's transcript (a :class:`~airflow_provider_aimlstt.transcripts.Transcript`).
+    """
+    duration = transcript.duration_seconds
+    audio = f"{duration:.1f} s of audio" if duration is not None else "audio of unknown length"
+    cost = transcript.cost.describe() if transcript.cost is not None else "not reported"
+    model = transcript.model or transcript.family.value
+    return (
+        f"Transcribed generation_id={transcript.generation_id} ({model}): "
+        f"{audio}, {transcript.word_count} words, cost {cost}"
+    )
 
 
 def folder_uri(settings: OutputSettings) -> str:

@@ -116,6 +116,9 @@ def transcript_summary(transcript: Transcript, paths: dict[str, str]) -> dict[st
         "has_word_timings": transcript.has_word_timings,
         "speaker_count": len(transcript.speakers),
         "channel_count": len(transcript.channels),
+        "cost_usd": float(transcript.cost.usd) if transcript.cost is not None else None,
+        "credits_used": transcript.cost.credits if transcript.cost is not None else None,
+        "client_request_id": transcript.client_request_id,
         "paths": {str(name): str(uri) for name, uri in paths.items()},
     }
 

@@ -12,7 +12,12 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.operators.aimlstt import MODEL_XCOM_KEY, AimlSttSubmitOperator
+from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.operators.aimlstt import (
+    MODEL_XCOM_KEY,
+    SUBMISSION_XCOM_KEY,
+    AimlSttSubmitOperator,
+)
 from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin, output_settings_or_none
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS
 from airflow_provider_aimlstt.polling import PollSchedule
@@ -37,6 +42,9 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
     :param model: the model the job runs on, so its result is read as that model's. Templated.
         None: when ``generation_id`` is an :class:`AimlSttSubmitOperator`'s output, the model
         that task submitted with; else the family is read from the result's shape.
+    :param submission: the job's :class:`~airflow_provider_aimlstt.models.submission.SubmittedJob`
+        as JSON, for its cost and client request id. Templated. None: when ``generation_id`` is an
+        :class:`AimlSttSubmitOperator`'s output, what that task recorded; else the cost is unknown.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
     :param max_poke_interval: in deferrable mode the wait between polls grows from
         ``poke_interval`` up to this many seconds.
@@ -52,7 +60,7 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
         ``[operators] default_deferrable`` when the task is created.
     """
 
-    template_fields: Sequence[str] = ("generation_id", "model", "output_path", "output_name")
+    template_fields: Sequence[str] = ("generation_id", "model", "submission", "output_path", "output_name")
     ui_color = "#d8f3ec"
 
     def __init__(
@@ -60,6 +68,7 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
         *,
         generation_id: str,
         model: str | None = None,
+        submission: dict[str, Any] | None = None,
         aimlstt_conn_id: str = AimlSttHook.default_conn_name,
         poke_interval: float | timedelta = 10.0,
         max_poke_interval: float = 60.0,
@@ -80,7 +89,10 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
         self.output_path = output_path
         self.output_name = output_name
         self.generation_id = generation_id
-        self.model = model if model is not None else _submitted_model(generation_id)
+        self.model = model if model is not None else _submitted(generation_id, MODEL_XCOM_KEY)
+        self.submission = (
+            submission if submission is not None else _submitted(generation_id, SUBMISSION_XCOM_KEY)
+        )
         self.aimlstt_conn_id = aimlstt_conn_id
         self.max_consecutive_failures = max_consecutive_failures
         if deferrable is None:
@@ -129,13 +141,18 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
             model=self.model or None,
             default_name=self.generation_id,
             context=context,
+            submission=SubmittedJob.model_validate(self.submission) if self.submission else None,
         )
 
 
-def _submitted_model(generation_id: Any) -> Any:
-    """The model an upstream submit task records, when ``generation_id`` is that task's output."""
+def _submitted(generation_id: Any, key: str) -> Any:
+    """What an upstream submit task records under ``key``, when ``generation_id`` is that task's output.
+
+    :param generation_id: the sensor's ``generation_id`` argument.
+    :param key: :data:`MODEL_XCOM_KEY` or :data:`SUBMISSION_XCOM_KEY`.
+    """
     from airflow.sdk.definitions.xcom_arg import PlainXComArg, XComArg
 
     if isinstance(generation_id, PlainXComArg) and isinstance(generation_id.operator, AimlSttSubmitOperator):
-        return XComArg(generation_id.operator, key=MODEL_XCOM_KEY)
+        return XComArg(generation_id.operator, key=key)
     return None

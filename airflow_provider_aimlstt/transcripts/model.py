@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from airflow_provider_aimlstt.models.families import ModelFamily
+from airflow_provider_aimlstt.tracing import Charge
 
 
 class _Frozen(BaseModel):
@@ -136,6 +137,8 @@ class Transcript(_Frozen):
     :param model: the model id the job was submitted with, if known.
     :param generation_id: the job's generation id, if known.
     :param family: the model family whose result shape this came from.
+    :param cost: what the job cost (credits and USD), when the API's answers said.
+    :param client_request_id: the ``X-Client-Request-Id`` the job was submitted with, if known.
     :param raw: the API's result, kept verbatim.
     """
 
@@ -150,6 +153,8 @@ class Transcript(_Frozen):
     model: str | None = None
     generation_id: str | None = None
     family: ModelFamily
+    cost: Charge | None = None
+    client_request_id: str | None = None
     raw: dict[str, Any] = {}
 
     @computed_field  # type: ignore[prop-decorator]

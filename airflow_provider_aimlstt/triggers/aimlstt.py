@@ -94,12 +94,13 @@ class AimlSttTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the job ends or the deadline passes, then yield one event."""
-        hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=self.api_retries)
+        hook = AimlSttHook.for_task(self)
         try:
             event = await self._wait(hook)
         finally:
             await hook.aclose()
-        yield TriggerEvent(event.model_dump())
+        charge = hook.poll_charges.get(self.generation_id)
+        yield TriggerEvent(event.model_copy(update={"poll_charge": charge}).model_dump(mode="json"))
 
     async def _wait(self, hook: AimlSttHook) -> SttTriggerEvent:
         failures = 0

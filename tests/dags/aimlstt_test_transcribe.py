@@ -45,7 +45,7 @@ def aimlstt_test_transcribe() -> None:
         task_id="deepgram_multichannel",
         model="nova-3",
         audio_path=(AUDIO / "stereo" / "conversation.wav").as_uri(),
-        options={"multi_channel": True},
+        options={"multichannel": True},
         output_path=output,
         formats=ALL_FORMATS,
         deferrable=False,

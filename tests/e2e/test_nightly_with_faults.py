@@ -10,6 +10,7 @@ the record.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import struct
@@ -42,6 +43,8 @@ FAULTS = {
 # The task log lines of a submission the API answered (naming the file and its job), and of a
 # retry that submits again because the earlier try's job ended in error.
 SUBMITTED = re.compile(r"Submitted file \S+/([^/\s]+) \(model [^)]*\) as generation_id=(\S+)")
+# A submission whose answer was lost, settled by finding its job in the usage log.
+ADOPTED = re.compile(r"Adopting generation_id=(\S+) for file \S+/([^/\s]+): the API accepted")
 RESUBMITTED_AFTER_ERROR = re.compile(r"earlier try's generation_id=(\S+) ended in error")
 # A failed file's cause, as the provider words it; each names what went wrong.
 CAUSES = {
@@ -126,6 +129,7 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
     creates = {name: stats["creates_by_sha256"].get(digest, 0) for name, digest in hashes.items()}
     text = logs()
     file_of_job = {generation_id: name for name, generation_id in SUBMITTED.findall(text)}
+    file_of_job |= {generation_id: name for generation_id, name in ADOPTED.findall(text)}
     assert set(file_of_job.values()) <= set(hashes), file_of_job
     assert {name for name, outcome in outcomes.items() if outcome == "transcribed"} <= set(
         file_of_job.values()
@@ -177,4 +181,65 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
         f"API retries {retries}; task tries {sum(tries.values())} for {FILES} files; create requests "
         f"{stats['create_attempts'] - stats_before['create_attempts']}, jobs made {sum(creates.values())}, "
         f"submitted again after a job error {resubmitted}"
+    )
+
+
+# Faults that make the job and then lose its answer (the faults module's contract): the create's
+# fate is unknown to the task until it looks the request up in the usage log.
+POST_CREATE_DROPS = {
+    "routes": ["create"],
+    "drop_connection": 0.3,
+    "malformed_json": 0.15,
+    "server_error": 0.15,
+    "server_error_burst": 1,
+    "server_error_codes": [500, 502, 504],
+    "seed": 20261202,
+}
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_creates_whose_answer_is_lost_are_found_in_the_usage_log_and_never_made_twice(
+    emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs: Any
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    files = 12
+    input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
+    input_dir.mkdir()
+    for index in range(files):
+        _write_tone(input_dir / f"memo_{index:02d}.wav", 300 + 11 * index, 0.5)
+    hashes = {path.name: _sha256(path) for path in input_dir.iterdir()}
+    monkeypatch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.5")
+    monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
+    dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_nightly"]
+    stats_before = emulator.stats()
+    emulator.faults.set(**POST_CREATE_DROPS)
+
+    dag_run = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
+    emulator.faults.clear()
+    stats = emulator.stats()
+
+    assert dag_run.state == "success", task_states(dag_run)
+    for name in hashes:
+        assert (output_dir / f"{Path(name).stem}.json").exists(), f"{name} was not transcribed"
+    creates = {name: stats["creates_by_sha256"].get(digest, 0) for name, digest in hashes.items()}
+    before = {name: stats_before["creates_by_sha256"].get(digest, 0) for name, digest in hashes.items()}
+    assert {name: creates[name] - before[name] for name in hashes} == dict.fromkeys(hashes, 1)
+    adopted = {name: generation_id for generation_id, name in ADOPTED.findall(logs())}
+    lost = sum(
+        stats["faults_by_kind"].get(kind, 0) - stats_before["faults_by_kind"].get(kind, 0)
+        for kind in (
+            "drop_connection",
+            "malformed_json",
+            "server_error_500",
+            "server_error_502",
+            "server_error_504",
+        )
+    )
+    assert lost > 0 and len(adopted) == lost, (lost, adopted)
+    for name, generation_id in adopted.items():
+        summary = json.loads((output_dir / f"{Path(name).stem}.json").read_text(encoding="utf-8"))
+        assert summary["generation_id"] == generation_id
+    print(
+        f"\npost-create drops: {files} files, {lost} answers lost, {len(adopted)} jobs adopted, 0 made twice"
     )

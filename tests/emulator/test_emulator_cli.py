@@ -99,6 +99,36 @@ def test_bad_settings_are_refused() -> None:
         EmulatorConfig(fetch_style="modern")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="queued_seconds"):
         EmulatorConfig(queued_seconds=-1)
+    with pytest.raises(ValueError, match=r"^usage_log_delay_seconds: "):
+        EmulatorConfig(usage_log_delay_seconds=-0.5)
+    with pytest.raises(ValueError, match=r"^prices_per_second: 'nova-9' is neither"):
+        EmulatorConfig(prices_per_second={"nova-9": 0.1})
+    with pytest.raises(ValueError, match=r"^prices_per_second: the price of 'nova-3' must be 0 or more"):
+        EmulatorConfig(prices_per_second={"nova-3": -1.0})
+    with pytest.raises(ValueError, match=r"^prices_per_second: the price of 'deepgram'"):
+        EmulatorConfig(prices_per_second={"deepgram": True})  # type: ignore[dict-item]
+    assert (
+        EmulatorConfig(prices_per_second={"deepgram": 0, "slam-1": 1e-5}).prices_per_second["slam-1"] == 1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--price", "nova-3"], "--price: expected MODEL_OR_FAMILY=USD_PER_SECOND, got 'nova-3'"),
+        (["--price", "nova-3=cheap"], "--price: expected MODEL_OR_FAMILY=USD_PER_SECOND"),
+        (["--price", "nova-9=0.1"], "prices_per_second: 'nova-9' is neither a model id nor a family name"),
+        (["--usage-log-delay-seconds", "-1"], "usage_log_delay_seconds: must be 0 or more"),
+    ],
+)
+def test_cli_refuses_bad_billing_and_log_flags(flags, message) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "airflow_provider_aimlstt.emulator", "--port", "0", *flags],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert finished.returncode == 2 and message in finished.stderr
 
 
 def test_stop_closes_kept_alive_connections(make_wav) -> None:

@@ -147,7 +147,11 @@ def test_a_job_never_finishes_until_it_expires(emu_server, faults, client, make_
     faults.clear()  # the fate was sealed at creation
     other_id = client.create_upload(MODEL, make_wav(0.5)).json()["generation_id"]
     for _ in range(3):
-        assert client.fetch(generation_id).json() == {"status": "waiting", "result": None}
+        assert client.fetch(generation_id).json() == {
+            "generation_id": generation_id,
+            "status": "waiting",
+            "result": None,
+        }
         emu_server.clock.advance(1000.0)  # long past its queued and processing times
     assert client.fetch(other_id).json()["status"] == "completed"
     emu_server.config.retention_seconds = 0.2

@@ -42,7 +42,7 @@ def test_status_follows_the_clock(client, emu_server, make_wav) -> None:
     emu_server.config.queued_seconds, emu_server.config.processing_seconds = 0.3, 0.3
     generation_id = client.create_upload("aai/universal", make_wav(0.5)).json()["generation_id"]
     first = client.fetch(generation_id).json()
-    assert first == {"status": "queued", "result": None}
+    assert first == {"generation_id": generation_id, "status": "queued", "result": None}
     emu_server.clock.advance(0.29)
     assert client.fetch(generation_id).json()["status"] == "queued"
     emu_server.clock.advance(0.01)

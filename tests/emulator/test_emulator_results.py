@@ -37,7 +37,8 @@ def test_deepgram_result_shape(client, make_wav, sidecar_text) -> None:
     created = client.create_upload("#g1_nova-2-general", make_wav(3.0), filename="hello.wav")
     body = client.result_of(created)
     fetched = FetchResponse.model_validate(body)
-    assert fetched.is_completed and set(body) == {"status", "result"}
+    assert fetched.is_completed and set(body) == {"generation_id", "status", "result"}
+    assert body["generation_id"] == created.json()["generation_id"]
     result = body["result"]
     metadata = result["metadata"]
     assert metadata["transaction_key"] == "deprecated" and metadata["duration"] == 3.0

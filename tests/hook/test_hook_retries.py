@@ -154,29 +154,52 @@ def test_a_create_refused_before_processing_is_retried_and_made_once(
     ],
     ids=["500", "502", "504", "dropped", "broken-json"],
 )
-def test_an_ambiguous_create_failure_is_not_resubmitted(
+def test_an_ambiguous_create_failure_is_not_resubmitted_its_job_is_found_instead(
     emulator: Any, tmp_path: Path, fault: dict[str, Any]
 ) -> None:
+    emulator.config.usage_log_delay_seconds = 0.2
     audio = _unique_copy(tmp_path)
     emulator.faults.set(**fault, routes=["create"])
     attempts_before = _attempts(emulator)
+    job = AimlSttHook(api_retries=5).submit_job(_request(audio))
+    assert _attempts(emulator) - attempts_before == 1  # one request, no retry
+    assert _creates(emulator, audio) == 1  # the job the client never heard of...
+    assert job.found_in_usage_log and emulator.jobs.get(job.generation_id) is not None  # ...is adopted
+
+
+@pytest.fixture
+def no_usage_log(emulator: Any, monkeypatch: Any) -> Any:
+    """A connection that does not look lost creates up in the usage log."""
+    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, usage_log_wait=0))
+    return emulator
+
+
+@pytest.mark.parametrize("fault", [{"drop_connection": 1.0}, {"malformed_json": 1.0}])
+def test_without_the_usage_log_an_ambiguous_create_fails_as_uncertain(
+    no_usage_log: Any, tmp_path: Path, fault: dict[str, Any]
+) -> None:
+    audio = _unique_copy(tmp_path)
+    no_usage_log.faults.set(**fault, routes=["create"])
     with pytest.raises(exc.AimlSttSubmissionUncertainError, match="may have reached the API") as raised:
         AimlSttHook(api_retries=5).submit(_request(audio))
     assert "was not submitted again" in str(raised.value)
-    assert _attempts(emulator) - attempts_before == 1  # one request, no retry
-    assert _creates(emulator, audio) == 1  # the job the client never heard of does exist
+    assert _creates(no_usage_log, audio) == 1
 
 
-def test_the_operator_fails_an_ambiguous_create_without_task_retries(emulator: Any, tmp_path: Path) -> None:
+def test_the_operator_fails_an_ambiguous_create_without_task_retries(
+    no_usage_log: Any, tmp_path: Path
+) -> None:
     audio = _unique_copy(tmp_path)
-    emulator.faults.set(drop_connection=1.0, routes=["create"])
+    no_usage_log.faults.set(drop_connection=1.0, routes=["create"])
     operator = AimlSttSubmitOperator(task_id="submit", model=MODEL, audio_path=str(audio), retries=3)
     with pytest.raises(AirflowFailException, match="A job may exist"):
         operator.execute({})
 
 
 def test_a_read_timeout_on_create_is_ambiguous(emulator: Any, tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, read_timeout=0.3))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, read_timeout=0.3, usage_log_wait=0)
+    )
     audio = _unique_copy(tmp_path)
     emulator.faults.set(latency_seconds=1.0, routes=["create"])
     with pytest.raises(exc.AimlSttSubmissionUncertainError, match="timed out"):

@@ -172,4 +172,8 @@ def test_operator_returns_the_generation_id_and_records_the_model(emulator) -> N
         task_id="submit", model="openai/gpt-4o-mini-transcribe", audio_path=str(Path(SAMPLE))
     ).execute(context={"ti": ti})
     assert wait_until_finished(AimlSttHook(), generation_id).is_completed
-    assert ti.pushed == {"model": "openai/gpt-4o-mini-transcribe"}
+    assert set(ti.pushed) == {"model", "submission"}
+    assert ti.pushed["model"] == "openai/gpt-4o-mini-transcribe"
+    submission = ti.pushed["submission"]
+    assert isinstance(submission, dict) and submission["generation_id"] == generation_id
+    assert submission["charge"]["credits"] > 0 and submission["client_request_id"].startswith("aimlstt-")

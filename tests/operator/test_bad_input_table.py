@@ -109,7 +109,7 @@ CASES: dict[str, Callable[[Path], None]] = {
     "file over `max_upload_bytes`": _submit_file(lambda tmp: WAV, max_upload_bytes=10),
     "non-http(s) URL": _submit(model=MODEL, audio_url="ftp://host/a.wav"),
     "wrong option type": _submit(model=MODEL, audio_path=str(WAV), options={"diarize": "yes"}),
-    "option of another family": _submit(model=MODEL, audio_path=str(WAV), options={"speaker_labels": True}),
+    "option of another model": _submit(model=MODEL, audio_path=str(WAV), options={"speaker_labels": True}),
     "unknown output format": lambda tmp: _transcribe(formats=("txt", "doc")),
     "subtitles from a text-only model": lambda tmp: _transcribe(
         model="openai/gpt-4o-transcribe", formats=("srt", "vtt", "json")

@@ -13,11 +13,12 @@ import pytest
 from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
+from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.operators.submission_state import (
     STATE_KEY,
     remember_submission,
     request_fingerprint,
-    reusable_generation_id,
+    reusable_job,
 )
 from tests.conftest import AUDIO_DIR
 from tests.e2e.support import return_value, task_states
@@ -77,9 +78,14 @@ def _fingerprint(request: TranscriptionRequest) -> str:
 
 
 def _submitted(hook: AimlSttHook, store: MemoryStore, request: TranscriptionRequest) -> str:
-    generation_id = hook.submit(request)
-    remember_submission({"task_state_store": store}, _fingerprint(request), generation_id, LOG)
-    return generation_id
+    job = hook.submit_job(request)
+    remember_submission({"task_state_store": store}, _fingerprint(request), job, LOG)
+    return job.generation_id
+
+
+def _reused(context: Any, hook: AimlSttHook, request: TranscriptionRequest) -> str | None:
+    job = reusable_job(context, hook, _fingerprint(request), LOG)
+    return job.generation_id if job is not None else None
 
 
 def test_a_pending_or_completed_job_is_reused(hook: AimlSttHook, emulator: Any) -> None:
@@ -89,9 +95,9 @@ def test_a_pending_or_completed_job_is_reused(hook: AimlSttHook, emulator: Any) 
     context = {"task_state_store": store}
 
     assert hook.get_job(generation_id).is_completed is False
-    assert reusable_generation_id(context, hook, _fingerprint(request), LOG) == generation_id
+    assert _reused(context, hook, request) == generation_id
     wait_until_finished(hook, generation_id)
-    assert reusable_generation_id(context, hook, _fingerprint(request), LOG) == generation_id
+    assert _reused(context, hook, request) == generation_id
 
 
 def test_a_job_that_ended_in_error_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
@@ -100,7 +106,7 @@ def test_a_job_that_ended_in_error_is_not_reused(hook: AimlSttHook, emulator: An
     assert emulator.jobs.fail(generation_id, "AudioError", "the audio could not be decoded")
     assert wait_until_finished(hook, generation_id).is_failed
 
-    assert reusable_generation_id({"task_state_store": store}, hook, _fingerprint(request), LOG) is None
+    assert _reused({"task_state_store": store}, hook, request) is None
 
 
 def test_an_expired_job_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
@@ -108,7 +114,7 @@ def test_an_expired_job_is_not_reused(hook: AimlSttHook, emulator: Any) -> None:
     _submitted(hook, store, request)
     emulator.config.retention_seconds = 0.0  # everything already past its hour
 
-    assert reusable_generation_id({"task_state_store": store}, hook, _fingerprint(request), LOG) is None
+    assert _reused({"task_state_store": store}, hook, request) is None
 
 
 def test_a_changed_request_is_not_answered_with_the_old_job(
@@ -120,24 +126,35 @@ def test_a_changed_request_is_not_answered_with_the_old_job(
     _submitted(hook, store, _request(copy))
     context = {"task_state_store": store}
 
-    assert reusable_generation_id(context, hook, _fingerprint(_request(copy, diarize=True)), LOG) is None
-    assert (
-        reusable_generation_id(context, hook, _fingerprint(_request(AUDIO_DIR / "product_note.wav")), LOG)
-        is None
-    )
+    assert _reused(context, hook, _request(copy, diarize=True)) is None
+    assert _reused(context, hook, _request(AUDIO_DIR / "product_note.wav")) is None
     with copy.open("ab") as audio:
         audio.write(b"\0\0")  # same path, new content
-    assert reusable_generation_id(context, hook, _fingerprint(_request(copy)), LOG) is None
+    assert _reused(context, hook, _request(copy)) is None
 
 
 def test_no_store_means_no_reuse_and_no_error(hook: AimlSttHook, emulator: Any) -> None:
-    assert reusable_generation_id({}, hook, _fingerprint(_request()), LOG) is None
-    remember_submission({}, _fingerprint(_request()), "abc", LOG)  # warns, does not raise
+    assert _reused({}, hook, _request()) is None
+    remember_submission({}, _fingerprint(_request()), SubmittedJob(generation_id="abc"), LOG)  # warns only
 
 
 def test_the_store_holds_no_secret(hook: AimlSttHook, emulator: Any) -> None:
     store, request = MemoryStore(), _request()
     generation_id = _submitted(hook, store, request)
-    assert set(store.values[STATE_KEY]) == {"generation_id", "fingerprint", "submitted_at"}
-    assert store.values[STATE_KEY]["generation_id"] == generation_id
+    stored = store.values[STATE_KEY]
+    assert set(stored) == {"generation_id", "fingerprint", "submitted_at", "client_request_id", "charge"}
+    assert stored["generation_id"] == generation_id
     assert emulator.config.api_key not in repr(store.values)
+
+
+def test_a_reused_job_keeps_its_client_request_id_and_charge(hook: AimlSttHook, emulator: Any) -> None:
+    store, request = MemoryStore(), _request()
+    generation_id = _submitted(hook, store, request)
+    stored = store.values[STATE_KEY]
+
+    reused = reusable_job({"task_state_store": store}, hook, _fingerprint(request), LOG)
+
+    assert reused is not None and reused.reused
+    assert reused.generation_id == generation_id
+    assert reused.client_request_id == stored["client_request_id"]
+    assert reused.charge is not None and reused.charge.model_dump(mode="json") == stored["charge"]

@@ -106,3 +106,40 @@ def test_the_operator_reports_its_audio_and_files_to_openlineage() -> None:
         ("s3://b", "out/a.json"),
         ("s3://b", "out/a.txt"),
     ]
+
+
+def test_each_task_reports_what_its_job_cost_under_its_own_client_request_id(
+    load_dag: Any, emulator: Any, logs: Any
+) -> None:
+    from airflow_provider_aimlstt.audio_source import AudioSource
+    from airflow_provider_aimlstt.models.request import TranscriptionRequest
+    from airflow_provider_aimlstt.operators.submission_state import request_fingerprint
+    from airflow_provider_aimlstt.tracing import client_request_id
+
+    output_dir = f"memory://aimlstt-{uuid.uuid4().hex[:8]}"
+    dag = load_dag("aimlstt_test_transcribe")
+    dag_run = dag.test(run_conf={"output_dir": output_dir})
+
+    assert dag_run.state == "success", task_states(dag_run)
+    text = logs()
+    for task_id in TASKS:
+        summary = return_value(dag_run, task_id)
+        job = emulator.jobs.get(summary["generation_id"])
+        assert summary["credits_used"] == job.cost.credits > 0
+        assert summary["cost_usd"] == float(job.cost.usd)
+        transcript = Transcript.model_validate_json(_read(summary["paths"]["json"]))
+        assert transcript.cost is not None and transcript.cost.credits == job.cost.credits
+        # The id names the task try and the request: made again from them, it is the same.
+        ti = next(ti for ti in dag_run.get_task_instances() if ti.task_id == task_id)
+        task = dag.get_task(task_id)
+        request = TranscriptionRequest.build(
+            model=task.model, audio_path=str(task.audio_path), options=task.options or {}
+        )
+        fingerprint = request_fingerprint(request, AudioSource.of(request).checked())
+        expected = client_request_id(dag.dag_id, dag_run.run_id, task_id, -1, ti.try_number, fingerprint)
+        assert summary["client_request_id"] == job.client_request_id == expected
+        assert transcript.client_request_id == expected
+        assert f"Transcribed generation_id={job.generation_id} ({task.model}): " in text
+        assert f"cost ${job.cost.usd:.6f} ({job.cost.credits} credits)" in text
+    # The sensor waits on a job another task submitted and cannot know its create's price.
+    assert return_value(dag_run, "sensor_writes_too")["cost_usd"] is None

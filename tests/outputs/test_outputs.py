@@ -11,6 +11,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
 from airflow_provider_aimlstt.outputs import storage as output_storage
 from airflow_provider_aimlstt.outputs import transcript_summary, transcripts_exist, write_transcript_files
+from airflow_provider_aimlstt.tracing import Charge
 from airflow_provider_aimlstt.transcripts import FORMATS, Transcript, Word, render
 from tests.conftest import connection_json
 from tests.helpers import wait_until_finished
@@ -328,9 +330,15 @@ def test_the_summary_is_small_serializable_and_without_the_text(diarized, openai
         "has_word_timings": True,
         "speaker_count": len(diarized.speakers),
         "channel_count": 0,
+        "cost_usd": None,
+        "credits_used": None,
+        "client_request_id": None,
         "paths": paths,
     }
     assert diarized.duration_seconds and summary["speaker_count"] >= 2
+    charged = diarized.model_copy(update={"cost": Charge(credits=2480, usd=Decimal("0.00124"))})
+    assert transcript_summary(charged, paths)["cost_usd"] == 0.00124
+    assert transcript_summary(charged, paths)["credits_used"] == 2480
     text_only = transcript_summary(openai, {"txt": "memory://x/call.txt"})
     assert text_only["has_word_timings"] is False and text_only["word_count"] == len(openai.text.split())
     assert openai.text not in json.dumps(text_only)

@@ -6,9 +6,9 @@ Switch faults on with :class:`FaultConfig` -- on the command line (``--fault-*``
 behaves exactly as before. The semantics below are a contract: provider tests rely on them.
 
 - Scope: only ``POST /v1/stt/create`` (route ``create``) and ``GET``/``HEAD /v1/stt/{id}``
-  (route ``fetch``), as selected by ``routes``. ``/_emulator/*``, unknown paths and wrong methods
-  are never faulted. Faults are decided after routing and the API key check, so a request with a
-  bad key gets its 401 and no fault.
+  (route ``fetch``), as selected by ``routes``. ``GET /v2/logs``, ``/_emulator/*``, unknown paths
+  and wrong methods are never faulted. Faults are decided after routing and the API key check, so
+  a request with a bad key gets its 401 and no fault.
 - The request body is always read to its end (or drained) before a fault answers, so a client
   uploading a file sees the answer, never a reset while it is still sending.
 - Decisions, per request, in this order: latency (``latency_probability``, independent of the
@@ -22,7 +22,9 @@ behaves exactly as before. The semantics below are a contract: provider tests re
 - Create, accepted but the answer is lost: every other 5xx (500, 502, 504, ...),
   ``drop_connection`` and ``malformed_json`` happen AFTER the job was made and counted. The job
   exists server-side and will complete, but the client never learns its id -- the ambiguous case
-  in which a careful client must not blindly resubmit.
+  in which a careful client must not blindly resubmit. Such an answer carries none of the real
+  answer's tracing and cost headers (no ``x-inference-id``); the job's ``succeeded`` row in
+  ``GET /v2/logs``, with the request's ``X-Client-Request-Id``, is how the client finds it.
 - Fetch: faults replace the answer; they never change the job.
 - ``malformed_json`` keeps the real answer's status (200 for a fetch, 200 or 201 for a create)
   and ``Content-Type: application/json``, and sends the real JSON cut short (never valid JSON).

@@ -70,6 +70,7 @@ def faulted_answer(
     status: int,
     payload: dict[str, Any],
     headers: dict[str, str],
+    request_id: str | None = None,
 ) -> tuple[int, bytes, dict[str, str]] | None:
     """Wait out the plan's latency, count its faults, and make the answer to send.
 
@@ -79,6 +80,7 @@ def faulted_answer(
     :param status: the real answer's status.
     :param payload: the real answer's body.
     :param headers: the real answer's extra headers.
+    :param request_id: the id of the HTTP call, for an error body's ``requestId``.
     :return: ``(status, body bytes, headers)``, or None when the connection must be dropped unanswered.
     """
     if plan.latency_seconds:
@@ -90,7 +92,8 @@ def faulted_answer(
         return None
     error = plan.error()
     if error is not None:
-        status, payload, headers = error.status, error_body(error.status, error.message, path), error.headers
+        status, headers = error.status, error.headers
+        payload = error_body(error.status, error.message, path, request_id)
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     if plan.answer == MALFORMED_JSON:
         data = data[: max(1, len(data) // 2)]  # a proper prefix of a JSON object is never valid JSON

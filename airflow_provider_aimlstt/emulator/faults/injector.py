@@ -61,6 +61,13 @@ class FaultPlan:
         return self.status in NOT_ACCEPTED_STATUSES
 
     @property
+    def loses_answer(self) -> bool:
+        """True when the fault makes up or garbles the answer after processing (a 5xx other than 503,
+        a dropped connection, broken JSON): nothing of the real answer, its headers included, gets through.
+        """
+        return self.answer is not None and not self.before_processing
+
+    @property
     def kind(self) -> str | None:
         """The ``faults_by_kind`` key of the answer fault, for example ``server_error_502``."""
         return f"{SERVER_ERROR}_{self.status}" if self.answer == SERVER_ERROR else self.answer

@@ -1,4 +1,7 @@
-"""The AssemblyAI result (``aai/*``): word times in milliseconds, letter speakers with ``speaker_labels``."""
+"""The AssemblyAI result (``aai/*``, ``slam-1``): word times in ms, letter speakers with ``speaker_labels``.
+
+Unset fields are null, as in the universal model page's example response.
+"""
 
 from __future__ import annotations
 
@@ -63,6 +66,6 @@ def build_assemblyai_result(facts: JobFacts) -> dict[str, Any]:
         "speaker_labels": labels,
         "speakers_expected": options.get("speakers_expected"),
         "language_detection": options.get("language_detection", False),
-        "speech_model": facts.model.split("/", 1)[1],
+        "speech_model": facts.model.rsplit("/", 1)[-1],
         "emulator": emulator_notes(facts),
     }

@@ -1,9 +1,9 @@
-"""The Deepgram-style result (``#g1_*``, ``nova-3``): ``{metadata, results: {channels: [...]}}``.
+"""The Deepgram-style result (``#g1_*``, ``nova-*``, ``whisper-*``): ``{metadata, results: {...}}``.
 
 ``results.channels`` is a list (as every example indexes it). With ``diarize`` each sentence gets
-the next of two speakers; with ``multi_channel`` and multi-channel audio, sentences are dealt to
-the channels in turn; ``paragraphs`` and ``utterances`` add Deepgram's structures. Fields without a
-value are left out, as the API does.
+the next of two speakers; with ``multi_channel`` (nova-2, whisper) or ``multichannel`` (nova-3)
+and multi-channel audio, sentences are dealt to the channels in turn; ``paragraphs`` and
+``utterances`` add Deepgram's structures. Fields without a value are left out, as the API does.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def build_deepgram_result(facts: JobFacts) -> dict[str, Any]:
     options = facts.options
     diarize = bool(options.get("diarize"))
     sentences = facts.emulated_text.sentences()
-    channel_count = facts.audio.channels if options.get("multi_channel") and facts.audio.channels > 1 else 1
+    per_channel = options.get("multi_channel") or options.get("multichannel")
+    channel_count = facts.audio.channels if per_channel and facts.audio.channels > 1 else 1
     by_channel: list[list[Sentence]] = [sentences[index::channel_count] for index in range(channel_count)]
     channels = []
     for sentences_of_channel in by_channel:
@@ -60,10 +61,14 @@ def _metadata(facts: JobFacts, channel_count: int) -> dict[str, Any]:
 
 
 def _model_name_and_arch(model: str) -> tuple[str, str]:
-    if model.startswith("#g1_whisper-"):
-        return model.removeprefix("#g1_whisper-"), "whisper"
-    if model.startswith("#g1_nova-2-"):
-        return f"2-{model.removeprefix('#g1_nova-2-')}-nova", "nova-2"
+    for prefix in ("#g1_whisper-", "whisper-"):
+        if model.startswith(prefix):
+            return model.removeprefix(prefix), "whisper"
+    for prefix in ("#g1_nova-2-", "nova-2-"):
+        if model.startswith(prefix):
+            return f"2-{model.removeprefix(prefix)}-nova", "nova-2"
+    if model.startswith("nova-3"):
+        return model, "nova-3"
     return model, model
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_aimlstt.emulator.audio_info import SOURCE_URL_NO_AUDIO, AudioInfo
+from airflow_provider_aimlstt.emulator.billing import FREE, Bill
 from airflow_provider_aimlstt.emulator.catalog import Family
 from airflow_provider_aimlstt.emulator.results.emulated_text import EmulatedText
 
@@ -25,6 +26,7 @@ class JobFacts:
         :mod:`airflow_provider_aimlstt.emulator.audio_info`.
     :param url: the URL source, if any.
     :param created: when the job was created (UTC).
+    :param bill: what its create was billed (the seconds and cost a result's usage reports).
     """
 
     generation_id: str
@@ -36,6 +38,7 @@ class JobFacts:
     audio_source: str
     url: str | None
     created: datetime
+    bill: Bill = FREE
 
 
 def emulator_notes(facts: JobFacts) -> dict[str, Any]:

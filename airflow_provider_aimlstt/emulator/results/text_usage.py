@@ -1,6 +1,7 @@
 """The results of the text-only models: ``{text, usage}``, with no word timings.
 
-OpenAI (``openai/*``) counts tokens; Microsoft (``microsoft/*``) counts seconds of audio.
+OpenAI (``openai/*``) counts tokens; Microsoft (``microsoft/*``) reports the seconds and the cost
+its create was billed (:mod:`airflow_provider_aimlstt.emulator.billing`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from typing import Any
 
 from airflow_provider_aimlstt.emulator.results.facts import JobFacts, emulator_notes
 
-_MICROSOFT_COST_PER_SECOND = 0.0001
 _OPENAI_AUDIO_TOKENS_PER_SECOND = 10
 _TOKENS_PER_WORD = 1.3
 
@@ -35,11 +35,9 @@ def build_openai_result(facts: JobFacts) -> dict[str, Any]:
 
 
 def build_microsoft_result(facts: JobFacts) -> dict[str, Any]:
-    """Microsoft: the text and a per-second usage record.
+    """Microsoft: the text and a per-second usage record, ``{seconds, cost}``, of what was billed.
 
     :param facts: what the job knows.
     """
-    duration = facts.audio.duration_seconds
-    seconds = max(1, round(duration)) if duration > 0 else 0
-    usage = {"seconds": seconds, "cost": round(seconds * _MICROSOFT_COST_PER_SECOND, 6)}
+    usage = {"seconds": facts.bill.seconds, "cost": float(facts.bill.usd)}
     return {"text": facts.emulated_text.text, "usage": usage, "emulator": emulator_notes(facts)}

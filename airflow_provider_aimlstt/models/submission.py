@@ -1,0 +1,29 @@
+"""A job the API accepted: its generation id, the client request id it was sent with, and its price."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from airflow_provider_aimlstt.tracing import Charge
+
+
+class SubmittedJob(BaseModel):
+    """What a create call (or the usage log, after an uncertain one) told us about a new job.
+
+    JSON in and out, so tasks keep it in XCom, the task state store and trigger kwargs.
+
+    :param generation_id: the job's id.
+    :param client_request_id: the ``X-Client-Request-Id`` the create was sent with.
+    :param charge: what the create was charged, when the answer (or the log row) said.
+    :param found_in_usage_log: True when the create's answer was lost and the job was found in
+        the usage log by its client request id instead.
+    :param reused: True when an earlier try of the task submitted it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    generation_id: str
+    client_request_id: str | None = None
+    charge: Charge | None = None
+    found_in_usage_log: bool = False
+    reused: bool = False
