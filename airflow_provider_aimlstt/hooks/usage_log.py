@@ -40,8 +40,10 @@ def find_logged_create(
 ) -> UsageLogRow | None:
     """The usage log's row of the create sent with ``client_request_id``, waiting for it to appear.
 
-    A succeeded row is what settles it (the job exists: adopt ``inference_id``); a failed row
-    alone means the API refused that create. Looks until one is found or ``wait_seconds`` passed.
+    A succeeded row is what settles it (the job exists: adopt ``inference_id``), so the lookup
+    goes on until there is one or ``wait_seconds`` passed. A failed row does not end it: the
+    hook's own retries send one id several times (a 429, then the create whose answer was lost),
+    and the later row may show later. Failed rows alone, after the wait, mean the API refused it.
 
     :param read_page: reads one page of the log.
     :param client_request_id: the id the create was sent with.
@@ -54,10 +56,16 @@ def find_logged_create(
     """
     deadline = time.monotonic() + wait_seconds
     for looks, interval in enumerate(LOOK_SCHEDULE.intervals(), start=1):
-        rows = list(_rows_of(read_page, client_request_id, sent_at))
-        found = next((row for row in rows if row.succeeded), None) or (rows[0] if rows else None)
+        refused: list[UsageLogRow] = []
+        found = None
+        for row in _rows_of(read_page, client_request_id, sent_at):
+            if row.succeeded:
+                found = row
+                break
+            refused.append(row)
         remaining = deadline - time.monotonic()
         if found is not None or remaining <= 0:
+            found = found or (refused[0] if refused else None)
             log.info(_outcome(found, client_request_id, looks))
             return found
         pause = min(interval, remaining)

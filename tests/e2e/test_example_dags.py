@@ -55,7 +55,7 @@ def test_minimal_dag_returns_the_spoken_sentence(load_dag: LoadDag, emulator: An
 
 
 def test_nightly_dag_transcribes_every_sample_then_skips_them(
-    nightly: DAG, emulator: Any, tmp_path: Path
+    nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
 ) -> None:
     output_dir = tmp_path / "transcripts"
     conf = {"input_dir": AUDIO_DIR.as_uri(), "output_dir": output_dir.as_uri()}  # object storage URIs
@@ -78,12 +78,23 @@ def test_nightly_dag_transcribes_every_sample_then_skips_them(
         cues = parse_srt((output_dir / f"{sample.stem}.srt").read_text(encoding="utf-8"))
         assert [token for cue in cues for token in cue.tokens] == spoken_text(sample).split()
         assert (output_dir / f"{sample.stem}.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
+
+    def transcript_of(sample: Path) -> Transcript:
+        return Transcript.model_validate_json(
+            (output_dir / f"{sample.stem}.json").read_text(encoding="utf-8")
+        )
+
     rows = return_value(first, "summarize")
     assert [row["file"] for row in rows] == [sample.name for sample in samples]
     for row, sample in zip(rows, samples, strict=True):
         assert row["status"] == "transcribed"
         assert row["words"] == len(spoken_text(sample).split())
         assert row["duration_seconds"] == pytest.approx(_wav_seconds(sample), abs=0.05)
+        assert row["cost_usd"] == float(emulator.jobs.get(transcript_of(sample).generation_id).cost.usd) > 0
+    table = [line.split() for line in logs().splitlines() if line.startswith("total ")]
+    total = sum(row["cost_usd"] for row in rows)
+    assert table and table[-1][-5] == f"${total:.6f}", table  # the table's total line: its cost column
+    assert " ".join(table[-1][-4:]) == f"{len(rows)} of {len(rows)} transcribed"
 
     written_at = {path.name: path.stat().st_mtime_ns for path in output_dir.iterdir()}
     second = dag.test(run_conf=conf)
