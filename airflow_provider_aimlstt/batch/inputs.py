@@ -1,0 +1,81 @@
+"""What a batch transcribes: its audio files, and which of them already have their transcripts.
+
+Both questions are answered with one listing each (of the input folder, and of the output
+folder), never with a request per file: on an object store a batch of 10,000 files costs two
+LIST calls here, not 20,000 HEADs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from airflow_provider_aimlstt.exceptions import AimlSttValidationError
+from airflow_provider_aimlstt.outputs.storage import filesystem_of, resolve_folder, uri_of
+from airflow_provider_aimlstt.transcripts import SUFFIXES
+
+DEFAULT_AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".flac", ".ogg", ".webm", ".mp4", ".aac", ".opus")
+
+
+def listed_audio(
+    input_path: Any, audio_suffixes: Sequence[str], input_conn_id: str | None = None
+) -> list[str]:
+    """The audio files directly in a folder (or under a prefix), by name, as URIs: one listing call.
+
+    :param input_path: the folder: a URI (``s3://bucket/prefix``), a local path or an ``ObjectStoragePath``.
+    :param audio_suffixes: the suffixes of the files to take (case does not matter).
+    :param input_conn_id: the Airflow connection of the store, when the URI names none.
+    :raises AimlSttValidationError: ``input_path: ...`` when the folder does not exist.
+    """
+    folder = resolve_folder(input_path, input_conn_id)
+    fs = filesystem_of(folder)
+    wanted = tuple(suffix.lower() for suffix in audio_suffixes)
+    try:
+        entries = fs.ls(folder.path, detail=True)
+    except FileNotFoundError:
+        raise AimlSttValidationError(f"input_path: {uri_of(folder)} does not exist") from None
+    names = sorted(
+        PurePosixPath(str(entry["name"])).name
+        for entry in entries
+        if entry.get("type") == "file" and str(entry["name"]).lower().endswith(wanted)
+    )
+    return [_with_conn(uri_of(folder / name), folder.conn_id) for name in names]
+
+
+def _with_conn(uri: str, conn_id: str | None) -> str:
+    """The URI with the store's connection in its user part, as ``ObjectStoragePath`` reads it."""
+    if not conn_id or "://" not in uri or uri.startswith("file:"):
+        return uri
+    scheme, _, rest = uri.partition("://")
+    return f"{scheme}://{conn_id}@{rest}"
+
+
+def output_name_of(source: str) -> str:
+    """The transcripts' file name (no suffix) of an audio source: its file's stem.
+
+    :param source: the audio's URI or path.
+    """
+    name = PurePosixPath(source.split("?", 1)[0].rstrip("/")).name
+    return PurePosixPath(name).stem or name
+
+
+def finished_names(output_path: Any, formats: Iterable[str], output_conn_id: str | None = None) -> set[str]:
+    """The names whose transcripts are all written in ``output_path``: one listing call.
+
+    ``json`` is written last (:mod:`~airflow_provider_aimlstt.outputs.writer`), so a name counts as
+    finished when every format asked for is there.
+
+    :param output_path: the output folder.
+    :param formats: the formats that must all be there.
+    :param output_conn_id: the Airflow connection of the store.
+    """
+    folder = resolve_folder(output_path, output_conn_id)
+    fs = filesystem_of(folder)
+    try:
+        present = {PurePosixPath(str(name)).name for name in fs.ls(folder.path, detail=False)}
+    except FileNotFoundError:
+        return set()
+    suffixes = [SUFFIXES[name] for name in formats]
+    candidates = {name[: -len(suffixes[0])] for name in present if name.endswith(suffixes[0])}
+    return {stem for stem in candidates if all(f"{stem}{suffix}" in present for suffix in suffixes)}

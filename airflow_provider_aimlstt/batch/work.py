@@ -1,0 +1,218 @@
+"""The batch's work on the worker: submitting a wave of files, and writing the transcripts of finished jobs.
+
+Both run a bounded number of calls at once on threads, each thread with its own hook (an HTTP
+session is not shared between threads). Each function takes manifest rows and updates them in
+place; what one file meets never stops the others.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_provider_aimlstt.audio_source import AudioSource
+from airflow_provider_aimlstt.batch.manifest import FileStatus, ManifestRow
+from airflow_provider_aimlstt.batch.window import InFlightWindow
+from airflow_provider_aimlstt.exceptions import (
+    AimlSttBadRequestError,
+    AimlSttError,
+    AimlSttRateLimitedError,
+    AimlSttSubmissionNotLoggedError,
+    AimlSttSubmissionUncertainError,
+    AimlSttValidationError,
+)
+from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.hooks.retry import is_transient
+from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
+from airflow_provider_aimlstt.models.request import TranscriptionRequest
+from airflow_provider_aimlstt.tracing import Charge, client_request_id
+
+HookFactory = Callable[[], AimlSttHook]
+
+
+class ThreadHooks:
+    """One hook per thread, made on first use.
+
+    :param make: makes a hook.
+    """
+
+    def __init__(self, make: HookFactory) -> None:
+        self._make = make
+        self._local = threading.local()
+
+    def get(self) -> AimlSttHook:
+        """This thread's hook."""
+        hook = getattr(self._local, "hook", None)
+        if hook is None:
+            hook = self._local.hook = self._make()
+        return hook
+
+
+def request_for(
+    source: str, model: str, options: dict[str, Any], allow_unknown_model: bool
+) -> TranscriptionRequest:
+    """The create request of one file: a URL source for http(s), an upload for anything else.
+
+    :param source: the audio's URI or path.
+    :param model: the model id.
+    :param options: the model's options.
+    :param allow_unknown_model: accept a model id the provider does not list.
+    """
+    where = "audio_url" if source.startswith(("http://", "https://")) else "audio_path"
+    return TranscriptionRequest.build(
+        model=model, options=options, allow_unknown_model=allow_unknown_model, **{where: source}
+    )
+
+
+def row_request_id(identity: Sequence[object], row: ManifestRow) -> str:
+    """The client request id of a row's next create: the task instance, the file and the attempt.
+
+    No try number: a later try of the task computes the same id, so it finds the earlier try's
+    create in the usage log.
+
+    :param identity: DAG id, run id, task id and map index of the task instance.
+    :param row: the file's row (its ``attempts`` already counts this create).
+    """
+    return client_request_id(*identity, row.source, row.attempts)
+
+
+def submit_wave(
+    rows: list[ManifestRow],
+    requests_by_source: dict[str, TranscriptionRequest],
+    hooks: ThreadHooks,
+    window: InFlightWindow,
+    max_attempts: int,
+    log: Any,
+) -> None:
+    """Send the creates of rows already marked ``submitting``; record each one's outcome.
+
+    :param rows: the rows to submit (status ``submitting``, ``client_request_id`` set).
+    :param requests_by_source: each row's validated request.
+    :param hooks: the hooks to create with (no retries of their own: a 429 is the window's business).
+    :param window: the in-flight window, told of every accepted and rate-limited create.
+    :param max_attempts: creates per file before a transient failure fails it.
+    :param log: the task's logger.
+    """
+
+    def submit(row: ManifestRow) -> None:
+        request = requests_by_source[row.source]
+        try:
+            audio = AudioSource.of(request).checked()
+            job = hooks.get().submit_job(request, audio, client_request_id=row.client_request_id)
+        except AimlSttRateLimitedError as exc:
+            window.rate_limited(exc.retry_after)
+            _back_to_pending(row, "rate limited (429)", undo_attempt=True)
+        except AimlSttSubmissionNotLoggedError as exc:
+            _pending_or_failed(row, max_attempts, f"its create never reached the API: {exc}")
+        except AimlSttSubmissionUncertainError as exc:
+            _fail(row, str(exc), retryable=False)  # the job may exist: never sent again blindly
+        except (AimlSttValidationError, AimlSttBadRequestError) as exc:
+            _fail(row, str(exc), retryable=False)
+        except AimlSttError as exc:
+            if is_transient(exc):
+                _pending_or_failed(row, max_attempts, str(exc))
+            else:
+                _fail(row, str(exc), retryable=False)
+        else:
+            window.accepted()
+            row.status = FileStatus.SUBMITTED
+            row.generation_id = job.generation_id
+            row.cost_usd = float(job.charge.usd) if job.charge else None
+            row.credits = job.charge.credits if job.charge else None
+            row.error = None
+
+    _run_all(submit, rows, window.limit)
+    limited = sum(1 for row in rows if row.error == "rate limited (429)")
+    if limited:
+        log.warning(
+            "%d create(s) were rate limited (429): at most %d jobs in flight now (max_in_flight %d)",
+            limited,
+            window.size,
+            window.limit,
+        )
+
+
+def settle_unanswered(rows: list[ManifestRow], hooks: ThreadHooks, wait_seconds: float, log: Any) -> None:
+    """Rows an earlier try left ``submitting``: adopt the job the usage log shows, else submit again.
+
+    :param rows: the rows in ``submitting``.
+    :param hooks: the hooks to read the usage log with.
+    :param wait_seconds: how long to look for each (the connection's ``usage_log_wait``).
+    :param log: the task's logger.
+    """
+
+    def settle(row: ManifestRow) -> None:
+        hook = hooks.get()
+        sent_at = datetime.fromtimestamp(row.submitted_at or time.time(), timezone.utc)
+        try:
+            found = find_logged_create(
+                hook.usage_log_page, str(row.client_request_id), sent_at, wait_seconds, log
+            )
+        except AimlSttError as exc:
+            _fail(row, f"an earlier try's create may have made a job, and the usage log could not say: {exc}")
+            return
+        if found is not None and found.succeeded and found.inference_id:
+            log.info("%s: adopting generation_id=%s, made by an earlier try", row.source, found.inference_id)
+            row.status, row.generation_id = FileStatus.SUBMITTED, found.inference_id
+            row.cost_usd = float(found.cost.usd) if found.cost else None
+            row.credits = found.cost.credits if found.cost else None
+        else:
+            _back_to_pending(row, "an earlier try's create never made a job")
+
+    _run_all(settle, rows, 16)
+
+
+def collect(
+    rows: list[ManifestRow],
+    write: Callable[[ManifestRow, Any, Charge | None], None],
+    hooks: ThreadHooks,
+    concurrency: int,
+) -> None:
+    """Fetch each finished job's result and write its transcripts; record failures per file.
+
+    :param rows: rows whose jobs completed.
+    :param write: writes one row's transcripts from its finished job and the fetch's charge.
+    :param hooks: the hooks to fetch with.
+    :param concurrency: fetches at once.
+    """
+
+    def fetch(row: ManifestRow) -> None:
+        hook = hooks.get()
+        try:
+            job = hook.get_job(str(row.generation_id))
+            write(row, job, hook.poll_charges.pop(str(row.generation_id), None))
+        except AimlSttError as exc:
+            _fail(row, f"its result could not be read or written: {exc}", retryable=True)
+        except OSError as exc:
+            _fail(row, f"its transcripts could not be written: {exc}", retryable=True)
+
+    _run_all(fetch, rows, concurrency)
+
+
+def _run_all(work: Callable[[ManifestRow], None], rows: list[ManifestRow], concurrency: int) -> None:
+    if not rows:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(rows)))) as pool:
+        for future in [pool.submit(work, row) for row in rows]:
+            future.result()
+
+
+def _back_to_pending(row: ManifestRow, why: str, undo_attempt: bool = False) -> None:
+    row.status, row.error, row.generation_id = FileStatus.PENDING, why, None
+    if undo_attempt:
+        row.attempts = max(0, row.attempts - 1)
+
+
+def _pending_or_failed(row: ManifestRow, max_attempts: int, why: str) -> None:
+    if row.attempts < max_attempts:
+        _back_to_pending(row, why)
+    else:
+        _fail(row, f"{why} (after {row.attempts} attempts)", retryable=True)
+
+
+def _fail(row: ManifestRow, why: str, retryable: bool = True) -> None:
+    row.status, row.error, row.retryable = FileStatus.FAILED, why, retryable

@@ -1,0 +1,109 @@
+"""The batch operator in real ``dag.test()`` runs against the emulator: many files in one task."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import struct
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
+from airflow_provider_aimlstt.transcripts import Transcript
+from tests.e2e.support import return_value, task_states
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+
+def tone(path: Path, frequency: float, seconds: float = 0.5) -> None:
+    """A mono 8 kHz WAV of a sine tone: each file its own audio, so its own sha256."""
+    rate = 8000
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * frequency * n / rate)))
+                for n in range(int(rate * seconds))
+            )
+        )
+    path.write_bytes(buffer.getvalue())
+
+
+def _folder(tmp_path: Path, count: int) -> tuple[Path, Path, dict[str, str]]:
+    input_dir, output_dir = tmp_path / "audio", tmp_path / "out"
+    input_dir.mkdir()
+    for index in range(count):
+        tone(input_dir / f"rec_{index:03d}.wav", 200 + 7 * index)
+    hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in input_dir.iterdir()}
+    return input_dir, output_dir, hashes
+
+
+def _creates(emulator: Any, hashes: dict[str, str]) -> dict[str, int]:
+    counts = emulator.stats()["creates_by_sha256"]
+    return {name: counts.get(digest, 0) for name, digest in hashes.items()}
+
+
+def test_forty_files_in_one_task_each_written_once_with_one_create(
+    load_dag: Any, emulator: Any, tmp_path: Path, logs: Any
+) -> None:
+    input_dir, output_dir, hashes = _folder(tmp_path, 40)
+    before = _creates(emulator, hashes)
+    dag = load_dag("aimlstt_test_batch")
+
+    run = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
+
+    assert run.state == "success", task_states(run)
+    counts = return_value(run, "batch")
+    assert {k: counts[k] for k in ("files", "submitted", "transcribed", "skipped", "failed")} == {
+        "files": 40, "submitted": 40, "transcribed": 40, "skipped": 0, "failed": 0,
+    }  # fmt: skip
+    assert counts["audio_seconds"] == pytest.approx(40 * 0.5, abs=0.5)
+    assert counts["cost_usd"] > 0
+    assert len(json.dumps(counts)) < 512  # counts and a path, never transcripts
+    after = _creates(emulator, hashes)
+    assert {name: after[name] - before[name] for name in hashes} == dict.fromkeys(hashes, 1)
+    manifest = Manifest.load(counts["manifest"])
+    assert len(manifest) == 40 and all(row.status is FileStatus.TRANSCRIBED for row in manifest)
+    for row in manifest:
+        transcript = Transcript.model_validate_json((output_dir / f"{row.name}.json").read_text())
+        assert transcript.generation_id == row.generation_id
+        assert (output_dir / f"{row.name}.txt").exists()
+        assert row.client_request_id == transcript.client_request_id
+        assert row.credits == emulator.jobs.get(row.generation_id).cost.credits
+    text = logs()
+    resumes = text.count("resuming the task")
+    assert 1 <= resumes <= 12, resumes  # a handful of resumes for 40 files, 8 in flight
+    assert "40/40 done, 0 failed" in text
+
+    again = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
+
+    assert again.state == "success", task_states(again)
+    assert return_value(again, "batch")["skipped"] == 40
+    assert _creates(emulator, hashes) == after  # nothing submitted again
+
+
+@pytest.mark.parametrize("tolerated", [0, 1])
+def test_a_bad_file_is_recorded_and_fails_the_task_only_beyond_the_threshold(
+    load_dag: Any, emulator: Any, tmp_path: Path, tolerated: int
+) -> None:
+    input_dir, output_dir, _ = _folder(tmp_path, 5)
+    (input_dir / "empty.wav").write_bytes(b"")
+    dag = load_dag("aimlstt_test_batch")
+    dag.get_task("batch").max_failed_files = tolerated
+
+    run = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
+
+    manifest_file = next((output_dir / "_manifests").iterdir())
+    manifest = Manifest.load(manifest_file.as_uri())
+    bad = manifest.rows[next(s for s in manifest.rows if s.endswith("empty.wav"))]
+    assert bad.status is FileStatus.FAILED and "audio_path" in str(bad.error) and bad.attempts == 1
+    assert sum(row.status is FileStatus.TRANSCRIBED for row in manifest) == 5
+    assert run.state == ("success" if tolerated else "failed"), task_states(run)
