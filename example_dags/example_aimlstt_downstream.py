@@ -1,8 +1,9 @@
 """Runs whenever the nightly DAG wrote transcripts: scheduled on its asset.
 
 ``example_aimlstt_nightly`` updates the asset ``aimlstt_nightly_transcripts`` once per run that
-transcribed anything, listing each new transcript's generation id and paths in the event's
-``extra``. This DAG reads each new text transcript.
+transcribed anything; the event's ``extra`` names each batch's manifest (``manifests``), whose
+rows give every transcript's generation id and paths. ``example_aimlstt_per_file`` lists the
+transcripts themselves (``transcripts``). This DAG reads each new text transcript.
 """
 
 from __future__ import annotations
@@ -27,10 +28,20 @@ def example_aimlstt_downstream() -> None:
     @task
     def read_new_transcripts(triggering_asset_events: Any = None) -> list[dict[str, Any]]:
         """Return one row per new transcript: its generation id, text file and word count."""
+        from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
+
         rows = []
         for events in (triggering_asset_events or {}).values():
             for event in events:
-                for transcript in (event.extra or {}).get("transcripts", []):
+                extra = event.extra or {}
+                transcripts = list(extra.get("transcripts", []))
+                for location in extra.get("manifests", []):
+                    transcripts += [
+                        {"generation_id": row.generation_id, "paths": row.paths}
+                        for row in Manifest.load(location)
+                        if row.status is FileStatus.TRANSCRIBED
+                    ]
+                for transcript in transcripts:
                     text_uri = transcript["paths"].get("txt")
                     words = len(ObjectStoragePath(text_uri).read_text().split()) if text_uri else None
                     rows.append(

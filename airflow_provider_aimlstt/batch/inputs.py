@@ -7,12 +7,13 @@ LIST calls here, not 20,000 HEADs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
-from airflow_provider_aimlstt.outputs.storage import filesystem_of, resolve_folder, uri_of
+from airflow_provider_aimlstt.outputs.storage import filesystem_of, put_file, resolve_folder, uri_of
 from airflow_provider_aimlstt.transcripts import SUFFIXES
 
 DEFAULT_AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".flac", ".ogg", ".webm", ".mp4", ".aac", ".opus")
@@ -41,6 +42,49 @@ def listed_audio(
         if entry.get("type") == "file" and str(entry["name"]).lower().endswith(wanted)
     )
     return [_with_conn(uri_of(folder / name), folder.conn_id) for name in names]
+
+
+def read_audio_list(location: str, conn_id: str | None = None) -> list[str]:
+    """The files of a JSON list stored at ``location`` (a chunk written by a listing task).
+
+    :param location: the list's URI.
+    :param conn_id: the Airflow connection of its store, when the URI names none.
+    :raises AimlSttValidationError: ``audio_list_path: ...`` when it is missing or not a list of strings.
+    """
+    folder, _, name = location.rstrip("/").rpartition("/")
+    path = resolve_folder(folder, conn_id) / name
+    try:
+        data = json.loads(filesystem_of(path).cat_file(path.path))
+    except FileNotFoundError:
+        raise AimlSttValidationError(f"audio_list_path: {location} does not exist") from None
+    except ValueError as error:
+        raise AimlSttValidationError(f"audio_list_path: {location} is not JSON ({error})") from None
+    if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+        raise AimlSttValidationError(f"audio_list_path: {location} must hold a JSON list of strings")
+    return data
+
+
+def write_audio_lists(
+    sources: Sequence[str], chunk_size: int, folder: Any, conn_id: str | None = None
+) -> list[str]:
+    """Write ``sources`` as JSON lists of at most ``chunk_size`` files into ``folder``; their URIs.
+
+    :param sources: the files, in order.
+    :param chunk_size: files per list.
+    :param folder: where the lists go (``chunk-00000.json``, ...).
+    :param conn_id: the Airflow connection of its store.
+    """
+    if chunk_size < 1:
+        raise AimlSttValidationError(f"chunk_size: must be 1 or more, got {chunk_size}")
+    target = resolve_folder(folder, conn_id)
+    fs = filesystem_of(target)
+    if target.protocol in ("file", "local"):
+        fs.makedirs(target.path, exist_ok=True)
+    written = []
+    for number, start in enumerate(range(0, len(sources), chunk_size)):
+        chunk = list(sources[start : start + chunk_size])
+        written.append(put_file(fs, target, f"chunk-{number:05d}.json", json.dumps(chunk).encode("utf-8")))
+    return written
 
 
 def _with_conn(uri: str, conn_id: str | None) -> str:

@@ -12,7 +12,6 @@ appears whole or not at all, like the transcripts
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from enum import Enum
@@ -170,17 +169,13 @@ def manifest_location(output_path: Any, output_conn_id: str | None, *parts: obje
     :param parts: what names the task instance.
     """
     folder = resolve_folder(output_path, output_conn_id)
-    safe = "__".join(_safe(str(part)) for part in parts)
+    safe = "__".join(safe_name(str(part)) for part in parts)
     return uri_of(folder / "_manifests" / f"{safe}.jsonl")
 
 
-def _safe(text: str) -> str:
-    return "".join(char if char.isalnum() or char in "-_.=" else "_" for char in text)
+def safe_name(text: str) -> str:
+    """``text`` as a file name on any store: letters, digits and ``-_.=``; anything else ``_``.
 
-
-def row_json(row: ManifestRow) -> dict[str, Any]:
-    """A row as plain JSON (for logs and tests).
-
-    :param row: the row.
+    :param text: a run id, a task id, ...
     """
-    return json.loads(row.model_dump_json())
+    return "".join(char if char.isalnum() or char in "-_.=" else "_" for char in text)

@@ -17,6 +17,7 @@ from airflow_provider_aimlstt.batch.inputs import (
     finished_names,
     listed_audio,
     output_name_of,
+    read_audio_list,
 )
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, ManifestRow, manifest_location
 from airflow_provider_aimlstt.batch.progress import progress_line
@@ -57,6 +58,9 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         Templated; may come from XCom.
     :param input_path: instead of ``audio_paths``, a folder or prefix whose audio files are taken
         (one listing call). Templated.
+    :param audio_list_path: instead of either, the URI of a JSON file holding the list of files
+        (what a listing task writes for each chunk, so that XCom carries a path, not the list).
+        Templated.
     :param audio_suffixes: the suffixes ``input_path``'s files must have.
     :param input_conn_id: the Airflow connection of the input store, when its URI names none.
     :param model: the model id. Templated.
@@ -84,6 +88,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     template_fields: Sequence[str] = (
         "audio_paths",
         "input_path",
+        "audio_list_path",
         "model",
         "options",
         "output_path",
@@ -98,6 +103,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         output_path: Any,
         audio_paths: Sequence[str] | None = None,
         input_path: Any = None,
+        audio_list_path: str | None = None,
         audio_suffixes: Sequence[str] = DEFAULT_AUDIO_SUFFIXES,
         input_conn_id: str | None = None,
         options: dict[str, Any] | None = None,
@@ -118,8 +124,10 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if (audio_paths is None) == (input_path is None):
-            raise AimlSttValidationError("audio_paths / input_path: give exactly one of them")
+        if [audio_paths, input_path, audio_list_path].count(None) != 2:
+            raise AimlSttValidationError(
+                "audio_paths / input_path / audio_list_path: give exactly one of them"
+            )
         for name, value, least in (
             ("max_in_flight", max_in_flight, 1),
             ("max_failed_files", max_failed_files, 0),
@@ -132,6 +140,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         self.output_settings = OutputSettings(output_path, tuple(formats), None, output_conn_id)
         self.audio_paths = audio_paths
         self.input_path = input_path
+        self.audio_list_path = audio_list_path
         self.audio_suffixes = tuple(audio_suffixes)
         self.input_conn_id = input_conn_id
         self.model = model
@@ -200,11 +209,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
 
     def _plan(self, manifest: Manifest, context: Any) -> None:
         """Add the inputs the manifest lacks; give an earlier try's failed or unanswered files another go."""
-        sources = (
-            list(self.audio_paths)
-            if self.audio_paths is not None
-            else listed_audio(self.input_path, self.audio_suffixes, self.input_conn_id)
-        )
+        sources = self._sources()
         done = finished_names(self.output_path, self.formats, self.output_conn_id)
         names = {row.name: row.source for row in manifest}
         added = 0
@@ -374,6 +379,14 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         return counts
 
     # -- small things ------------------------------------------------------------------------
+
+    def _sources(self) -> list[str]:
+        """The batch's files, from whichever input was given."""
+        if self.audio_paths is not None:
+            return [str(source) for source in self.audio_paths]
+        if self.audio_list_path is not None:
+            return read_audio_list(self.audio_list_path, self.input_conn_id)
+        return listed_audio(self.input_path, self.audio_suffixes, self.input_conn_id)
 
     def _check_request(self) -> None:
         """Fail at once, before any file, on a bad model, options or formats for the model."""

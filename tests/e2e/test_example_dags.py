@@ -26,14 +26,14 @@ LoadDag = Callable[[str], "DAG"]
 
 @pytest.fixture(scope="module")
 def nightly() -> DAG:
-    """The nightly DAG, parsed with retries that wait no time (every task has 2 retries)."""
+    """The per-file DAG, parsed with retries that wait no time (every task has 2 retries)."""
     from airflow.dag_processing.dagbag import DagBag
 
     with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
         patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
+        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_per_file.py"))
     assert not dag_bag.import_errors, dag_bag.import_errors
-    return dag_bag.dags["example_aimlstt_nightly"]
+    return dag_bag.dags["example_aimlstt_per_file"]
 
 
 def _tries(dag_run: Any) -> dict[tuple[str, int], int]:
@@ -195,3 +195,64 @@ def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(load_dag: Load
     ]
     fetches = emulator.stats()["requests_by_route"][fetch_route] - before
     assert fetches >= 4, f"each sensor should have polled more than once, saw {fetches} fetches"
+
+
+@pytest.fixture(scope="module")
+def batch_nightly() -> DAG:
+    """The nightly DAG (batches), parsed with polls 0.3 s apart and retries that wait no time."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
+        patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
+        patch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.3")
+        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
+    assert not dag_bag.import_errors, dag_bag.import_errors
+    return dag_bag.dags["example_aimlstt_nightly"]
+
+
+def test_batch_nightly_transcribes_every_sample_in_chunks_then_skips_them(
+    batch_nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
+) -> None:
+    output_dir = tmp_path / "transcripts"
+    conf = {"input_dir": AUDIO_DIR.as_uri(), "output_dir": output_dir.as_uri(), "chunk_size": 3}
+    samples = mono_samples()
+
+    first = batch_nightly.test(run_conf=conf)
+
+    assert first.state == "success", task_states(first)
+    states = task_states(first)
+    assert sorted(index for task_id, index in states if task_id == "transcribe") == [
+        0,
+        1,
+    ]  # 4 files, 3 a chunk
+    for sample in samples:
+        assert (output_dir / f"{sample.stem}.txt").read_text(encoding="utf-8").strip() == spoken_text(sample)
+        assert (output_dir / f"{sample.stem}.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
+    totals = return_value(first, "summarize")
+    assert totals["files"] == totals["transcribed"] == len(samples) and totals["failed"] == 0
+    assert totals["cost_usd"] > 0
+    assert return_value(first, "announce_transcripts") == len(samples)
+
+    second = batch_nightly.test(run_conf=conf)
+
+    assert second.state == "success", task_states(second)
+    assert return_value(second, "summarize")["files"] == 0
+    assert task_states(second)[("transcribe", -1)] == "skipped"
+
+
+def test_batch_nightly_fails_naming_the_bad_file_and_writes_the_others(
+    batch_nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
+) -> None:
+    input_dir, output_dir = tmp_path / "audio", tmp_path / "out"
+    input_dir.mkdir()
+    shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir / "good.wav")
+    (input_dir / "empty.wav").write_bytes(b"")
+
+    dag_run = batch_nightly.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
+
+    assert dag_run.state == "failed", task_states(dag_run)
+    assert (output_dir / "good.json").exists()
+    text = logs()
+    assert re.search(r"Not every file was transcribed: .*empty\.wav: audio_path: file is empty", text), text[
+        -3000:
+    ]

@@ -33,7 +33,7 @@ from tests.conftest import TEST_API_KEY
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
 
-DAG_ID = "example_aimlstt_nightly"
+DAG_ID = "example_aimlstt_per_file"
 RUN_ID = "e2e_nightly"
 WAIT_TASK = "transcribe"
 DOWNSTREAM_DAG_ID = "example_aimlstt_downstream"

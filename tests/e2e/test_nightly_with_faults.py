@@ -92,7 +92,7 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
     monkeypatch.setenv("AIMLSTT_WAIT_TIMEOUT_SECONDS", "4")
     monkeypatch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.5")
     monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-    dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_nightly"]
+    dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
     stats_before = emulator.stats()
     emulator.faults.set(**FAULTS)
 
@@ -211,7 +211,7 @@ def test_creates_whose_answer_is_lost_are_found_in_the_usage_log_and_never_made_
     hashes = {path.name: _sha256(path) for path in input_dir.iterdir()}
     monkeypatch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.5")
     monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-    dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_nightly"]
+    dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
     stats_before = emulator.stats()
     emulator.faults.set(**POST_CREATE_DROPS)
 
