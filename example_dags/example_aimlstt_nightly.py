@@ -128,10 +128,13 @@ def example_aimlstt_nightly() -> None:
         return write_audio_lists(new, int(chunk_size), chunks_folder)
 
     @task(trigger_rule="all_done")
-    def summarize(chunks: list[str] | None, output_dir: str, dag_run: Any = None) -> dict[str, Any]:
+    def summarize(
+        chunks: list[str] | None, batches: Any, output_dir: str, dag_run: Any = None
+    ) -> dict[str, Any]:
         """Read every chunk's manifest; print failures and totals; fail when any file was not transcribed.
 
         :param chunks: the lists ``list_new_audio`` wrote; None when it did not succeed.
+        :param batches: what the batch tasks returned (it makes this task wait for all of them).
         :param output_dir: the transcripts' folder (where the manifests are).
         """
         from airflow.sdk.exceptions import AirflowFailException
@@ -181,12 +184,13 @@ def example_aimlstt_nightly() -> None:
         model="{{ params.model }}",
         output_path="{{ params.output_dir }}",
         formats=FORMATS,
-        max_in_flight=32,
+        max_in_flight="{{ params.max_in_flight }}",
+        max_failed_files="{{ params.max_failed_files }}",
         poke_interval=POKE_INTERVAL_SECONDS,
         max_poke_interval=30,
     ).expand(audio_list_path=chunks)
     announce_transcripts(batches.output)
-    summarize(chunks, output_dir="{{ params.output_dir }}")
+    summarize(chunks, batches.output, output_dir="{{ params.output_dir }}")
 
 
 @task(trigger_rule="all_done", outlets=[TRANSCRIPTS])

@@ -93,6 +93,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         "options",
         "output_path",
         "manifest_path",
+        "max_in_flight",
+        "max_failed_files",
     )
     ui_color = "#8fd3bf"
 
@@ -112,8 +114,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         aimlstt_conn_id: str = AimlSttHook.default_conn_name,
         api_retries: int | None = None,
         allow_unknown_model: bool = False,
-        max_in_flight: int = 32,
-        max_failed_files: int = 0,
+        max_in_flight: int | str = 32,
+        max_failed_files: int | str = 0,
         max_attempts: int = 3,
         resubmit_if_not_logged: bool = False,
         poke_interval: float = 10.0,
@@ -128,15 +130,11 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             raise AimlSttValidationError(
                 "audio_paths / input_path / audio_list_path: give exactly one of them"
             )
-        for name, value, least in (
-            ("max_in_flight", max_in_flight, 1),
-            ("max_failed_files", max_failed_files, 0),
-            ("max_attempts", max_attempts, 1),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise AimlSttValidationError(
-                    f"{name}: must be a whole number, {least} or more, got {value!r}"
-                )
+        if not isinstance(max_in_flight, str):  # a template is checked once rendered
+            max_in_flight = _whole("max_in_flight", max_in_flight, 1)
+        if not isinstance(max_failed_files, str):
+            max_failed_files = _whole("max_failed_files", max_failed_files, 0)
+        max_attempts = _whole("max_attempts", max_attempts, 1)
         self.output_settings = OutputSettings(output_path, tuple(formats), None, output_conn_id)
         self.audio_paths = audio_paths
         self.input_path = input_path
@@ -168,7 +166,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         self._check_request()
         manifest = Manifest.load(self._manifest_location(context), self.output_conn_id)
         self._plan(manifest, context)
-        progress = {"total": len(manifest), "started_at": time.time(), "window": self.max_in_flight}
+        progress = {"total": len(manifest), "started_at": time.time(), "window": self.in_flight_limit}
         return self._advance(context, manifest, progress, event=None)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -191,7 +189,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         if event is not None:
             self._apply(manifest, event, poll_hooks)
             manifest.save()
-        window = InFlightWindow(self.max_in_flight, int(progress.get("window", self.max_in_flight)))
+        window = InFlightWindow(self.in_flight_limit, int(progress.get("window", self.in_flight_limit)))
         self._submit_what_fits(context, manifest, window)
         progress["window"] = window.size
         in_flight = manifest.with_status(FileStatus.SUBMITTED)
@@ -272,7 +270,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
                     f"job {generation_id}: {reason}",
                     True,
                 )
-        collect(completed, self._write, hooks, min(self.max_in_flight, 16))
+        collect(completed, self._write, hooks, min(self.in_flight_limit, 16))
 
     def _write(self, row: ManifestRow, job: Any, fetch_charge: Charge | None) -> None:
         from airflow_provider_aimlstt.outputs.delivery import completed_result
@@ -364,7 +362,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         self.log.info("Batch finished: %s", counts)
         failed = manifest.with_status(FileStatus.FAILED)
         self._announce(context, counts)
-        if len(failed) > self.max_failed_files:
+        if len(failed) > self.failed_files_limit:
             listed = "; ".join(f"{row.source}: {row.error}" for row in failed[:MAX_LISTED_FAILURES])
             more = (
                 f" (and {len(failed) - MAX_LISTED_FAILURES} more)"
@@ -373,7 +371,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             )
             raise AirflowException(
                 f"{len(failed)} of {len(manifest)} file(s) failed, more than "
-                f"max_failed_files={self.max_failed_files}: {listed}{more}. Every file's row is in "
+                f"max_failed_files={self.failed_files_limit}: {listed}{more}. Every file's row is in "
                 f"{manifest.location}; a retry submits the failed files again where that is safe."
             )
         return counts
@@ -388,8 +386,20 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             return read_audio_list(self.audio_list_path, self.input_conn_id)
         return listed_audio(self.input_path, self.audio_suffixes, self.input_conn_id)
 
+    @property
+    def in_flight_limit(self) -> int:
+        """``max_in_flight``, rendered and checked."""
+        return _whole("max_in_flight", self.max_in_flight, 1)
+
+    @property
+    def failed_files_limit(self) -> int:
+        """``max_failed_files``, rendered and checked."""
+        return _whole("max_failed_files", self.max_failed_files, 0)
+
     def _check_request(self) -> None:
-        """Fail at once, before any file, on a bad model, options or formats for the model."""
+        """Fail at once, before any file, on a bad model, options, formats or limits."""
+        limits = (self.in_flight_limit, self.failed_files_limit)  # each raises when it is wrong
+        self.log.info("At most %d jobs in flight; %d failed file(s) tolerated", *limits)
         request = request_for(
             "https://example.invalid/check.wav", self.model, self.options or {}, self.allow_unknown_model
         )
@@ -425,3 +435,18 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         for outlet in self.outlets:
             if isinstance(outlet, Asset):
                 events[outlet].extra.update(counts)
+
+
+def _whole(name: str, value: Any, least: int) -> int:
+    """``value`` as a whole number of at least ``least`` (a rendered template's text is read too).
+
+    :param name: the argument, for the message.
+    :param value: its value.
+    :param least: the smallest allowed.
+    :raises AimlSttValidationError: naming the argument.
+    """
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise AimlSttValidationError(f"{name}: must be a whole number, {least} or more, got {value!r}")
+    return value
