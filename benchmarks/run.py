@@ -5,6 +5,10 @@
 2. Triggerer clients: CPU time and memory to open the async HTTP clients of 300 waiting triggers,
    the provider's (one shared TLS context) against a default ``httpx.AsyncClient`` each.
 
+3. Batches (``benchmarks/batch.py``, quick sizes here; run it alone for the full sizes): the batch
+   operator in ``dag.test()`` against a hook-threads floor, under a concurrency limit, and one
+   batch trigger over many ids.
+
 Run with ``make bench``. Nothing here asserts a time: machines are noisy, read the ratios.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -96,3 +101,7 @@ if __name__ == "__main__":
     print(f"benchmarks on {os.cpu_count()} cores")
     bench_upload_memory()
     bench_trigger_clients()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import batch
+
+    batch.run(quick=True)

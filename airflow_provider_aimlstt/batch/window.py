@@ -34,7 +34,7 @@ class InFlightWindow:
         self.size = min(self.limit, self.size + 1)
 
     def rate_limited(self, retry_after: float | None) -> None:
-        """A create was refused with 429: halve the bound and wait as long as the API asked.
+        """A wave of creates met 429s: halve the bound (once per wave) and wait as long as the API asked.
 
         :param retry_after: the answer's ``Retry-After`` in seconds, if it had one.
         """

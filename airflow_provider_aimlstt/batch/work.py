@@ -98,13 +98,15 @@ def submit_wave(
     :param log: the task's logger.
     """
 
+    refusals: list[float | None] = []
+
     def submit(row: ManifestRow) -> None:
         request = requests_by_source[row.source]
         try:
             audio = AudioSource.of(request).checked()
             job = hooks.get().submit_job(request, audio, client_request_id=row.client_request_id)
         except AimlSttRateLimitedError as exc:
-            window.rate_limited(exc.retry_after)
+            refusals.append(exc.retry_after)
             _back_to_pending(row, "rate limited (429)", undo_attempt=True)
         except AimlSttSubmissionNotLoggedError as exc:
             _pending_or_failed(row, max_attempts, f"its create never reached the API: {exc}")
@@ -126,8 +128,9 @@ def submit_wave(
             row.error = None
 
     _run_all(submit, rows, window.limit)
-    limited = sum(1 for row in rows if row.error == "rate limited (429)")
-    if limited:
+    limited = len(refusals)
+    if limited:  # one decrease per wave, however many of its creates were refused
+        window.rate_limited(max((wait for wait in refusals if wait is not None), default=None))
         log.warning(
             "%d create(s) were rate limited (429): at most %d jobs in flight now (max_in_flight %d)",
             limited,

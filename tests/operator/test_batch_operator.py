@@ -107,3 +107,40 @@ def test_a_bad_file_is_recorded_and_fails_the_task_only_beyond_the_threshold(
     assert bad.status is FileStatus.FAILED and "audio_path" in str(bad.error) and bad.attempts == 1
     assert sum(row.status is FileStatus.TRANSCRIBED for row in manifest) == 5
     assert run.state == ("success" if tolerated else "failed"), task_states(run)
+
+
+def test_a_concurrency_limit_slows_the_batch_down_instead_of_failing_it(
+    load_dag: Any, emulator: Any, tmp_path: Path, logs: Any
+) -> None:
+    emulator.config.max_concurrent_jobs = 3  # the task keeps up to 8 in flight: the API refuses the rest
+    input_dir, output_dir, hashes = _folder(tmp_path, 16)
+    before = _creates(emulator, hashes)
+
+    run = load_dag("aimlstt_test_batch").test(
+        run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)}
+    )
+
+    assert run.state == "success", task_states(run)
+    assert return_value(run, "batch")["transcribed"] == 16
+    after = _creates(emulator, hashes)
+    assert {name: after[name] - before[name] for name in hashes} == dict.fromkeys(hashes, 1)
+    text = logs()
+    assert "were rate limited (429): at most 4 jobs in flight now (max_in_flight 8)" in text
+
+
+def test_the_window_halves_once_per_wave_and_grows_back_by_one() -> None:
+    from airflow_provider_aimlstt.batch.window import InFlightWindow
+
+    window = InFlightWindow(32)
+    window.rate_limited(0.0)
+    assert window.size == 16
+    window.rate_limited(0.0)
+    assert window.size == 8
+    for _ in range(30):
+        window.accepted()
+    assert window.size == 32  # never past max_in_flight
+    for _ in range(10):
+        window.rate_limited(0.0)
+    assert window.size == 1  # never below one
+    window.rate_limited(60.0)
+    assert window.free(0) == 0  # waiting out Retry-After
