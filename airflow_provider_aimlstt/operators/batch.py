@@ -294,7 +294,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             row.cost_usd, row.credits = float(charge.usd), charge.credits
 
     def _submit_what_fits(self, context: Any, manifest: Manifest, window: InFlightWindow) -> None:
-        """Submit pending files in waves while the window has room; wait out a ``Retry-After``
+        """Submit pending files in waves while the window has room; wait out a ``Retry-After`` here
         only when nothing is in flight (otherwise the trigger's wait covers it)."""
         identity = self._identity(context)
         create_hooks = ThreadHooks(
@@ -311,9 +311,11 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             if not pending:
                 return
             if room == 0:
-                if in_flight or window.resume_at - time.time() > self.max_poke_interval:
-                    return
-                time.sleep(max(0.0, window.resume_at - time.time()))
+                if in_flight:
+                    return  # the trigger's wait covers the rest of any Retry-After
+                pause = max(0.0, window.resume_at - time.time())
+                self.log.info("Nothing in flight and the API asked to wait: waiting %.1f s", pause)
+                time.sleep(pause)
                 continue
             wave = pending[:room]
             requests = {}
