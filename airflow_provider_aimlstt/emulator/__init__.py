@@ -12,13 +12,15 @@ in-process::
         server.clock.advance(2.0)  # every job two seconds older, without waiting
 
 Laid out like moto's services: ``models`` (the create, fetch and usage-log operations), ``jobs``
-(the job store), ``responses`` (HTTP in and out), ``urls`` (the route table), ``exceptions`` (the
-error bodies), with ``catalog`` (the models, read from the API's own create schemas in the
-package's ``api_schemas/``, through ``openapi``), ``parsing`` (request bodies), ``validation``
-(against those schemas), ``results`` (the result body of each model family), ``billing`` and
-``tracing`` (the cost and tracing headers), ``usage_log`` and ``logs_query`` (``GET /v2/logs``) and
-``faults`` (fault injection). It imports nothing of the provider but the API's two paths, and
-reads the API's documents as data, so it checks the provider instead of sharing its mistakes.
+(the job store, every operation O(1) or O(log n) in its jobs), ``slots`` (the per-key concurrency
+limit, ``max_concurrent_jobs``), ``responses`` (HTTP in and out), ``urls`` (the route table),
+``exceptions`` (the error bodies), with ``catalog`` (the models, read from the API's own create
+schemas in the package's ``api_schemas/``, through ``openapi``), ``parsing`` (request bodies),
+``validation`` (against those schemas), ``results`` (the result body of each model family),
+``billing`` and ``tracing`` (the cost and tracing headers), ``usage_log`` and ``logs_query``
+(``GET /v2/logs``) and ``faults`` (fault injection). It imports nothing of the provider but the
+API's two paths, and reads the API's documents as data, so it checks the provider instead of
+sharing its mistakes.
 """
 
 from airflow_provider_aimlstt.emulator.clock import ManualClock, MonotonicClock

@@ -58,7 +58,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--processing-seconds",
         type=float,
         default=defaults.processing_seconds,
-        help="time a job then stays active/generating (default: %(default)s)",
+        help="time a job then stays active/generating, plus the per-audio-second time below "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--processing-seconds-per-audio-second",
+        type=float,
+        default=defaults.processing_seconds_per_audio_second,
+        metavar="FACTOR",
+        help="extra active/generating time per second of a job's audio, so long files take longer "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-concurrent-jobs",
+        type=int,
+        default=defaults.max_concurrent_jobs,
+        metavar="N",
+        help="unfinished (pending or running) jobs the API key may have at once; a create beyond "
+        "it is refused, before any job is made, with 429 Too Many Requests and Retry-After: the "
+        "seconds until the earliest of them finishes (default: no limit)",
     )
     parser.add_argument(
         "--retention-seconds",
@@ -158,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             transcripts_dir=args.transcripts_dir,
             queued_seconds=args.queued_seconds,
             processing_seconds=args.processing_seconds,
+            processing_seconds_per_audio_second=args.processing_seconds_per_audio_second,
+            max_concurrent_jobs=args.max_concurrent_jobs,
             retention_seconds=args.retention_seconds,
             fetch_style=args.fetch_style,
             usage_log_delay_seconds=args.usage_log_delay_seconds,

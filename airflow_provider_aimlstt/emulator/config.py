@@ -24,7 +24,12 @@ class EmulatorConfig:
     :param transcripts_dir: folder holding ``<audio stem>.txt`` transcripts and audio files that
         URL sources may name; None means placeholder transcripts only.
     :param queued_seconds: how long a new job stays ``waiting``/``queued``.
-    :param processing_seconds: how long a job then stays ``active``/``generating``.
+    :param processing_seconds: how long a job then stays ``active``/``generating``, plus
+        ``processing_seconds_per_audio_second`` times its audio's duration.
+    :param processing_seconds_per_audio_second: extra processing time per second of audio, so long
+        files take longer (0: every job takes the same time).
+    :param max_concurrent_jobs: how many unfinished jobs (pending or running) the API key may have
+        at once; a create beyond it is refused with 429 (see :mod:`.slots`). None: no limit.
     :param retention_seconds: how long a job can be fetched after its creation (404 afterwards).
     :param fetch_style: ``legacy`` answers ``{generation_id, status, result}`` (the every-model fetch
         schema); ``universal`` answers the newer ``{id, status, output, error}``.
@@ -44,6 +49,8 @@ class EmulatorConfig:
     transcripts_dir: Path | None = None
     queued_seconds: float = 1.0
     processing_seconds: float = 2.0
+    processing_seconds_per_audio_second: float = 0.0
+    max_concurrent_jobs: int | None = None
     retention_seconds: float = 3600.0
     fetch_style: FetchStyle = "legacy"
     max_upload_bytes: int = 2 * 1024**3
@@ -60,7 +67,8 @@ class EmulatorConfig:
     def validate(self) -> None:
         """Raise ValueError naming the first setting that cannot work.
 
-        :raises ValueError: for an empty key, a negative duration, an unknown fetch style or a bad price.
+        :raises ValueError: for an empty key, a negative duration, an unknown fetch style, a bad price
+            or a concurrency limit below 1.
         """
         if not self.api_key:
             raise ValueError("api_key: must not be empty")
@@ -73,6 +81,12 @@ class EmulatorConfig:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must be 0 or more, got {getattr(self, name)!r}")
+        factor = self.processing_seconds_per_audio_second
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor < math.inf:
+            raise ValueError(f"processing_seconds_per_audio_second: must be 0 or more, got {factor!r}")
+        limit = self.max_concurrent_jobs
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"max_concurrent_jobs: must be 1 or more, or None for no limit, got {limit!r}")
         for name in ("max_upload_bytes", "max_json_bytes", "url_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: must be more than 0, got {getattr(self, name)!r}")

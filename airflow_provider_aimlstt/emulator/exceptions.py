@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
+import math
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -12,6 +15,7 @@ UNAUTHORIZED_MESSAGE = (
     "https://aimlapi.com/app/keys"
 )
 BODY_VALIDATION_MESSAGE = "Body validation error!"
+TOO_MANY_REQUESTS_MESSAGE = "Too Many Requests"
 
 
 class ApiError(Exception):
@@ -48,6 +52,19 @@ def generation_not_found_error(generation_id: str) -> ApiError:
     :param generation_id: the id from the request path.
     """
     return ApiError(404, f"Generation {generation_id!r} not found (unknown id, or its result has expired)")
+
+
+def too_many_requests_error(retry_after_seconds: int, retry_after_format: str = "seconds") -> ApiError:
+    """The documented 429 ("You have hit a rate or concurrency limit"), with a ``Retry-After`` header.
+
+    :param retry_after_seconds: how long the client should wait, in whole seconds.
+    :param retry_after_format: ``seconds`` (``Retry-After: 7``) or ``http-date`` (a date that far ahead).
+    """
+    if retry_after_format == "http-date":
+        retry_after = email.utils.formatdate(math.ceil(time.time()) + retry_after_seconds, usegmt=True)
+    else:
+        retry_after = str(retry_after_seconds)
+    return ApiError(429, TOO_MANY_REQUESTS_MESSAGE, {"Retry-After": retry_after})
 
 
 def route_not_found_error(method: str, path: str) -> ApiError:

@@ -1,7 +1,9 @@
 """The emulated service's operations, apart from HTTP: create, fetch and the usage logs, on a job store.
 
-Jobs and their statuses live in :mod:`.jobs`. A create bills its job (:mod:`.billing`) and logs a
-row (:mod:`.usage_log`); a fetch is free and logs nothing.
+Jobs and their statuses live in :mod:`.jobs`. A create first takes one of the API key's
+concurrency slots (:mod:`.slots`: a 429 with ``Retry-After`` when ``max_concurrent_jobs`` are
+unfinished, before any processing), then bills its job (:mod:`.billing`) and logs a row
+(:mod:`.usage_log`); a fetch is free and logs nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from airflow_provider_aimlstt.emulator.audio_info import SOURCE_UPLOAD, AudioInf
 from airflow_provider_aimlstt.emulator.billing import bill_audio, price_per_second
 from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES, Family
 from airflow_provider_aimlstt.emulator.config import EmulatorConfig
-from airflow_provider_aimlstt.emulator.exceptions import generation_not_found_error
+from airflow_provider_aimlstt.emulator.exceptions import generation_not_found_error, too_many_requests_error
 from airflow_provider_aimlstt.emulator.faults.injector import JOB_ERROR, JOB_NEVER_FINISHES
 from airflow_provider_aimlstt.emulator.jobs import (
     Job,
@@ -31,6 +33,7 @@ from airflow_provider_aimlstt.emulator.results.deepgram import build_deepgram_re
 from airflow_provider_aimlstt.emulator.results.emulated_text import make_emulated_text
 from airflow_provider_aimlstt.emulator.results.facts import JobFacts
 from airflow_provider_aimlstt.emulator.results.text_usage import build_microsoft_result, build_openai_result
+from airflow_provider_aimlstt.emulator.slots import ConcurrencyLimitReached, Slot
 from airflow_provider_aimlstt.emulator.sources import find_url_audio
 from airflow_provider_aimlstt.emulator.stats import EmulatorStats
 from airflow_provider_aimlstt.emulator.usage_log import FAILED, SUCCEEDED, UsageLog
@@ -94,53 +97,29 @@ class SttBackend:
         :param client_request_id: the request's valid ``X-Client-Request-Id``, or None.
         :param request_id: the id of the HTTP call, for the usage log.
         :return: the job, the HTTP status (201 for the older models, 200 for the newer) and the body.
+        :raises ApiError: 429 with ``Retry-After`` when the key has ``max_concurrent_jobs``
+            unfinished jobs; nothing is then made, billed or counted but ``concurrency_limited``.
         """
         family = MODEL_FAMILIES[model]
-        failure: str | None = None
-        stored: StoredAudio | None
-        if upload is not None:
-            stored, source, name = upload, SOURCE_UPLOAD, upload.filename
-        else:
-            found = find_url_audio(url or "", self.config)
-            stored, source, name, failure = found.stored, found.kind, found.name, found.failure
-        try:
-            audio = stored.measure() if stored is not None else self._no_audio(url or "")
-        finally:
-            if stored is not None and stored is not upload:
-                stored.delete()
-        generation_id = new_generation_id(family)
-        price = price_per_second(model, family, self.config.prices_per_second)
-        bill = bill_audio(audio.duration_seconds, price)
-        facts = JobFacts(
-            generation_id=generation_id,
-            model=model,
-            family=family,
-            options=options,
-            audio=audio,
-            emulated_text=make_emulated_text(
-                self.config.transcripts_dir, name, audio.sha256, audio.duration_seconds
-            ),
-            audio_source=source,
-            url=url,
-            created=datetime.now(timezone.utc),
-            bill=bill,
-        )
-        job = self.jobs.add(
-            generation_id, model, family, _RESULT_BUILDERS[family](facts), cost=bill,
-            client_request_id=client_request_id,
-        )  # fmt: skip
+        with self._slot() as slot:
+            facts, failure = self._job_facts(model, family, options, url, upload)
+            job = self.jobs.add(
+                facts.generation_id, model, family, _RESULT_BUILDERS[family](facts), cost=facts.bill,
+                client_request_id=client_request_id, audio_seconds=facts.audio.duration_seconds, slot=slot,
+            )  # fmt: skip
+        generation_id = job.generation_id
         if failure is not None:
             self.jobs.fail(generation_id, DOWNLOAD_FAILURE_NAME, failure)
         elif job_fault is not None:
             self._apply_job_fault(generation_id, job_fault)
-        self.stats.count_create(audio.sha256)
+        self.stats.count_create(facts.audio.sha256)
         self.usage.record(
             status=SUCCEEDED,
             model=model,
             inference_id=generation_id,
             request_id=request_id,
             client_request_id=client_request_id,
-            cost=bill,
+            cost=facts.bill,
         )
         if family.uses_legacy_statuses:
             return job, 201, {"generation_id": generation_id}
@@ -192,6 +171,61 @@ class SttBackend:
         """
         checked = parse_logs_query(query, self.config.api_key)
         return checked.page(self.usage.rows(visible_only=True))
+
+    def _slot(self) -> Slot:
+        """One of the API key's concurrency slots, or the documented 429 when none is free."""
+        try:
+            return self.jobs.take_slot(self.config.api_key, self.config.max_concurrent_jobs)
+        except ConcurrencyLimitReached as exc:
+            self.stats.count_concurrency_limited()
+            raise too_many_requests_error(exc.retry_after_seconds) from None
+
+    def _job_facts(
+        self,
+        model: str,
+        family: Family,
+        options: dict[str, Any],
+        url: str | None,
+        upload: StoredAudio | None,
+    ) -> tuple[JobFacts, str | None]:
+        """Measure the audio (downloading a loopback URL) and bill it: what the new job is made of.
+
+        :param model: a known model id.
+        :param family: its family.
+        :param options: the validated options.
+        :param url: the audio URL, for a URL source.
+        :param upload: the uploaded audio, for an upload.
+        :return: the facts, and why a URL download failed (None when it did not).
+        """
+        failure: str | None = None
+        stored: StoredAudio | None
+        if upload is not None:
+            stored, source, name = upload, SOURCE_UPLOAD, upload.filename
+        else:
+            found = find_url_audio(url or "", self.config)
+            stored, source, name, failure = found.stored, found.kind, found.name, found.failure
+        try:
+            audio = stored.measure() if stored is not None else self._no_audio(url or "")
+        finally:
+            if stored is not None and stored is not upload:
+                stored.delete()
+        price = price_per_second(model, family, self.config.prices_per_second)
+        bill = bill_audio(audio.duration_seconds, price)
+        facts = JobFacts(
+            generation_id=new_generation_id(family),
+            model=model,
+            family=family,
+            options=options,
+            audio=audio,
+            emulated_text=make_emulated_text(
+                self.config.transcripts_dir, name, audio.sha256, audio.duration_seconds
+            ),
+            audio_source=source,
+            url=url,
+            created=datetime.now(timezone.utc),
+            bill=bill,
+        )
+        return facts, failure
 
     def _apply_job_fault(self, generation_id: str, job_fault: str) -> None:
         if job_fault == JOB_ERROR:

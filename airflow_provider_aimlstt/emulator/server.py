@@ -93,14 +93,24 @@ class EmulatorServer:
     :param allow_remote: permit binding an address other machines can reach.
     :param faults: faults to inject from the start (None: none); change them at run time with
         :attr:`faults` (``set``, ``update``, ``clear``) or over HTTP at ``/_emulator/faults``.
-    :param clock: the clock job statuses, retention and the usage log's delay follow (None: real
-        time). Pass a :class:`~airflow_provider_aimlstt.emulator.clock.ManualClock` to move time by
-        hand with ``server.clock.advance(seconds)``; the real-time clock can be advanced too.
+    :param clock: the clock job statuses, retention, concurrency slots and the usage log's delay
+        follow (None: real time). Pass a :class:`~airflow_provider_aimlstt.emulator.clock.ManualClock`
+        to move time by hand with ``server.clock.advance(seconds)``.
     :raises ValueError: for a non-loopback host without ``allow_remote``.
 
-    State for tests: :attr:`jobs` (``jobs.get(id)`` gives a job's ``cost`` and
-    ``client_request_id``), :attr:`usage_log` (``usage_log.rows()``: every logged row, newest
-    first, visible yet or not), :meth:`stats`, :attr:`faults` and :attr:`clock`.
+    State for tests:
+
+    - :attr:`clock`: ``clock.advance(seconds)`` makes every job that much older at once, on the
+      real-time clock of a running server too (a :class:`~.clock.MonotonicClock` adds the skipped
+      time to ``time.monotonic``): statuses move on, jobs past ``retention_seconds`` answer 404,
+      their concurrency slots free, and usage-log rows past their delay show.
+    - :attr:`jobs`: ``jobs.get(id)`` gives a job's ``cost``, ``client_request_id`` and
+      ``audio_seconds``; ``jobs.finishes_at(job)`` when it completes on that clock;
+      ``jobs.unfinished(config.api_key)`` the key's jobs counted against ``max_concurrent_jobs``;
+      ``len(jobs)`` the jobs not yet expired; ``jobs.examined`` an operation counter;
+      ``jobs.clear()`` forgets every job and frees its slot (tests sharing one emulator).
+    - :attr:`usage_log`: ``usage_log.rows()``, every logged row, newest first, visible yet or not.
+    - :meth:`stats`, :attr:`faults`.
     """
 
     def __init__(
@@ -190,7 +200,8 @@ class EmulatorServer:
 
         Keys: ``creates_total``, ``creates_by_sha256`` (jobs made, including those whose answer a
         fault then lost), ``create_attempts`` (create requests received, faulted or not),
-        ``requests_total``, ``requests_by_route``, ``responses_by_status`` and ``faults_by_kind``.
+        ``requests_total``, ``requests_by_route``, ``responses_by_status``, ``faults_by_kind`` and
+        ``concurrency_limited`` (creates refused with 429 by ``max_concurrent_jobs``).
         """
         return self._stats.snapshot()
 

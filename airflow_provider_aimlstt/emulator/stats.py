@@ -1,4 +1,7 @@
-"""Counters of what the emulator was asked, for tests and fault injection."""
+"""Counters of what the emulator was asked, for tests and fault injection.
+
+Counting is O(1); a snapshot copies the counters, so it grows with the distinct audio created.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from typing import Any
 
 
 class EmulatorStats:
-    """Thread-safe counters: creates per audio sha256, requests per route, answers per status, faults."""
+    """Thread-safe counters: creates per audio sha256, requests per route, answers per status, faults,
+    and creates refused by the concurrency limit."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -17,6 +21,9 @@ class EmulatorStats:
         self._responses_by_status: Counter[str] = Counter()
         self._faults_by_kind: Counter[str] = Counter()
         self._create_attempts = 0
+        self._creates_total = 0
+        self._requests_total = 0
+        self._concurrency_limited = 0
 
     def count_request(self, route: str) -> None:
         """Count one request.
@@ -25,6 +32,7 @@ class EmulatorStats:
         """
         with self._lock:
             self._requests_by_route[route] += 1
+            self._requests_total += 1
 
     def count_response(self, status: int) -> None:
         """Count one answer.
@@ -41,11 +49,17 @@ class EmulatorStats:
         """
         with self._lock:
             self._creates_by_sha256[sha256] += 1
+            self._creates_total += 1
 
     def count_create_attempt(self) -> None:
         """Count one create request received, whatever its answer (faulted, refused or accepted)."""
         with self._lock:
             self._create_attempts += 1
+
+    def count_concurrency_limited(self) -> None:
+        """Count one create refused with 429 because its key had ``max_concurrent_jobs`` unfinished jobs."""
+        with self._lock:
+            self._concurrency_limited += 1
 
     def count_fault(self, kind: str) -> None:
         """Count one fault applied.
@@ -59,13 +73,14 @@ class EmulatorStats:
         """A copy of every counter, safe to keep and to serialise as JSON."""
         with self._lock:
             return {
-                "creates_total": sum(self._creates_by_sha256.values()),
+                "creates_total": self._creates_total,
                 "creates_by_sha256": dict(self._creates_by_sha256),
                 "create_attempts": self._create_attempts,
-                "requests_total": sum(self._requests_by_route.values()),
+                "requests_total": self._requests_total,
                 "requests_by_route": dict(self._requests_by_route),
                 "responses_by_status": dict(self._responses_by_status),
                 "faults_by_kind": dict(self._faults_by_kind),
+                "concurrency_limited": self._concurrency_limited,
             }
 
     def reset(self) -> None:
@@ -75,4 +90,5 @@ class EmulatorStats:
             self._requests_by_route.clear()
             self._responses_by_status.clear()
             self._faults_by_kind.clear()
-            self._create_attempts = 0
+            self._create_attempts = self._creates_total = self._requests_total = 0
+            self._concurrency_limited = 0

@@ -190,11 +190,11 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             self._apply(manifest, event, poll_hooks)
             manifest.save()
         window = InFlightWindow(self.in_flight_limit, int(progress.get("window", self.in_flight_limit)))
-        self._submit_what_fits(context, manifest, window)
+        deadline = float(progress["started_at"]) + self.timeout_seconds
+        self._submit_what_fits(context, manifest, window, deadline)
         progress["window"] = window.size
         in_flight = manifest.with_status(FileStatus.SUBMITTED)
         self._log_progress(manifest, progress, len(in_flight))
-        deadline = float(progress["started_at"]) + self.timeout_seconds
         timed_out = (event or {}).get("status") == "timeout" or time.time() >= deadline
         if in_flight and timed_out:
             for row in in_flight:
@@ -293,7 +293,9 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         if charge is not None:
             row.cost_usd, row.credits = float(charge.usd), charge.credits
 
-    def _submit_what_fits(self, context: Any, manifest: Manifest, window: InFlightWindow) -> None:
+    def _submit_what_fits(
+        self, context: Any, manifest: Manifest, window: InFlightWindow, deadline: float
+    ) -> None:
         """Submit pending files in waves while the window has room; wait out a ``Retry-After`` here
         only when nothing is in flight (otherwise the trigger's wait covers it)."""
         identity = self._identity(context)
@@ -310,10 +312,19 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             room = window.free(in_flight)
             if not pending:
                 return
+            if time.time() >= deadline:  # e.g. a limit that never lets up: the files fail, named
+                for row in pending:
+                    row.status, row.error, row.retryable = (
+                        FileStatus.FAILED,
+                        "the batch's deadline passed",
+                        True,
+                    )
+                manifest.save()
+                return
             if room == 0:
                 if in_flight:
                     return  # the trigger's wait covers the rest of any Retry-After
-                pause = max(0.0, window.resume_at - time.time())
+                pause = max(0.0, min(window.resume_at, deadline) - time.time())
                 self.log.info("Nothing in flight and the API asked to wait: waiting %.1f s", pause)
                 time.sleep(pause)
                 continue

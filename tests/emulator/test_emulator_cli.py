@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+from airflow_provider_aimlstt.emulator.__main__ import build_parser
 
 SECRET_KEY = "sk-cli-secret-91b2"
 
@@ -110,6 +111,15 @@ def test_bad_settings_are_refused() -> None:
     assert (
         EmulatorConfig(prices_per_second={"deepgram": 0, "slam-1": 1e-5}).prices_per_second["slam-1"] == 1e-5
     )
+    for limit in (0, -1, True, 2.0):
+        with pytest.raises(ValueError, match=r"^max_concurrent_jobs: must be 1 or more"):
+            EmulatorConfig(max_concurrent_jobs=limit)  # type: ignore[arg-type]
+    for factor in (-0.1, float("inf"), float("nan"), "1"):
+        with pytest.raises(ValueError, match=r"^processing_seconds_per_audio_second: "):
+            EmulatorConfig(processing_seconds_per_audio_second=factor)  # type: ignore[arg-type]
+    assert (
+        EmulatorConfig(max_concurrent_jobs=1, processing_seconds_per_audio_second=2).max_concurrent_jobs == 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,6 +129,9 @@ def test_bad_settings_are_refused() -> None:
         (["--price", "nova-3=cheap"], "--price: expected MODEL_OR_FAMILY=USD_PER_SECOND"),
         (["--price", "nova-9=0.1"], "prices_per_second: 'nova-9' is neither a model id nor a family name"),
         (["--usage-log-delay-seconds", "-1"], "usage_log_delay_seconds: must be 0 or more"),
+        (["--max-concurrent-jobs", "0"], "max_concurrent_jobs: must be 1 or more"),
+        (["--max-concurrent-jobs", "two"], "--max-concurrent-jobs: invalid int value"),
+        (["--processing-seconds-per-audio-second", "-1"], "processing_seconds_per_audio_second: must be 0"),
     ],
 )
 def test_cli_refuses_bad_billing_and_log_flags(flags, message) -> None:
@@ -149,3 +162,30 @@ def test_the_emulator_imports_no_airflow() -> None:
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+def test_the_help_documents_the_batch_settings() -> None:
+    text = " ".join(build_parser().format_help().split())
+    assert "--max-concurrent-jobs N" in text and "before any job is made, with 429 Too Many Requests" in text
+    assert "the seconds until the earliest of them finishes" in text
+    assert "--processing-seconds-per-audio-second FACTOR" in text
+    defaults = build_parser().parse_args([])
+    assert defaults.max_concurrent_jobs is None and defaults.processing_seconds_per_audio_second == 0.0
+
+
+def test_the_cli_limits_concurrent_jobs_and_lengthens_them(run_cli, api_key, make_wav) -> None:
+    _, base = run_cli(
+        "--max-concurrent-jobs", "1", "--queued-seconds", "0", "--processing-seconds", "100",
+        "--processing-seconds-per-audio-second", "1000",
+    )  # fmt: skip
+    headers = {"Authorization": f"Bearer {api_key}"}
+
+    def create() -> requests.Response:
+        files = {"audio": ("clip.wav", make_wav(1.0))}
+        return requests.post(f"{base}/v1/stt/create", data={"model": "nova-3"}, files=files, headers=headers)
+
+    assert create().status_code == 201
+    refused = create()
+    assert refused.status_code == 429 and refused.json()["message"] == "Too Many Requests"
+    assert 1000 < int(refused.headers["Retry-After"]) <= 1100  # 100 s + 1000 s per second of audio
+    assert requests.get(f"{base}/_emulator/stats", timeout=10).json()["concurrency_limited"] == 1

@@ -126,3 +126,66 @@ def test_a_given_clock_is_the_job_stores(emu_config) -> None:
     with pytest.raises(ValueError, match=r"^seconds: "):
         MonotonicClock().advance(float("inf"))
     assert EmulatorServer(EmulatorConfig()).clock is not clock
+
+
+def test_processing_grows_with_the_audios_length(client, emu_server, make_wav) -> None:
+    config = emu_server.config
+    config.queued_seconds, config.processing_seconds, config.processing_seconds_per_audio_second = (
+        1.0,
+        2.0,
+        0.5,
+    )
+    long_id = client.create_upload("aai/universal", make_wav(8.0)).json()["generation_id"]
+    short_id = client.create_upload("aai/universal", make_wav(2.0)).json()["generation_id"]
+    assert emu_server.jobs.get(long_id).audio_seconds == 8.0
+    emu_server.clock.advance(3.99)  # the short one: 1 + 2 + 0.5 * 2 = 4 s
+    assert [client.fetch(i).json()["status"] for i in (short_id, long_id)] == ["generating", "generating"]
+    emu_server.clock.advance(0.01)
+    assert [client.fetch(i).json()["status"] for i in (short_id, long_id)] == ["completed", "generating"]
+    emu_server.clock.advance(2.0)  # the long one: 1 + 2 + 0.5 * 8 = 7 s
+    assert client.fetch(long_id).json()["status"] == "generating"
+    emu_server.clock.advance(1.0)
+    assert client.fetch(long_id).json()["status"] == "completed"
+
+
+def test_a_url_without_audio_takes_the_nominal_durations_time(client, emu_server) -> None:
+    config = emu_server.config
+    config.processing_seconds_per_audio_second, config.nominal_duration_seconds = 1.0, 10.0
+    generation_id = client.create_json({"model": "nova-3", "url": "https://h/none.mp3"}).json()[
+        "generation_id"
+    ]
+    job = emu_server.jobs.get(generation_id)
+    assert emu_server.jobs.finishes_at(job) == job.created_at + 10.0
+    emu_server.clock.advance(9.5)
+    assert client.fetch(generation_id).json()["status"] == "active"
+    emu_server.clock.advance(0.5)
+    assert client.fetch(generation_id).json()["status"] == "completed"
+
+
+def test_without_the_factor_every_job_takes_the_same_time(client, emu_server, make_wav) -> None:
+    emu_server.config.processing_seconds = 1.0
+    ids = [
+        client.create_upload("nova-3", make_wav(seconds)).json()["generation_id"] for seconds in (0.5, 30.0)
+    ]
+    emu_server.clock.advance(1.0)
+    assert [client.fetch(i).json()["status"] for i in ids] == ["completed", "completed"]
+
+
+def test_the_real_time_clock_moves_retention_and_slots(emu_config, api_key) -> None:
+    emu_config.queued_seconds, emu_config.processing_seconds = 1000.0, 1000.0
+    emu_config.retention_seconds, emu_config.max_concurrent_jobs = 5000.0, 1
+    with EmulatorServer(emu_config) as server:
+        assert isinstance(server.clock, MonotonicClock)
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {api_key}"
+        body = {"model": "nova-3", "url": "https://h/a.mp3"}
+        created = session.post(f"{server.base_url}/v1/stt/create", json=body)
+        fetch_url = f"{server.base_url}/v1/stt/{created.json()['generation_id']}"
+        refused = session.post(f"{server.base_url}/v1/stt/create", json=body)
+        assert refused.status_code == 429 and 1990 <= int(refused.headers["Retry-After"]) <= 2000
+        server.clock.advance(2000.0)
+        assert session.get(fetch_url).json()["status"] == "completed"
+        assert session.post(f"{server.base_url}/v1/stt/create", json=body).status_code == 201
+        server.clock.advance(3001.0)  # past 5000 s after the first create: its retention is over
+        assert session.get(fetch_url).status_code == 404
+        assert len(server.jobs) == 1

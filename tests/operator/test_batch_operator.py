@@ -110,22 +110,32 @@ def test_a_bad_file_is_recorded_and_fails_the_task_only_beyond_the_threshold(
 
 
 def test_a_concurrency_limit_slows_the_batch_down_instead_of_failing_it(
-    load_dag: Any, emulator: Any, tmp_path: Path, logs: Any
+    load_dag: Any, tmp_path: Path, logs: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emulator.config.max_concurrent_jobs = 3  # the task keeps up to 8 in flight: the API refuses the rest
-    input_dir, output_dir, hashes = _folder(tmp_path, 16)
-    before = _creates(emulator, hashes)
+    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+    from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 
-    run = load_dag("aimlstt_test_batch").test(
-        run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)}
+    # An emulator of its own: jobs other tests left unfinished would count against the limit.
+    config = EmulatorConfig(
+        api_key=TEST_API_KEY,
+        transcripts_dir=AUDIO_DIR,
+        queued_seconds=0.2,
+        processing_seconds=0.4,
+        max_concurrent_jobs=3,  # the task keeps up to 8 in flight: the API refuses the rest
     )
+    with EmulatorServer(config, host="127.0.0.1", port=0) as emulator:
+        monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url))
+        input_dir, output_dir, hashes = _folder(tmp_path, 16)
+        before = _creates(emulator, hashes)
+        run = load_dag("aimlstt_test_batch").test(
+            run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)}
+        )
+        after = _creates(emulator, hashes)
 
     assert run.state == "success", task_states(run)
     assert return_value(run, "batch")["transcribed"] == 16
-    after = _creates(emulator, hashes)
     assert {name: after[name] - before[name] for name in hashes} == dict.fromkeys(hashes, 1)
-    text = logs()
-    assert "were rate limited (429): at most 4 jobs in flight now (max_in_flight 8)" in text
+    assert "were rate limited (429): at most 4 jobs in flight now (max_in_flight 8)" in logs()
 
 
 def test_the_window_halves_once_per_wave_and_grows_back_by_one() -> None:

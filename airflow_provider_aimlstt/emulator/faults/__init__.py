@@ -33,7 +33,9 @@ behaves exactly as before. The semantics below are a contract: provider tests re
   ``error: {name, message}``. ``job_never_finishes``: the job stays ``waiting``/``queued`` until its
   retention expires (then 404, as every job).
 - Error answers carry the documented body ``{message, path, requestId, statusCode, timestamp}``;
-  a 429 also has ``Retry-After``, in seconds or as an HTTP date that many seconds ahead.
+  a 429 also has ``Retry-After``, in seconds or as an HTTP date that many seconds ahead. (The 429
+  of the concurrency limit, ``EmulatorConfig.max_concurrent_jobs``, is no fault: see
+  :mod:`airflow_provider_aimlstt.emulator.slots`.)
 - Bursts: :meth:`FaultInjector.update` lets a running burst finish (so ``update(server_error=0)``
   after one request gives exactly one burst); :meth:`FaultInjector.set` and ``clear`` end it.
 - With a ``seed`` the decisions repeat exactly for the same sequence of requests, sent one at a

@@ -5,17 +5,14 @@ The contract is in :mod:`airflow_provider_aimlstt.emulator.faults`.
 
 from __future__ import annotations
 
-import email.utils
-import math
 import random
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from airflow_provider_aimlstt.emulator.exceptions import ApiError
+from airflow_provider_aimlstt.emulator.exceptions import ApiError, too_many_requests_error
 from airflow_provider_aimlstt.emulator.faults.config import FaultConfig
 from airflow_provider_aimlstt.emulator.stats import EmulatorStats
 
@@ -28,7 +25,6 @@ JOB_ERROR = "job_error"
 JOB_NEVER_FINISHES = "job_never_finishes"
 NOT_ACCEPTED_STATUSES = frozenset({429, 503})
 _MESSAGES = {
-    429: "Too Many Requests",
     500: "Internal server error",
     502: "Bad Gateway",
     503: "Service unavailable",
@@ -76,16 +72,9 @@ class FaultPlan:
         """The error answer of a ``rate_limit`` or ``server_error`` plan (``Retry-After`` dated now)."""
         if self.status is None:
             return None
-        message = _MESSAGES.get(self.status) or HTTPStatus(self.status).phrase
-        if self.status != 429:
-            return ApiError(self.status, message)
-        if self.retry_after_format == "http-date":
-            retry_after = email.utils.formatdate(
-                math.ceil(time.time()) + self.retry_after_seconds, usegmt=True
-            )
-        else:
-            retry_after = str(self.retry_after_seconds)
-        return ApiError(429, message, {"Retry-After": retry_after})
+        if self.status == 429:
+            return too_many_requests_error(self.retry_after_seconds, self.retry_after_format)
+        return ApiError(self.status, _MESSAGES.get(self.status) or HTTPStatus(self.status).phrase)
 
 
 NO_FAULT = FaultPlan()
