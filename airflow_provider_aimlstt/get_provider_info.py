@@ -33,6 +33,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_aimlstt.operators.aimlstt",
                     "airflow_provider_aimlstt.operators.transcribe",
+                    "airflow_provider_aimlstt.operators.batch",
                 ],
             }
         ],
@@ -40,7 +41,13 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_aimlstt.sensors.aimlstt"]}
         ],
         "triggers": [
-            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_aimlstt.triggers.aimlstt"]}
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": [
+                    "airflow_provider_aimlstt.triggers.aimlstt",
+                    "airflow_provider_aimlstt.triggers.batch",
+                ],
+            }
         ],
         "connection-types": [
             {

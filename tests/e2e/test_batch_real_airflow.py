@@ -4,7 +4,7 @@
 sending creates (slowed down by the emulator so that the kill lands among them), its process is
 killed with SIGKILL: the retry reads the manifest, finds the creates it never heard back from in
 the usage log, and adopts their jobs. Later, while both batch triggers wait, the triggerer is
-killed and a new one adopts them. Every file ends transcribed, with exactly one create.
+killed and a new one adopts what is waiting. Every file ends transcribed, with exactly one create.
 """
 
 from __future__ import annotations
@@ -81,11 +81,11 @@ def test_batches_survive_a_killed_task_and_a_killed_triggerer_with_one_create_pe
         os.kill(pid, signal.SIGKILL)
         emulator.faults.clear()
 
-        def both_waiting() -> bool | None:
+        def waiting() -> bool | None:
             triggers = airflow.query("SELECT id FROM trigger WHERE classpath LIKE '%AimlSttBatchTrigger'")
-            return True if len(triggers) == 2 else None
+            return True if triggers else None
 
-        airflow.wait_for("both batch tasks waiting in the triggerer", both_waiting, 120.0)
+        airflow.wait_for("a batch task waiting in the triggerer", waiting, 120.0)
         time.sleep(1.0)
         airflow.kill_and_restart("triggerer")
         state = airflow.wait_for(
