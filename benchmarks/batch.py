@@ -208,8 +208,16 @@ class BatchRun:
 # -- the floor: a plain script through the hook -----------------------------------------------
 
 
-def floor_run(input_dir: Path, output_dir: Path, concurrency: int) -> float:
-    """Wall seconds for threads that submit, poll (every 0.5 s) and write each file's transcripts."""
+def floor_run(
+    input_dir: Path, output_dir: Path, concurrency: int, formats: tuple[str, ...] = FORMATS
+) -> float:
+    """Wall seconds for threads that submit, poll (every 0.5 s) and write each file's transcripts.
+
+    :param input_dir: the WAVs.
+    :param output_dir: where the transcripts go (made here).
+    :param concurrency: threads, each one file at a time.
+    :param formats: the formats written per file.
+    """
     from airflow_provider_aimlstt.batch.work import request_for
     from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
     from airflow_provider_aimlstt.outputs.delivery import completed_result
@@ -229,7 +237,7 @@ def floor_run(input_dir: Path, output_dir: Path, concurrency: int) -> float:
         while not (job := hook.get_job(gid)).is_finished:
             time.sleep(0.5)
         transcript = to_transcript(completed_result(job, gid), model=MODEL, generation_id=gid)
-        write_transcript_files(transcript, str(output_dir), path.stem, FORMATS)
+        write_transcript_files(transcript, str(output_dir), path.stem, formats)
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:

@@ -8,6 +8,8 @@
 3. Batches (``benchmarks/batch.py``, quick sizes here; run it alone for the full sizes): the batch
    operator in ``dag.test()`` against a hook-threads floor, under a concurrency limit, and one
    batch trigger over many ids.
+4. Batches in real Airflow (``benchmarks/batch_cluster.py``, 300 files here; alone, 1,500 and
+   5,000): the nightly DAG through a scheduler, dag-processor and triggerer against the floor.
 
 Run with ``make bench``. Nothing here asserts a time: machines are noisy, read the ratios.
 """
@@ -105,3 +107,6 @@ if __name__ == "__main__":
     import batch
 
     batch.run(quick=True)
+    import batch_cluster
+
+    batch_cluster.main(["--quick"])

@@ -54,6 +54,7 @@ class ManifestRow(BaseModel):
     :param client_request_id: the ``X-Client-Request-Id`` of its latest create.
     :param attempts: creates sent for it.
     :param submitted_at: epoch seconds of the latest create (the job's one-hour retention runs from it).
+    :param finished_at: epoch seconds when its job finished, as near as the trigger's polls tell.
     :param audio_seconds: the audio's length, from the result.
     :param words: words in the transcript.
     :param cost_usd: what its job cost, when the API said.
@@ -72,6 +73,7 @@ class ManifestRow(BaseModel):
     client_request_id: str | None = None
     attempts: int = 0
     submitted_at: float | None = None
+    finished_at: float | None = None
     audio_seconds: float | None = None
     words: int | None = None
     cost_usd: float | None = None
@@ -125,6 +127,24 @@ class Manifest:
         :param statuses: the statuses wanted.
         """
         return [row for row in self.rows.values() if row.status in statuses]
+
+    def typical_job_seconds(self, latest: int) -> float | None:
+        """How long recent jobs took from create to finish: the lower quartile of the ``latest``
+        most recently finished; None before 4 jobs finished.
+
+        :param latest: how many of the most recently finished jobs to look at.
+        """
+        timed = sorted(
+            (row.finished_at, row.finished_at - row.submitted_at)
+            for row in self.rows.values()
+            if row.finished_at is not None
+            and row.submitted_at is not None
+            and row.finished_at >= row.submitted_at
+        )[-max(latest, 4) :]
+        if len(timed) < 4:
+            return None
+        durations = sorted(duration for _, duration in timed)
+        return round(durations[len(durations) // 4], 3)
 
     def by_generation_id(self) -> dict[str, ManifestRow]:
         """The rows that hold a job, by its generation id."""

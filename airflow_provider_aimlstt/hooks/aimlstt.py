@@ -32,7 +32,12 @@ from airflow_provider_aimlstt.hooks.retry import (
     may_have_been_accepted,
     retrying,
 )
-from airflow_provider_aimlstt.hooks.transport import never_connected, shared_ssl_context, transport_message
+from airflow_provider_aimlstt.hooks.transport import (
+    never_connected,
+    session_for,
+    shared_ssl_context,
+    transport_message,
+)
 from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import CreateResponse, FetchResponse
@@ -130,7 +135,7 @@ class AimlSttHook(BaseHook):
     @cached_property
     def session(self) -> requests.Session:
         """One HTTP session per hook, so polls reuse their TCP connection."""
-        return requests.Session()
+        return session_for(self.settings.base_url)
 
     def get_conn(self) -> requests.Session:
         """Return the HTTP session (Airflow's hook interface)."""

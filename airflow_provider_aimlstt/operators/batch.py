@@ -32,12 +32,16 @@ from airflow_provider_aimlstt.batch.work import (
 )
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.models.status import SttStatus
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, OutputSettings
 from airflow_provider_aimlstt.tracing import Charge
 from airflow_provider_aimlstt.triggers.batch import GONE, AimlSttBatchTrigger
 
 MAX_LISTED_FAILURES = 20
 """Failed files named in the task's failure message; the manifest has all of them."""
+FIRST_POLL_EARLY = 0.9
+"""The next jobs are first polled at this share of the recent jobs' typical time: early enough
+that some are still pending, so the estimate follows the API down as well as up."""
 
 
 class AimlSttBatchTranscribeOperator(BaseOperator):
@@ -80,6 +84,11 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     :param poke_interval: seconds before the second round of polls.
     :param max_poke_interval: the longest wait between two rounds.
     :param max_concurrent_polls: polls in progress at once, in the trigger.
+    :param min_defer_seconds: the shortest a deferral lasts (jobs that finish meanwhile join the
+        resume). Airflow 3.3.2 can fail a task that resumes within seconds of deferring, when the
+        scheduler reads the deferring process's exit after the resume began (apache/airflow#72716);
+        the default, 6 s, covers the worker's 5 s ``[workers] min_heartbeat_interval`` (how late
+        the exit can be reported) and a scheduler loop. 0: none.
     :param timeout: the longest the whole batch may take (default 12 hours).
     :param manifest_path: the manifest's URI; default
         ``<output_path>/_manifests/<dag>__<run>__<task>__<map index>.jsonl``.
@@ -121,6 +130,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         poke_interval: float = 10.0,
         max_poke_interval: float = 60.0,
         max_concurrent_polls: int = 16,
+        min_defer_seconds: float = 6.0,
         timeout: float | timedelta = timedelta(hours=12),
         manifest_path: str | None = None,
         **kwargs: Any,
@@ -156,6 +166,11 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         self.poke_interval = poke_interval
         self.max_poke_interval = max_poke_interval
         self.max_concurrent_polls = max_concurrent_polls
+        if isinstance(min_defer_seconds, bool) or not isinstance(min_defer_seconds, (int, float)):
+            raise AimlSttValidationError(f"min_defer_seconds: must be seconds, got {min_defer_seconds!r}")
+        if min_defer_seconds < 0:
+            raise AimlSttValidationError(f"min_defer_seconds: must be 0 or more, got {min_defer_seconds!r}")
+        self.min_defer_seconds = float(min_defer_seconds)
         self.timeout_seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
         self.manifest_path = manifest_path
 
@@ -166,7 +181,12 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         self._check_request()
         manifest = Manifest.load(self._manifest_location(context), self.output_conn_id)
         self._plan(manifest, context)
-        progress = {"total": len(manifest), "started_at": time.time(), "window": self.in_flight_limit}
+        progress = {
+            "total": len(manifest),
+            "started_at": time.time(),
+            "done_at_start": self._tally(manifest)["done"],
+            "window": self.in_flight_limit,
+        }
         return self._advance(context, manifest, progress, event=None)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -250,12 +270,14 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         """Record the jobs the trigger saw finish; fetch and write the completed ones."""
         by_id = manifest.by_generation_id()
         messages = event.get("messages") or {}
+        seen_at = event.get("seen_at") or {}
         completed: list[ManifestRow] = []
         for generation_id, status in event["finished"].items():
             row = by_id.get(generation_id)
             if row is None or row.status is not FileStatus.SUBMITTED:
                 continue
-            if status == "completed":
+            row.finished_at = float(seen_at.get(generation_id) or time.time())
+            if status == SttStatus.COMPLETED.value:
                 completed.append(row)
             elif status == GONE and row.attempts < self.max_attempts:
                 row.status, row.error, row.generation_id = (
@@ -341,7 +363,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
                 row.attempts += 1
                 row.status = FileStatus.SUBMITTING
                 row.client_request_id = row_request_id(identity, row)
-                row.submitted_at = time.time()
+                row.submitted_at, row.finished_at = time.time(), None
             wave = [row for row in wave if row.status is FileStatus.SUBMITTING]
             manifest.save()  # before the creates: a crash now leaves rows a retry can settle
             submit_wave(wave, requests, create_hooks, window, self.max_attempts, self.log)
@@ -365,6 +387,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
                 max_concurrent_polls=self.max_concurrent_polls,
                 api_retries=self.api_retries,
                 progress=progress,
+                first_poll_after=_early(manifest.typical_job_seconds(self.in_flight_limit)),
+                resume_not_before=time.time() + self.min_defer_seconds if self.min_defer_seconds else None,
             ),
             method_name="execute_complete",
             timeout=None,  # the trigger keeps the batch's deadline itself
@@ -435,7 +459,12 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     def _log_progress(self, manifest: Manifest, progress: dict[str, Any], in_flight: int) -> None:
         tally = self._tally(manifest)
         line = progress_line(
-            tally["done"], len(manifest), tally["failed"], in_flight, float(progress["started_at"])
+            tally["done"],
+            len(manifest),
+            tally["failed"],
+            in_flight,
+            float(progress["started_at"]),
+            int(progress.get("done_at_start", 0)),
         )
         self.log.info("Batch: %s", line)
 
@@ -448,6 +477,10 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         for outlet in self.outlets:
             if isinstance(outlet, Asset):
                 events[outlet].extra.update(counts)
+
+
+def _early(typical_seconds: float | None) -> float | None:
+    return None if typical_seconds is None else round(typical_seconds * FIRST_POLL_EARLY, 3)
 
 
 def _whole(name: str, value: Any, least: int) -> int:

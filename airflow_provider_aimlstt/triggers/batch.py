@@ -9,7 +9,11 @@ same interval schedule as a single job's wait, and fires when the task has work 
 - every job finished;
 - or the deadline passed.
 
-The event is small: the finished ids and their statuses, never a result.
+A job is first polled when it is ``first_poll_after`` seconds old (what the task saw its jobs
+take), or ``poke_interval`` when the task has no such figure yet: most jobs are then finished
+at their first poll. The event is small: the finished ids, their statuses and when each
+finished as near as the polls tell (midway between its last pending poll and its first
+finished one), never a result.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from airflow_provider_aimlstt.batch.progress import progress_line
 from airflow_provider_aimlstt.exceptions import AimlSttApiError, AimlSttError, AimlSttNotFoundError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.hooks.retry import is_transient
+from airflow_provider_aimlstt.models.status import SttStatus
 from airflow_provider_aimlstt.polling import PollSchedule
 
 RETENTION_SECONDS = 3600.0
@@ -50,6 +55,10 @@ class AimlSttBatchTrigger(BaseTrigger):
     :param poke_interval: seconds before the second round of polls.
     :param max_poke_interval: the longest wait between two rounds.
     :param max_concurrent_polls: polls in progress at once.
+    :param first_poll_after: seconds after its create before a job's first poll (at least
+        ``poke_interval``); None: ``poke_interval``.
+    :param resume_not_before: epoch seconds before which no ``ready`` event fires (jobs that
+        finish meanwhile join the event); None: no such bound.
     :param api_retries: retries of one poll; None reads the connection.
     :param progress: ``{"total", "done", "failed", "started_at"}`` of the whole batch, for the log.
     """
@@ -66,23 +75,29 @@ class AimlSttBatchTrigger(BaseTrigger):
         max_concurrent_polls: int = 16,
         api_retries: int | None = None,
         progress: dict[str, Any] | None = None,
+        first_poll_after: float | None = None,
+        resume_not_before: float | None = None,
     ) -> None:
         super().__init__()
-        self.generation_ids = list(generation_ids)
+        times = [time.time()] * len(generation_ids) if created_at is None else list(created_at)
+        if len(times) != len(generation_ids):
+            raise ValueError("created_at: must give one time per generation id")
+        created: dict[str, float] = {}
+        for generation_id, moment in zip(generation_ids, times, strict=True):
+            created.setdefault(str(generation_id), float(moment))  # an id given twice is one job
+        self.generation_ids = list(created)
+        self.created_at = list(created.values())
         self.aimlstt_conn_id = aimlstt_conn_id
         self.deadline = float(deadline)
-        now = time.time()
-        self.created_at = (
-            [float(moment) for moment in created_at] if created_at else [now] * len(generation_ids)
-        )
-        if len(self.created_at) != len(self.generation_ids):
-            raise ValueError("created_at: must give one time per generation id")
         wanted = len(self.generation_ids) if resume_when_finished is None else int(resume_when_finished)
         self.resume_when_finished = max(1, min(wanted, len(self.generation_ids)))
         self.schedule = PollSchedule(poke_interval, max_poke_interval)
         self.max_concurrent_polls = max(1, int(max_concurrent_polls))
         self.api_retries = api_retries
         self.progress = dict(progress or {})
+        self.first_poll_after = None if first_poll_after is None else float(first_poll_after)
+        self.first_wait = max(self.schedule.poke_interval, self.first_poll_after or 0.0)
+        self.resume_not_before = None if resume_not_before is None else float(resume_not_before)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and plain-JSON kwargs: ids and times, no result and no secret."""
@@ -99,6 +114,8 @@ class AimlSttBatchTrigger(BaseTrigger):
                 "max_concurrent_polls": self.max_concurrent_polls,
                 "api_retries": self.api_retries,
                 "progress": self.progress,
+                "first_poll_after": self.first_poll_after,
+                "resume_not_before": self.resume_not_before,
             },
         )
 
@@ -113,30 +130,62 @@ class AimlSttBatchTrigger(BaseTrigger):
 
     async def _wait(self, hook: AimlSttHook) -> dict[str, Any]:
         finished: dict[str, str] = {}
+        seen_at: dict[str, float] = {}
+        last_pending: dict[str, float] = {}
         messages: dict[str, str] = {}
         created = dict(zip(self.generation_ids, self.created_at, strict=True))
         gate = asyncio.Semaphore(self.max_concurrent_polls)
         last_progress = 0.0
-        for interval in self.schedule.intervals():
-            pending = [gid for gid in self.generation_ids if gid not in finished]
-            outcomes = await asyncio.gather(*(self._poll(hook, gate, gid) for gid in pending))
-            for gid, (status, message) in zip(pending, outcomes, strict=True):
-                if status is not None:
-                    finished[gid] = status
-                if message:
-                    messages[gid] = message
+        intervals = self.schedule.intervals()
+        interval = float("inf")  # no round yet: wait only for the first job to be due
+        while True:
             now = time.time()
-            if self._should_resume(finished, created, now):
-                return self._event("ready", finished, messages)
+            pending = [gid for gid in self.generation_ids if gid not in finished]
+            due = [gid for gid in pending if self._is_due(created, gid, now)]
+            if due:
+                outcomes = await asyncio.gather(*(self._poll(hook, gate, gid) for gid in due))
+                now = time.time()
+                for gid, (status, message) in zip(due, outcomes, strict=True):
+                    if status is None:
+                        last_pending[gid] = now
+                    else:  # it finished between its last pending poll (if any) and this one
+                        finished[gid] = status
+                        seen_at[gid] = (last_pending.get(gid, now) + now) / 2
+                    if message:
+                        messages[gid] = message
+                interval = next(intervals)
+            held = self.resume_not_before is not None and now < self.resume_not_before
+            if self._should_resume(finished, created, now) and not held:
+                return self._event("ready", finished, seen_at, messages)
             if now >= self.deadline:
-                return self._event("timeout", finished, messages)
+                return self._event("timeout", finished, seen_at, messages)
             if now - last_progress >= PROGRESS_EVERY_SECONDS:
                 self.log.info("Batch: %s", self._progress(finished))
                 last_progress = now
+            next_due = min(
+                (created[gid] + self.first_wait for gid in self.generation_ids
+                 if gid not in finished and not self._is_due(created, gid, now)),
+                default=float("inf"),
+            )  # fmt: skip
             await asyncio.sleep(
-                min(interval, self.deadline - now, self._until_retention_risk(finished, created))
+                max(
+                    0.0,
+                    min(
+                        interval,
+                        next_due - now,
+                        self.deadline - now,
+                        # held: the bound is seconds away, the retention margin minutes
+                        float(self.resume_not_before or now) - now
+                        if held
+                        else self._until_retention_risk(finished, created, now),
+                    ),
+                )
             )
-        raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
+
+    def _is_due(self, created: dict[str, float], generation_id: str, now: float) -> bool:
+        """Whether a job is to be polled: old enough (see ``first_poll_after``), or the deadline
+        passed (a job is never given up on unpolled)."""
+        return created[generation_id] + self.first_wait <= now or now >= self.deadline
 
     async def _poll(
         self, hook: AimlSttHook, gate: asyncio.Semaphore, generation_id: str
@@ -167,20 +216,34 @@ class AimlSttBatchTrigger(BaseTrigger):
     def _until_retention_risk(
         self, finished: dict[str, str], created: dict[str, float], now: float | None = None
     ) -> float:
-        """Seconds until the first finished job's result is within the margin of its expiry."""
-        if not finished:
+        """Seconds until the first completed job's result is within the margin of its expiry (a
+        failed job has no result to lose)."""
+        completed = [gid for gid, status in finished.items() if status == SttStatus.COMPLETED.value]
+        if not completed:
             return float("inf")
         moment = time.time() if now is None else now
-        oldest = min(created[gid] for gid in finished)
+        oldest = min(created[gid] for gid in completed)
         return oldest + RETENTION_SECONDS - RETENTION_MARGIN_SECONDS - moment
 
-    def _event(self, status: str, finished: dict[str, str], messages: dict[str, str]) -> dict[str, Any]:
+    def _event(
+        self, status: str, finished: dict[str, str], seen_at: dict[str, float], messages: dict[str, str]
+    ) -> dict[str, Any]:
         self.log.info("Batch: %s; resuming the task (%s)", self._progress(finished), status)
-        return {"status": status, "finished": finished, "messages": messages, "progress": self.progress}
+        return {
+            "status": status,
+            "finished": finished,
+            "seen_at": {gid: round(moment, 3) for gid, moment in seen_at.items()},
+            "messages": messages,
+            "progress": self.progress,
+        }
 
     def _progress(self, finished: dict[str, str]) -> str:
         total = int(self.progress.get("total", len(self.generation_ids)))
         done = int(self.progress.get("done", 0)) + len(finished)
-        failed = int(self.progress.get("failed", 0)) + sum(1 for s in finished.values() if s != "completed")
+        unsuccessful = sum(1 for status in finished.values() if status != SttStatus.COMPLETED.value)
+        failed = int(self.progress.get("failed", 0)) + unsuccessful
         started = float(self.progress.get("started_at", time.time()))
-        return progress_line(done, total, failed, len(self.generation_ids) - len(finished), started)
+        in_flight = len(self.generation_ids) - len(finished)
+        return progress_line(
+            done, total, failed, in_flight, started, int(self.progress.get("done_at_start", 0))
+        )

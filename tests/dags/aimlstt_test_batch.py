@@ -32,6 +32,7 @@ def aimlstt_test_batch() -> None:
         max_in_flight=8,
         poke_interval=0.3,
         max_poke_interval=1.0,
+        min_defer_seconds=0,  # dag.test() has no scheduler to race with
         outlets=[MANIFESTS],
     )
 

@@ -152,7 +152,7 @@ class AirflowComponents:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             _signal_group(process.pid, signal.SIGKILL)
             process.wait()
-        stragglers = self._processes_of_this_home()
+        stragglers = sorted(set(self._processes_of_this_home()) | set(self.descendants()))
         for pid in stragglers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -210,6 +210,26 @@ class AirflowComponents:
             tails.append(f"----- {name} ({path}) -----\n" + "\n".join(text.splitlines()[-lines:]))
         return "\n".join(tails)
 
+    def descendants(self, *roots: int) -> list[int]:
+        """The PIDs of the given processes and every live process below them.
+
+        Found by parent PID, because some Airflow processes rewrite their title and, with it,
+        the environment ``/proc`` shows.
+
+        :param roots: the processes to start from; none: every component.
+        """
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and (parent := _parent_pid(int(entry.name))) is not None:
+                children.setdefault(parent, []).append(int(entry.name))
+        found, todo = [], list(roots or (process.pid for process in self.processes.values()))
+        while todo:
+            pid = todo.pop()
+            if _parent_pid(pid) is not None:  # alive (or a zombie not yet reaped)
+                found.append(pid)
+                todo.extend(children.get(pid, []))
+        return found
+
     def _processes_of_this_home(self) -> list[int]:
         marker = f"AIRFLOW_HOME={self.home}".encode() + b"\0"
         pids = []
@@ -235,6 +255,14 @@ class AirflowComponents:
         stragglers = self.stop()
         if stragglers and exc_info[0] is None:
             raise AssertionError(f"processes left after stopping the components, killed: {stragglers}")
+
+
+def _parent_pid(pid: int) -> int | None:
+    """A process's parent PID, or None when it is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _signal_group(pid: int, signum: signal.Signals) -> None:

@@ -78,6 +78,9 @@ def test_forty_files_in_one_task_each_written_once_with_one_create(
         assert (output_dir / f"{row.name}.txt").exists()
         assert row.client_request_id == transcript.client_request_id
         assert row.credits == emulator.jobs.get(row.generation_id).cost.credits
+        assert row.submitted_at is not None and row.finished_at is not None
+        assert row.submitted_at <= row.finished_at  # when the trigger saw its job finished
+    assert manifest.typical_job_seconds(8) is not None  # what the next trigger's first poll waits
     text = logs()
     resumes = text.count("resuming the task")
     assert 1 <= resumes <= 12, resumes  # a handful of resumes for 40 files, 8 in flight
@@ -154,3 +157,15 @@ def test_the_window_halves_once_per_wave_and_grows_back_by_one() -> None:
     assert window.size == 1  # never below one
     window.rate_limited(60.0)
     assert window.free(0) == 0  # waiting out Retry-After
+
+
+@pytest.mark.parametrize("value", [-1, "8", True, None])
+def test_min_defer_seconds_must_be_seconds_naming_the_field(value: Any) -> None:
+    from airflow_provider_aimlstt.exceptions import AimlSttValidationError
+    from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
+
+    with pytest.raises(AimlSttValidationError, match="min_defer_seconds"):
+        AimlSttBatchTranscribeOperator(
+            task_id="batch", model="#g1_nova-2-general", output_path="/tmp/out",
+            audio_paths=["/tmp/a.wav"], min_defer_seconds=value,
+        )  # fmt: skip
