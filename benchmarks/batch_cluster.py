@@ -102,6 +102,13 @@ def quiet_hook_logs() -> None:
     logging.getLogger("airflow.task.hooks").setLevel(logging.WARNING)
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from ``/proc/stat``."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -159,7 +166,7 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
             time.sleep(IDLE_SECONDS)
             cpu_before, cli_before = cpu_by_group(airflow), _children_cpu()
             idle_rate = (sum(cpu_before.values()) - sum(idle_before.values())) / IDLE_SECONDS
-            started = time.monotonic()
+            started, machine_before = time.monotonic(), machine_ticks()
             airflow.airflow("dags", "trigger", DAG_ID, "--run-id", "bench", "--conf", json.dumps(conf))
             cli_cpu = _children_cpu() - cli_before
             state = airflow.wait_for(
@@ -175,6 +182,7 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
                 3600.0,
             )
             wall = time.monotonic() - started
+            machine_after = machine_ticks()
             cpu_after = cpu_by_group(airflow)
             deferrals = sum(
                 path.read_text(errors="replace").count("Pausing task as DEFERRED")
@@ -209,6 +217,9 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
     above = (total_cpu - idle) / files * 1000
     table.add(f"{label}: of which idle Airflow (measured before)",
               f"{idle:.0f} s ({idle_rate:.2f} CPU-s/s); above idle {above:.1f} ms a file")  # fmt: skip
+    busy = (machine_after[0] - machine_before[0]) / max(machine_after[1] - machine_before[1], 1)
+    table.add(f"{label}: machine busy during the run (Airflow, emulator, all)",
+              f"{busy * 100:.0f}% of {os.cpu_count()} cores")  # fmt: skip
     table.add(f"{label}: CPU by component",
               ", ".join(f"{name} {seconds:.0f} s" for name, seconds in sorted(spent.items())))  # fmt: skip
     routes = {

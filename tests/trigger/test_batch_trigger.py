@@ -531,9 +531,7 @@ def test_without_resume_not_before_a_ready_event_fires_at_once(emulator) -> None
     assert event["finished"] == {first: "completed"}
 
 
-def test_a_job_seen_pending_then_finished_is_placed_midway_between_the_two_polls(
-    emulator, probe
-) -> None:
+def test_a_job_seen_pending_then_finished_is_placed_midway_between_the_two_polls(emulator, probe) -> None:
     """``seen_at``: between the last poll that found it pending and the first that found it done;
     a job finished at its first poll is placed at that poll."""
     [early] = _submit()
