@@ -58,19 +58,16 @@ class Cell:
         return MATRIX_DIR / f"airflow-{self.airflow}-python-{self.python}"
 
 
-# Every supported Airflow minor on the oldest and the newest supported Python; the newest Airflow
-# also on the Pythons between, since `make test` runs on whatever python3 is. Airflow 3.0 and 3.1
-# are not supported (README, "Supported versions").
+# The supported Airflow minor (3.3: older ones are not supported, see the README's "Supported
+# versions") on every supported Python. `make test` runs 3.3 on python3 with the full suite.
 CELLS = [
-    Cell("3.2", "3.10"),
-    Cell("3.2", "3.13"),
     Cell("3.3", "3.10"),
     Cell("3.3", "3.11"),
     Cell("3.3", "3.12"),
     Cell("3.3", "3.13", suite="full"),
 ]
-# The cells `make test-matrix` runs; 3.3 on 3.11 and 3.12 have constraints for `make test` only.
-TESTED_CELLS = [cell for cell in CELLS if not (cell.airflow == "3.3" and cell.python in ("3.11", "3.12"))]
+# The cells `make test-matrix` runs: 3.11 is left to `make test` where python3 is 3.11.
+TESTED_CELLS = [cell for cell in CELLS if cell.python != "3.11"]
 
 
 def find_cell(name: str) -> Cell:
@@ -228,7 +225,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.action == "cells":
         for cell in CELLS:
-            tested = f"tested: {cell.suite}" if cell in TESTED_CELLS else "constraints only"
+            tested = f"test-matrix: {cell.suite}" if cell in TESTED_CELLS else "make test (python3)"
             print(f"{cell.name}\t{cell.constraints.relative_to(REPO)}\t{tested}")
         return 0
     if args.action == "venv":

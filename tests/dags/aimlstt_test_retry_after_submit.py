@@ -1,8 +1,7 @@
 """A test-only DAG: the submit task dies right after its job was accepted, then is retried.
 
 The first try submits and then raises, standing in for a worker killed between the API's answer
-and the end of the task. On Airflow 3.3+ the retry must find the job in the task state store and
-not submit again; before 3.3, with no such store, it submits again.
+and the end of the task. The retry must find the job in the task state store and not submit again.
 """
 
 from __future__ import annotations

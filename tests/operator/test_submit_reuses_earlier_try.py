@@ -20,7 +20,6 @@ from airflow_provider_aimlstt.operators.submission_state import (
     request_fingerprint,
     reusable_job,
 )
-from tests.airflow_versions import HAS_TASK_STATE_STORE
 from tests.conftest import AUDIO_DIR
 from tests.e2e.support import return_value, task_states
 from tests.helpers import wait_until_finished
@@ -50,7 +49,6 @@ def _creates(emulator: Any, path: Path) -> int:
     return int(emulator.stats()["creates_by_sha256"].get(_sha256(path), 0))
 
 
-@pytest.mark.skipif(not HAS_TASK_STATE_STORE, reason="Airflow before 3.3 has no task state store")
 @pytest.mark.usefixtures("airflow_db")
 def test_a_retry_after_the_worker_died_reuses_the_job(load_dag: Any, emulator: Any) -> None:
     creates_before = _creates(emulator, MEETING_NOTE)
@@ -61,24 +59,6 @@ def test_a_retry_after_the_worker_died_reuses_the_job(load_dag: Any, emulator: A
     (ti,) = dag_run.get_task_instances()
     assert ti.try_number == 2
     assert _creates(emulator, MEETING_NOTE) - creates_before == 1  # submitted once, for two tries
-    generation_id = return_value(dag_run, "submit")
-    assert emulator.jobs.get(generation_id) is not None
-
-
-@pytest.mark.skipif(HAS_TASK_STATE_STORE, reason="Airflow 3.3+ keeps the job for the retry")
-@pytest.mark.usefixtures("airflow_db")
-def test_before_airflow_3_3_a_retry_after_the_worker_died_submits_again(
-    load_dag: Any, emulator: Any, logs: Any
-) -> None:
-    creates_before = _creates(emulator, MEETING_NOTE)
-
-    dag_run = load_dag("aimlstt_test_retry_after_submit").test()
-
-    assert dag_run.state == "success", task_states(dag_run)
-    (ti,) = dag_run.get_task_instances()
-    assert ti.try_number == 2
-    assert _creates(emulator, MEETING_NOTE) - creates_before == 2  # nothing survived the first try
-    assert "This Airflow has no task state store (3.3+): a retry of this task would submit again" in logs()
     generation_id = return_value(dag_run, "submit")
     assert emulator.jobs.get(generation_id) is not None
 
