@@ -1,19 +1,32 @@
 # The two commands of the README: `make demo` (the nightly DAG against the emulator) and
-# `make test` (lint, types and the whole test suite). Both set up .venv from this repo's files.
+# `make test` (lint, types and the whole test suite). Both set up .venv from this repo's files,
+# with the versions pinned in constraints/airflow-$(AIRFLOW)/python-<python3's minor>.txt.
+#
+# `make test-matrix`: every supported (Airflow, Python) cell, each in its own venv under .matrix/.
+# `make constraints`: resolve every cell anew and rewrite its constraints file (CELL=3.3/3.13: one).
+# `make release-check`: build the sdist and wheel and try the wheel in a clean venv.
 
 PYTHON ?= python3
-AIRFLOW_VERSION ?= 3.3.2
+AIRFLOW ?= 3.3
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+CONSTRAINTS := constraints/airflow-$(AIRFLOW)/python-$(PYTHON_VERSION).txt
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
+STAMP := $(VENV)/.installed-airflow-$(AIRFLOW)-python-$(PYTHON_VERSION)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench test-matrix constraints release-check clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]" "apache-airflow==$(AIRFLOW_VERSION)"
+	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) --upgrade pip
+	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) -e ".[test,release]"
 	touch $(STAMP)
+
+$(CONSTRAINTS):
+	@echo "No pinned versions for Airflow $(AIRFLOW) on Python $(PYTHON_VERSION): $(CONSTRAINTS) is missing." >&2
+	@echo "Run with a supported Python (PYTHON=python3.13), or pin this one: $(PYTHON) scripts/version_matrix.py cells" >&2
+	@exit 1
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
@@ -29,5 +42,14 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+test-matrix:
+	$(PYTHON) scripts/version_matrix.py test $(addprefix --cell ,$(CELL))
+
+constraints:
+	$(PYTHON) scripts/version_matrix.py constraints $(addprefix --cell ,$(CELL))
+
+release-check: $(STAMP)
+	$(BIN)/python scripts/release_check.py --constraints $(CONSTRAINTS)
+
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .matrix dist build .demo .pytest_cache .mypy_cache .ruff_cache

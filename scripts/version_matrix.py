@@ -1,0 +1,257 @@
+"""The supported (Airflow, Python) cells: their pinned constraints, and the test runs that prove them.
+
+Each cell has a constraints file, ``constraints/airflow-<minor>/python-<minor>.txt``: every package
+of a resolved install of the provider with its ``test`` and ``release`` extras, the newest patch of
+that Airflow minor, on that Python. Installing with it gives the same versions on every machine.
+
+Usage (with any Python 3.10+; ``make constraints`` and ``make test-matrix`` call it):
+
+    python scripts/version_matrix.py constraints [--cell 3.3/3.13 ...]   # resolve anew, rewrite the files
+    python scripts/version_matrix.py venv --cell 3.3/3.13 --venv .venv   # a venv from a cell's file
+    python scripts/version_matrix.py test [--cell ...]                   # each cell's tests, a summary table
+    python scripts/version_matrix.py cells                               # list the cells
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CONSTRAINTS_DIR = REPO / "constraints"
+MATRIX_DIR = REPO / ".matrix"
+PROVIDER = "airflow-provider-aimlstt"
+EXTRAS = "test,release"
+# The pytest selection of a cell: "core" is the unit, emulator, Airflow and dag.test() end-to-end
+# tests; "full" adds the e2e-marked tests, which run a real scheduler, dag-processor and triggerer.
+SUITES = {"core": ["-m", "not e2e"], "full": []}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One supported combination: an Airflow minor version on a Python minor version."""
+
+    airflow: str
+    python: str
+    suite: str = "core"
+
+    @property
+    def name(self) -> str:
+        return f"{self.airflow}/{self.python}"
+
+    @property
+    def constraints(self) -> Path:
+        return CONSTRAINTS_DIR / f"airflow-{self.airflow}" / f"python-{self.python}.txt"
+
+    @property
+    def venv(self) -> Path:
+        return MATRIX_DIR / f"airflow-{self.airflow}-python-{self.python}"
+
+
+# The supported Airflow minor (3.3: older ones are not supported, see the README's "Supported
+# versions") on every supported Python. `make test` runs 3.3 on python3 with the full suite.
+CELLS = [
+    Cell("3.3", "3.10"),
+    Cell("3.3", "3.11"),
+    Cell("3.3", "3.12"),
+    Cell("3.3", "3.13", suite="full"),
+]
+# The cells `make test-matrix` runs: 3.11 is left to `make test` where python3 is 3.11.
+TESTED_CELLS = [cell for cell in CELLS if cell.python != "3.11"]
+
+
+def find_cell(name: str) -> Cell:
+    """The cell named ``<airflow minor>/<python minor>``, e.g. ``3.3/3.13``."""
+    for cell in CELLS:
+        if cell.name == name:
+            return cell
+    raise SystemExit(f"unknown cell {name!r}; the cells are: {', '.join(c.name for c in CELLS)}")
+
+
+def find_python(minor: str) -> str:
+    """A ``python<minor>`` interpreter: on PATH, else one of pyenv's."""
+    candidates = [shutil.which(f"python{minor}")]
+    candidates += sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{minor}.*/bin/python{minor}")))
+    for candidate in candidates:
+        if candidate and _python_minor(candidate) == minor:
+            return candidate
+    raise SystemExit(f"no Python {minor} found (python{minor} on PATH, or ~/.pyenv/versions/{minor}.*)")
+
+
+def _python_minor(python: str) -> str | None:
+    probe = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+    )
+    return probe.stdout.strip() if probe.returncode == 0 else None
+
+
+def run(*command: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run a command from the repository, failing loudly; its output goes to ours."""
+    print("+", " ".join(str(part) for part in command), flush=True)
+    return subprocess.run([str(part) for part in command], cwd=REPO, check=True, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+def make_venv(python: str, venv: Path) -> Path:
+    """A new, empty virtual environment (an old one at that path is removed); its python."""
+    shutil.rmtree(venv, ignore_errors=True)
+    run(python, "-m", "venv", venv)
+    return venv / "bin" / "python"
+
+
+def refresh_constraints(cell: Cell) -> None:
+    """Resolve the provider anew on the newest patch of the cell's Airflow; write its constraints file."""
+    venv = MATRIX_DIR / f"resolve-airflow-{cell.airflow}-python-{cell.python}"
+    python = make_venv(find_python(cell.python), venv)
+    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(python, "-m", "pip", "install", "--quiet", "-e", f".[{EXTRAS}]", f"apache-airflow~={cell.airflow}.0")
+    run(python, "-m", "pip", "check")
+    frozen = run(python, "-m", "pip", "freeze", "--all", "--exclude-editable", capture_output=True).stdout
+    pins = sorted(
+        (line for line in frozen.splitlines() if "==" in line and not line.startswith(f"{PROVIDER}==")),
+        key=str.lower,
+    )
+    versions = dict(line.split("==", 1) for line in pins)
+    python_version = run(
+        python, "-c", "import platform; print(platform.python_version())", capture_output=True
+    ).stdout.strip()
+    header = [
+        f"# Airflow {versions['apache-airflow']}, Python {python_version}: the resolved install",
+        f"# of {PROVIDER}[{EXTRAS}] on {date.today().isoformat()}, every package pinned.",
+        f"# Written by `make constraints CELL={cell.name}`; do not edit by hand.",
+    ]
+    cell.constraints.parent.mkdir(parents=True, exist_ok=True)
+    cell.constraints.write_text("\n".join(header + pins) + "\n", encoding="utf-8")
+    print(f"wrote {cell.constraints.relative_to(REPO)} ({len(pins)} pins)")
+    shutil.rmtree(venv, ignore_errors=True)
+
+
+def install_cell(cell: Cell, venv: Path) -> bool:
+    """Make ``venv`` hold the provider (editable) with the versions of the cell's constraints file.
+
+    Returns False when it already did: its stamp matches the constraints file and pyproject.toml.
+    """
+    if not cell.constraints.exists():
+        raise SystemExit(f"{cell.constraints.relative_to(REPO)} is missing: run `make constraints` for it")
+    stamp = venv / ".installed"
+    digest = hashlib.sha256(
+        cell.constraints.read_bytes() + (REPO / "pyproject.toml").read_bytes()
+    ).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return False
+    python = make_venv(find_python(cell.python), venv)
+    constraint = ["--constraint", cell.constraints]
+    run(python, "-m", "pip", "install", "--quiet", *constraint, "--upgrade", "pip")
+    run(python, "-m", "pip", "install", "--quiet", *constraint, "-e", f".[{EXTRAS}]")
+    run(python, "-m", "pip", "check")
+    stamp.write_text(digest)
+    return True
+
+
+@dataclass
+class CellResult:
+    """What one cell's test run gave."""
+
+    cell: Cell
+    versions: str
+    passed: int
+    failed: int
+    skipped: int
+    install_seconds: float
+    test_seconds: float
+
+
+def test_cell(cell: Cell) -> CellResult:
+    """Install the cell (when needed) and run its suite; the counts come from pytest's JUnit report."""
+    started = time.monotonic()
+    install_cell(cell, cell.venv)
+    installed = time.monotonic()
+    python = cell.venv / "bin" / "python"
+    report = cell.venv / "junit.xml"
+    report.unlink(missing_ok=True)
+    pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
+    subprocess.run([str(part) for part in pytest + SUITES[cell.suite]], cwd=REPO)
+    finished = time.monotonic()
+    versions = run(
+        python,
+        "-c",
+        "import platform, airflow; print(f'Airflow {airflow.__version__}, "
+        "Python {platform.python_version()}')",
+        capture_output=True,
+    ).stdout.strip()
+    passed = failed = skipped = 0
+    if report.exists():
+        suite = ElementTree.parse(report).getroot()
+        suite = suite if suite.tag == "testsuite" else suite.find("testsuite")  # type: ignore[assignment]
+        total = int(suite.get("tests", 0))
+        failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped = int(suite.get("skipped", 0))
+        passed = total - failed - skipped
+    else:
+        failed = 1  # pytest did not even report: count the cell as failed
+    return CellResult(cell, versions, passed, failed, skipped, installed - started, finished - installed)
+
+
+def summary_table(results: list[CellResult]) -> str:
+    """A Markdown table of the results, one row per cell."""
+    lines = [
+        "| cell | installed | suite | passed | failed | skipped | install s | tests s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.cell.name} | {r.versions} | {r.cell.suite} | {r.passed} | {r.failed} | {r.skipped} "
+            f"| {r.install_seconds:.0f} | {r.test_seconds:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("action", choices=["constraints", "venv", "test", "cells"])
+    parser.add_argument("--cell", action="append", help="<airflow minor>/<python minor>, e.g. 3.3/3.13")
+    parser.add_argument("--venv", type=Path, help="for `venv`: where to make it")
+    args = parser.parse_args(argv)
+    if args.action == "cells":
+        for cell in CELLS:
+            tested = f"test-matrix: {cell.suite}" if cell in TESTED_CELLS else "make test (python3)"
+            print(f"{cell.name}\t{cell.constraints.relative_to(REPO)}\t{tested}")
+        return 0
+    if args.action == "venv":
+        if not args.cell or len(args.cell) != 1 or args.venv is None:
+            parser.error("venv takes one --cell and --venv")
+        install_cell(find_cell(args.cell[0]), args.venv.resolve())
+        return 0
+    if args.action == "constraints":
+        for cell in [find_cell(name) for name in args.cell] if args.cell else CELLS:
+            refresh_constraints(cell)
+        return 0
+    cells = [find_cell(name) for name in args.cell] if args.cell else TESTED_CELLS
+    results = []
+    for cell in cells:
+        results.append(test_cell(cell))
+        print(summary_table(results), flush=True)
+    MATRIX_DIR.mkdir(exist_ok=True)
+    table = summary_table(results)
+    (MATRIX_DIR / "results.md").write_text(table + "\n", encoding="utf-8")
+    print(f"\nVersion matrix ({MATRIX_DIR.relative_to(REPO)}/results.md):\n{table}")
+    passed = sum(r.passed for r in results)
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    print(f"matrix: {passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
