@@ -72,6 +72,24 @@ def _events(trigger: AimlSttBatchTrigger) -> list[dict[str, Any]]:
     return asyncio.run(guarded())
 
 
+def _events_finishing_all_after(
+    trigger: AimlSttBatchTrigger, emulator: Any, delay: float
+) -> list[dict[str, Any]]:
+    """Every event run() yields, while the emulator's jobs are all finished ``delay`` seconds in."""
+
+    async def run_and_finish() -> list[dict[str, Any]]:
+        async def finish() -> None:
+            await asyncio.sleep(delay)
+            _finish_all(emulator)
+
+        finishing = asyncio.create_task(finish())
+        events = [event.payload async for event in trigger.run()]
+        await finishing
+        return events
+
+    return asyncio.run(asyncio.wait_for(run_and_finish(), HANG_GUARD_SECONDS))
+
+
 def _without_request_ids(event: dict[str, Any]) -> dict[str, Any]:
     """The event with each message's ``request_id=...`` (new on every HTTP call) blanked out, and
     only the ids of ``seen_at`` (its times differ from run to run)."""
@@ -501,17 +519,7 @@ def test_a_ready_event_is_held_until_resume_not_before_and_jobs_finishing_meanwh
     now = time.time()
     trigger = _trigger([first, second], resume_when_finished=1, resume_not_before=now + 0.8)
 
-    async def finish_the_second_later() -> list[dict[str, Any]]:
-        async def finish() -> None:
-            await asyncio.sleep(0.3)
-            _finish_all(emulator)
-
-        finishing = asyncio.create_task(finish())
-        events = [event.payload async for event in trigger.run()]
-        await finishing
-        return events
-
-    [event] = asyncio.run(asyncio.wait_for(finish_the_second_later(), HANG_GUARD_SECONDS))
+    [event] = _events_finishing_all_after(trigger, emulator, 0.3)
 
     assert time.time() >= now + 0.8
     assert event["status"] == "ready"
@@ -539,17 +547,7 @@ def test_a_job_seen_pending_then_finished_is_placed_midway_between_the_two_polls
     [late] = _submit()
     trigger = _trigger([early, late], poke_interval=0.1, max_poke_interval=0.1)
 
-    async def finish_the_late_one() -> list[dict[str, Any]]:
-        async def finish() -> None:
-            await asyncio.sleep(0.5)
-            _finish_all(emulator)
-
-        finishing = asyncio.create_task(finish())
-        events = [event.payload async for event in trigger.run()]
-        await finishing
-        return events
-
-    [event] = asyncio.run(asyncio.wait_for(finish_the_late_one(), HANG_GUARD_SECONDS))
+    [event] = _events_finishing_all_after(trigger, emulator, 0.5)
 
     late_polls = [moment for moment, generation_id in probe.calls if generation_id == late]
     [early_poll] = [moment for moment, generation_id in probe.calls if generation_id == early]
