@@ -13,7 +13,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
-from airflow_provider_aimlstt.outputs.storage import filesystem_of, put_file, resolve_folder, uri_of
+from airflow_provider_aimlstt.outputs.storage import (
+    address_of,
+    filesystem_of,
+    put_file,
+    resolve_folder,
+    uri_of,
+    with_conn_id,
+)
 from airflow_provider_aimlstt.transcripts import SUFFIXES
 
 DEFAULT_AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".flac", ".ogg", ".webm", ".mp4", ".aac", ".opus")
@@ -41,7 +48,7 @@ def listed_audio(
         for entry in entries
         if entry.get("type") == "file" and str(entry["name"]).lower().endswith(wanted)
     )
-    return [_with_conn(uri_of(folder / name), folder.conn_id) for name in names]
+    return [address_of(folder / name) for name in names]
 
 
 def read_audio_list(location: str, conn_id: str | None = None) -> list[str]:
@@ -83,16 +90,9 @@ def write_audio_lists(
     written = []
     for number, start in enumerate(range(0, len(sources), chunk_size)):
         chunk = list(sources[start : start + chunk_size])
-        written.append(put_file(fs, target, f"chunk-{number:05d}.json", json.dumps(chunk).encode("utf-8")))
+        uri = put_file(fs, target, f"chunk-{number:05d}.json", json.dumps(chunk).encode("utf-8"))
+        written.append(with_conn_id(uri, target.conn_id))  # read back by a task that may have no conn_id
     return written
-
-
-def _with_conn(uri: str, conn_id: str | None) -> str:
-    """The URI with the store's connection in its user part, as ``ObjectStoragePath`` reads it."""
-    if not conn_id or "://" not in uri or uri.startswith("file:"):
-        return uri
-    scheme, _, rest = uri.partition("://")
-    return f"{scheme}://{conn_id}@{rest}"
 
 
 def output_name_of(source: str) -> str:

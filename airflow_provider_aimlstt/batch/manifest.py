@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from airflow_provider_aimlstt.outputs.storage import filesystem_of, put_file, resolve_folder, uri_of
+from airflow_provider_aimlstt.outputs.storage import address_of, filesystem_of, put_file, resolve_folder
 
 
 class FileStatus(str, Enum):
@@ -190,7 +190,7 @@ def manifest_location(output_path: Any, output_conn_id: str | None, *parts: obje
     """
     folder = resolve_folder(output_path, output_conn_id)
     safe = "__".join(safe_name(str(part)) for part in parts)
-    return uri_of(folder / "_manifests" / f"{safe}.jsonl")
+    return address_of(folder / "_manifests" / f"{safe}.jsonl")
 
 
 def safe_name(text: str) -> str:

@@ -113,6 +113,29 @@ def put_file(fs: Any, folder: ObjectStoragePath, name: str, data: bytes) -> str:
     return f"{uri_of(folder).rstrip('/')}/{name}"
 
 
+def address_of(path: ObjectStoragePath) -> str:
+    """The path as a URI that opens the same object again, in another task or on another worker.
+
+    That is :func:`uri_of` with the path's connection id as the URI's user part
+    (``s3://aws_lake@bucket/key``), as ``ObjectStoragePath`` reads it; local paths have none.
+
+    :param path: the path.
+    """
+    return with_conn_id(uri_of(path), path.conn_id)
+
+
+def with_conn_id(uri: str, conn_id: str | None) -> str:
+    """A store's URI with ``conn_id`` in its user part; local URIs, and no ``conn_id``, as they are.
+
+    :param uri: the URI, without a connection id.
+    :param conn_id: the Airflow connection of its store.
+    """
+    if not conn_id or "://" not in uri or uri.startswith("file:"):
+        return uri
+    scheme, _, rest = uri.partition("://")
+    return f"{scheme}://{conn_id}@{rest}"
+
+
 def uri_of(path: ObjectStoragePath) -> str:
     """The path as a plain URI, without the conn_id: ``file:///d/a.srt``, ``s3://bucket/key``.
 
