@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) --upgrade pip
-	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) -e ".[test,release]"
+	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) -e ".[test,release,distributed]"
 	touch $(STAMP)
 
 $(CONSTRAINTS):

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 CONSTRAINTS_DIR = REPO / "constraints"
 MATRIX_DIR = REPO / ".matrix"
 PROVIDER = "airflow-provider-aimlstt"
-EXTRAS = "test,release"
+EXTRAS = "test,release,distributed"
 # The pytest selection of a cell: "core" is the unit, emulator, Airflow and dag.test() end-to-end
 # tests; "full" adds the e2e-marked tests, which run a real scheduler, dag-processor and triggerer.
 SUITES = {"core": ["-m", "not e2e"], "full": []}

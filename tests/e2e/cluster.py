@@ -1,8 +1,10 @@
-"""Real Airflow components (api-server, scheduler, dag-processor, triggerer) as subprocesses.
+"""Real Airflow components (api-server, scheduler, dag-processor, triggerers, workers) as subprocesses.
 
-Each component runs in its own process group, with an Airflow home of its own (SQLite,
-LocalExecutor), and is stopped by its process group id. Its output goes to
-``<home>/components/<name>.log``.
+Each component runs in its own process group and is stopped by its process group id. Its output
+goes to ``<home>/components/<name>.log``. :class:`AirflowComponents` is one machine's Airflow
+(SQLite, LocalExecutor, one triggerer); :class:`CeleryAirflow` a distributed one (PostgreSQL,
+Celery workers on Redis, several triggerers), in which every worker and triggerer has an Airflow
+home, a working directory and a temp dir of its own: nothing on disk is shared between them.
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from tests.e2e.servers import PostgresServer, RedisServer
 
 T = TypeVar("T")
+Components = TypeVar("Components", bound="AirflowComponents")
 
 STOP_GRACE_SECONDS = 30.0
+CLUSTER_MARKER = "AIMLSTT_E2E_CLUSTER"  # in every component's environment: finds stragglers
 
 
 def free_port() -> int:
@@ -44,18 +51,20 @@ class AirflowComponents:
     :param extra_env: more environment variables for every component (connections, DAG settings).
     """
 
-    names = ("api-server", "scheduler", "dag-processor", "triggerer")
+    names: tuple[str, ...] = ("api-server", "scheduler", "dag-processor", "triggerer")
 
     def __init__(self, home: Path, dags_folder: Path, extra_env: dict[str, str]) -> None:
         self.home = home
         self.database = home / "airflow.db"
         self.api_port = free_port()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.killed: list[subprocess.Popen[bytes]] = []
         base_url = f"http://127.0.0.1:{self.api_port}"
         inherited = {name: value for name, value in os.environ.items() if not name.startswith("AIRFLOW")}
         self.env = {
             **inherited,
             "AIRFLOW_HOME": str(home),
+            CLUSTER_MARKER: str(home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.database}",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
@@ -111,27 +120,57 @@ class AirflowComponents:
         for name in self.names:
             self._launch(name)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL a component with its children (no chance to clean up), and leave it dead.
+
+        :param name: one of :attr:`names`.
+        """
+        process = self.processes.pop(name)
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+        self.killed.append(process)
+
     def kill_and_restart(self, name: str) -> None:
         """SIGKILL a component with its children (no chance to clean up), then start a new one.
 
         :param name: one of :attr:`names`.
         """
-        process = self.processes[name]
-        _signal_group(process.pid, signal.SIGKILL)
-        process.wait()
+        self.kill(name)
         self._launch(name)
 
-    def _launch(self, name: str) -> None:
+    def command(self, name: str) -> list[str]:
+        """The ``airflow`` arguments that start a component.
+
+        :param name: one of :attr:`names`.
+        """
         commands = {
             "api-server": ["api-server", "--host", "127.0.0.1", "--port", str(self.api_port)],
             "scheduler": ["scheduler", "--skip-serve-logs"],
             "dag-processor": ["dag-processor"],
             "triggerer": ["triggerer", "--skip-serve-logs"],
         }
+        return commands[name]
+
+    def workplace(self, name: str) -> Path:
+        """The folder a component runs in (its working directory).
+
+        :param name: one of :attr:`names`.
+        """
+        return self.home
+
+    def component_env(self, name: str) -> dict[str, str]:
+        """A component's environment.
+
+        :param name: one of :attr:`names`.
+        """
+        return self.env
+
+    def _launch(self, name: str) -> None:
         with (self.home / "components" / f"{name}.log").open("ab") as log:
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "airflow", *commands[name]],
-                env=self.env,
+                [sys.executable, "-m", "airflow", *self.command(name)],
+                env=self.component_env(name),
+                cwd=self.workplace(name),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -231,7 +270,7 @@ class AirflowComponents:
         return found
 
     def _processes_of_this_home(self) -> list[int]:
-        marker = f"AIRFLOW_HOME={self.home}".encode() + b"\0"
+        marker = f"{CLUSTER_MARKER}={self.home}".encode() + b"\0"
         pids = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -243,7 +282,7 @@ class AirflowComponents:
                 continue
         return pids
 
-    def __enter__(self) -> AirflowComponents:
+    def __enter__(self: Components) -> Components:
         try:
             self.start()
         except BaseException:
@@ -255,6 +294,104 @@ class AirflowComponents:
         stragglers = self.stop()
         if stragglers and exc_info[0] is None:
             raise AssertionError(f"processes left after stopping the components, killed: {stragglers}")
+
+
+class CeleryAirflow(AirflowComponents):
+    """A distributed Airflow: PostgreSQL, Celery workers on Redis, several triggerers.
+
+    Workers are ``worker-1``, ``worker-2``, ...; triggerers ``triggerer-1``, ... Each of them runs in
+    ``<home>/<name>/``, its Airflow home (its logs land there), working directory and temp dir.
+
+    :param home: an empty folder: the Airflow home of the api-server, scheduler and dag-processor.
+    :param dags_folder: the folder every component reads the DAGs from.
+    :param extra_env: more environment variables for every component.
+    :param postgres: the running metadata database's server.
+    :param redis: the running Celery broker.
+    :param workers: how many Celery workers.
+    :param triggerers: how many triggerers.
+    :param worker_concurrency: task processes per worker.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        dags_folder: Path,
+        extra_env: dict[str, str],
+        postgres: PostgresServer,
+        redis: RedisServer,
+        workers: int = 2,
+        triggerers: int = 2,
+        worker_concurrency: int = 4,
+    ) -> None:
+        self.postgres = postgres
+        distributed = {
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres.url,
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CORE__PARALLELISM": str(4 * workers * worker_concurrency),
+            "AIRFLOW__CELERY__BROKER_URL": redis.url,
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{postgres.url}",
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(worker_concurrency),
+        }
+        super().__init__(home, dags_folder, {**distributed, **extra_env})
+        self.names = (
+            "api-server",
+            "scheduler",
+            "dag-processor",
+            *(f"triggerer-{number}" for number in range(1, triggerers + 1)),
+            *(f"worker-{number}" for number in range(1, workers + 1)),
+        )
+
+    @property
+    def workers(self) -> list[str]:
+        """The names of the Celery workers."""
+        return [name for name in self.names if name.startswith("worker-")]
+
+    @property
+    def triggerers(self) -> list[str]:
+        """The names of the triggerers."""
+        return [name for name in self.names if name.startswith("triggerer-")]
+
+    def start(self) -> None:
+        """Make each worker's and triggerer's own folders, migrate the database, start everything."""
+        for name in (*self.workers, *self.triggerers):
+            (self.workplace(name) / "tmp").mkdir(parents=True, exist_ok=True)
+        super().start()
+
+    def command(self, name: str) -> list[str]:
+        """The ``airflow`` arguments that start a component.
+
+        :param name: one of :attr:`names`.
+        """
+        if name in self.workers:
+            return ["celery", "worker", "--celery-hostname", f"{name}@%h", "--skip-serve-logs"]
+        if name in self.triggerers:
+            return ["triggerer", "--skip-serve-logs"]
+        return super().command(name)
+
+    def workplace(self, name: str) -> Path:
+        """``<home>/<name>`` for a worker or a triggerer, else the shared home.
+
+        :param name: one of :attr:`names`.
+        """
+        return self.home / name if name in (*self.workers, *self.triggerers) else self.home
+
+    def component_env(self, name: str) -> dict[str, str]:
+        """A component's environment: a worker or triggerer has its own Airflow home and temp dir.
+
+        :param name: one of :attr:`names`.
+        """
+        if self.workplace(name) == self.home:
+            return self.env
+        own = self.workplace(name)
+        return {**self.env, "AIRFLOW_HOME": str(own), "TMPDIR": str(own / "tmp")}
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the metadata database (PostgreSQL); ``?`` placeholders.
+
+        :param sql: one SELECT statement.
+        :param params: its parameters.
+        """
+        return self.postgres.query(sql, *params)
 
 
 def _parent_pid(pid: int) -> int | None:
