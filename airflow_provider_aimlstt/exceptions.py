@@ -98,7 +98,7 @@ class AimlSttBadRequestError(AimlSttApiError):
 class AimlSttAuthenticationError(AimlSttApiError):
     """401: the API key is missing, expired or wrong."""
 
-    hint = "Check the API key in the Airflow connection's password field"
+    hint = "Check the API key of the Airflow connection (the form's API key field)"
 
 
 class AimlSttForbiddenError(AimlSttApiError):

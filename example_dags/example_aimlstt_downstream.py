@@ -17,6 +17,8 @@ from airflow.sdk import Asset, ObjectStoragePath, dag, task
 
 @dag(
     dag_id="example_aimlstt_downstream",
+    description="Runs whenever the nightly DAG wrote transcripts: scheduled on its asset",
+    doc_md=__doc__,
     schedule=[Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")],
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,

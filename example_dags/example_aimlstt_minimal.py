@@ -22,6 +22,8 @@ MODEL = "#g1_nova-2-general"
 
 @dag(
     dag_id="example_aimlstt_minimal",
+    description="Transcribe one audio file: submit it, wait in the triggerer, print the transcript",
+    doc_md=__doc__,
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,

@@ -40,6 +40,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 
+from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
@@ -72,6 +73,8 @@ def as_uri(location: str) -> str:
 
 @dag(
     dag_id="example_aimlstt_nightly",
+    description="Every new audio file of a folder, transcribed in batches, in four formats",
+    doc_md=__doc__,
     schedule=SCHEDULE,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
@@ -82,16 +85,40 @@ def as_uri(location: str) -> str:
     tags=["aimlstt", "example"],
     params={
         "input_dir": Param(
-            DEFAULT_INPUT_DIR, type="string", description="Folder (URI or path) of audio files."
+            DEFAULT_INPUT_DIR,
+            type="string",
+            title="Input folder",
+            description="Folder (URI or path) of audio files.",
         ),
         "output_dir": Param(
-            DEFAULT_OUTPUT_DIR, type="string", description="Folder (URI or path) for transcripts."
+            DEFAULT_OUTPUT_DIR,
+            type="string",
+            title="Output folder",
+            description="Folder (URI or path) for transcripts.",
         ),
-        "model": Param("#g1_nova-2-general", type="string", description="Speech-to-text model id."),
-        "chunk_size": Param(500, type="integer", minimum=1, description="Files per batch task."),
-        "max_in_flight": Param(32, type="integer", minimum=1, description="Jobs in flight per batch task."),
+        "model": Param(
+            "#g1_nova-2-general",
+            type="string",
+            enum=sorted(KNOWN_MODELS),
+            title="Model",
+            description="Speech-to-text model id.",
+        ),
+        "chunk_size": Param(
+            500, type="integer", minimum=1, title="Chunk size", description="Files per batch task."
+        ),
+        "max_in_flight": Param(
+            32,
+            type="integer",
+            minimum=1,
+            title="Jobs in flight",
+            description="Jobs in flight per batch task.",
+        ),
         "max_failed_files": Param(
-            0, type="integer", minimum=0, description="Failed files a batch task tolerates."
+            0,
+            type="integer",
+            minimum=0,
+            title="Failed files tolerated",
+            description="Failed files a batch task tolerates.",
         ),
     },
 )

@@ -50,6 +50,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, ObjectStoragePath, Param, dag, task
 
+from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 
 _log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ def folder(location: str) -> ObjectStoragePath:
 
 @dag(
     dag_id="example_aimlstt_per_file",
+    description="One task per file: every new audio file of a folder, in four formats",
+    doc_md=__doc__,
     schedule=SCHEDULE,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
@@ -94,12 +97,24 @@ def folder(location: str) -> ObjectStoragePath:
     tags=["aimlstt", "example"],
     params={
         "input_dir": Param(
-            DEFAULT_INPUT_DIR, type="string", description="Folder (URI or path) of audio files."
+            DEFAULT_INPUT_DIR,
+            type="string",
+            title="Input folder",
+            description="Folder (URI or path) of audio files.",
         ),
         "output_dir": Param(
-            DEFAULT_OUTPUT_DIR, type="string", description="Folder (URI or path) for transcripts."
+            DEFAULT_OUTPUT_DIR,
+            type="string",
+            title="Output folder",
+            description="Folder (URI or path) for transcripts.",
         ),
-        "model": Param("#g1_nova-2-general", type="string", description="Speech-to-text model id."),
+        "model": Param(
+            "#g1_nova-2-general",
+            type="string",
+            enum=sorted(KNOWN_MODELS),
+            title="Model",
+            description="Speech-to-text model id.",
+        ),
     },
 )
 def example_aimlstt_per_file() -> None:
@@ -190,7 +205,8 @@ def example_aimlstt_per_file() -> None:
                 cause = error_file.read_text().strip() if error_file.exists() else "not transcribed"
                 row = {"file": name, "duration_seconds": None, "words": None, "cost_usd": None}
                 table.append({**row, "status": f"failed: {cause}"})
-        print(_format_table(table))
+        for line in _format_table(table).splitlines():  # one log line each: the UI shows every row
+            print(line)
         missing = [row["file"] for row in table if row["status"] != "transcribed"]
         if missing:
             raise AirflowFailException(f"{len(missing)} of {len(table)} file(s) not transcribed: {missing}")

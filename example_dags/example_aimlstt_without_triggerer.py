@@ -26,6 +26,8 @@ NOTE_MODEL = "aai/universal"
 
 @dag(
     dag_id="example_aimlstt_without_triggerer",
+    description="Transcribe without a triggerer: the sensor waits on a worker",
+    doc_md=__doc__,
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,

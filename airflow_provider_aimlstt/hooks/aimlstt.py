@@ -18,6 +18,8 @@ from airflow_provider_aimlstt import tracing
 from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
+    AimlSttAuthenticationError,
+    AimlSttConfigError,
     AimlSttConnectionError,
     AimlSttError,
     AimlSttSubmissionNotLoggedError,
@@ -318,19 +320,34 @@ class AimlSttHook(BaseHook):
         """Prove the key works without starting a paid job: fetch an id that cannot exist.
 
         A 404 means the key was accepted; a 401 means it was not. Nothing is retried, so the
-        answer comes at once.
+        answer comes at once. The messages speak of the connection being edited as the form does
+        (Airflow tests a copy under a random id, which the user never sees) and name no job id.
         """
+        try:
+            settings_from_connection(self.get_connection(self.aimlstt_conn_id), named="This connection")
+        except AimlSttConfigError as exc:
+            return False, str(exc)
         generation_id = f"connection-test-{uuid.uuid4().hex}"
         call = fetch_call(generation_id)
+        base_url = self.settings.base_url
         try:
             self._call(call, self._fetch_reader(generation_id), ApiRetryPolicy(api_retries=0))
         except AimlSttApiError as exc:
             if exc.status_code == 404:
-                return True, f"Connected to {self.settings.base_url}; the API key was accepted."
-            return False, str(exc)
+                return True, f"Connected to {base_url}; the API key was accepted."
+            said = f": {exc.server_message}" if exc.server_message else ""
+            if isinstance(exc, AimlSttAuthenticationError):
+                return False, f"{base_url} refused the API key (HTTP 401{said}). Check the API key."
+            return False, f"{base_url} answered HTTP {exc.status_code}{said}. {exc.hint}."
+        except AimlSttConnectionError as exc:
+            what = (
+                "the connection broke before an answer" if exc.request_sent else "no connection could be made"
+            )
+            cause = f" ({type(exc.__cause__).__name__})" if exc.__cause__ is not None else ""
+            return False, f"Could not reach {base_url}: {what}{cause}. Check the base URL."
         except AimlSttError as exc:
             return False, str(exc)
-        return True, f"Connected to {self.settings.base_url}."
+        return True, f"Connected to {base_url}."
 
     def retry_policy(self, settings: ConnectionSettings) -> ApiRetryPolicy:
         """The connection's retry policy with this hook's overrides.

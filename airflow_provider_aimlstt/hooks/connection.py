@@ -40,7 +40,7 @@ class ConnectionSettings:
     usage_log_wait: float = DEFAULT_USAGE_LOG_WAIT
 
 
-def settings_from_connection(conn: Any) -> ConnectionSettings:
+def settings_from_connection(conn: Any, named: str | None = None) -> ConnectionSettings:
     """Read the settings of an Airflow connection.
 
     The API key is the password; the base URL is the host (with scheme and port, or a bare host
@@ -50,20 +50,21 @@ def settings_from_connection(conn: Any) -> ConnectionSettings:
     is not loopback).
 
     :param conn: an Airflow ``Connection``.
+    :param named: how messages name the connection; default ``Connection '<conn_id>'``.
     :raises AimlSttConfigError: when the key is missing or the URL or an extra is unusable.
     """
-    conn_id = getattr(conn, "conn_id", None) or "?"
+    named = named or f"Connection {getattr(conn, 'conn_id', None) or '?'!r}"
     if not conn.password:
         raise AimlSttConfigError(
-            f"Connection {conn_id!r} has no API key: put the AI/ML API key in its password field"
+            f"{named} has no API key: put the AI/ML API key in its API key field (the password)"
         )
     extra = _extras(conn.extra_dejson or {})
-    base_url = _base_url(conn.host, conn.schema, conn.port, conn_id)
+    base_url = _base_url(conn.host, conn.schema, conn.port, named)
     parts = urlsplit(base_url)
     insecure = parts.scheme == "http" and not _is_loopback(parts.hostname or "")
-    if insecure and not _flag(extra.get("allow_insecure_http"), "allow_insecure_http", conn_id):
+    if insecure and not _flag(extra.get("allow_insecure_http"), "allow_insecure_http", named):
         raise AimlSttConfigError(
-            f"Connection {conn_id!r} points at plain http on a host that is not loopback ({base_url}); "
+            f"{named} points at plain http on a host that is not loopback ({base_url}); "
             "the API key would travel unencrypted. Use https, or set the extra "
             '"allow_insecure_http": true to accept that.'
         )
@@ -71,31 +72,31 @@ def settings_from_connection(conn: Any) -> ConnectionSettings:
         base_url=base_url,
         api_key=conn.password,
         connect_timeout=_seconds(
-            extra.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), "connect_timeout", conn_id
+            extra.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), "connect_timeout", named
         ),
-        read_timeout=_read_timeout(extra, conn_id),
-        retry_policy=_retry_policy(extra, conn_id),
+        read_timeout=_read_timeout(extra, named),
+        retry_policy=_retry_policy(extra, named),
         usage_log_wait=_seconds(
-            extra.get("usage_log_wait", DEFAULT_USAGE_LOG_WAIT), "usage_log_wait", conn_id, allow_zero=True
+            extra.get("usage_log_wait", DEFAULT_USAGE_LOG_WAIT), "usage_log_wait", named, allow_zero=True
         ),
     )
 
 
-def _read_timeout(extra: dict[str, Any], conn_id: str) -> float:
+def _read_timeout(extra: dict[str, Any], named: str) -> float:
     """The extra ``read_timeout``; the old name ``timeout`` is read too, with a deprecation warning."""
     if "timeout" in extra:
         warnings.warn(
-            f"Connection {conn_id!r}: the extra 'timeout' is now 'read_timeout' (an operator's "
+            f"{named}: the extra 'timeout' is now 'read_timeout' (an operator's "
             "'timeout' is the job's deadline); rename it",
             DeprecationWarning,
             stacklevel=3,
         )
         if "read_timeout" not in extra:
-            return _seconds(extra["timeout"], "timeout", conn_id)
-    return _seconds(extra.get("read_timeout", DEFAULT_READ_TIMEOUT), "read_timeout", conn_id)
+            return _seconds(extra["timeout"], "timeout", named)
+    return _seconds(extra.get("read_timeout", DEFAULT_READ_TIMEOUT), "read_timeout", named)
 
 
-def _retry_policy(extra: dict[str, Any], conn_id: str) -> ApiRetryPolicy:
+def _retry_policy(extra: dict[str, Any], named: str) -> ApiRetryPolicy:
     policy = ApiRetryPolicy()
     retries = extra.get("api_retries")
     if retries is not None:
@@ -105,12 +106,11 @@ def _retry_policy(extra: dict[str, Any], conn_id: str) -> ApiRetryPolicy:
             number = -1.0
         if isinstance(retries, bool) or number < 0 or not number.is_integer():
             raise AimlSttConfigError(
-                f"Connection {conn_id!r}: extra 'api_retries' must be a whole number, 0 or more, "
-                f"got {retries!r}"
+                f"{named}: extra 'api_retries' must be a whole number, 0 or more, got {retries!r}"
             )
         retries = int(number)
     backoffs = {
-        name: _seconds(extra[name], name, conn_id)
+        name: _seconds(extra[name], name, named)
         for name in ("api_retry_backoff", "api_retry_max_backoff")
         if name in extra
     }
@@ -123,7 +123,7 @@ def _extras(raw: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in extras.items() if value not in (None, "")}
 
 
-def _base_url(host: str | None, schema: str | None, port: int | None, conn_id: str) -> str:
+def _base_url(host: str | None, schema: str | None, port: int | None, named: str) -> str:
     if not host:
         return DEFAULT_BASE_URL
     text = host.strip().rstrip("/")
@@ -131,7 +131,7 @@ def _base_url(host: str | None, schema: str | None, port: int | None, conn_id: s
         text = f"{schema or 'https'}://{text}"
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AimlSttConfigError(f"Connection {conn_id!r}: host must be an http(s) base URL, got {host!r}")
+        raise AimlSttConfigError(f"{named}: host must be an http(s) base URL, got {host!r}")
     netloc = parts.netloc
     if port and parts.port is None:
         netloc = f"{netloc}:{port}"
@@ -148,22 +148,22 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-def _seconds(value: Any, name: str, conn_id: str, allow_zero: bool = False) -> float:
+def _seconds(value: Any, name: str, named: str, allow_zero: bool = False) -> float:
     try:
         seconds = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
         seconds = math.nan
     if not math.isfinite(seconds):
-        raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be seconds, got {value!r}")
+        raise AimlSttConfigError(f"{named}: extra {name!r} must be seconds, got {value!r}")
     if seconds < 0 or (seconds == 0 and not allow_zero):
         least = "0 or more" if allow_zero else "above 0"
-        raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be {least}, got {value!r}")
+        raise AimlSttConfigError(f"{named}: extra {name!r} must be {least}, got {value!r}")
     return seconds
 
 
-def _flag(value: Any, name: str, conn_id: str) -> bool:
+def _flag(value: Any, name: str, named: str) -> bool:
     if value is None or isinstance(value, bool):
         return bool(value)
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise AimlSttConfigError(f"Connection {conn_id!r}: extra {name!r} must be true or false, got {value!r}")
+    raise AimlSttConfigError(f"{named}: extra {name!r} must be true or false, got {value!r}")

@@ -114,8 +114,8 @@ def transcript_summary(transcript: Transcript, paths: dict[str, str]) -> dict[st
         "duration_seconds": transcript.duration_seconds,
         "word_count": transcript.word_count,
         "has_word_timings": transcript.has_word_timings,
-        "speaker_count": len(transcript.speakers),
-        "channel_count": len(transcript.channels),
+        "speaker_count": len(transcript.speakers) or None,  # None: the result has no speaker labels
+        "channel_count": len(transcript.channels) or 1,  # ``channels`` is empty for a single channel
         "cost_usd": float(transcript.cost.usd) if transcript.cost is not None else None,
         "credits_used": transcript.cost.credits if transcript.cost is not None else None,
         "client_request_id": transcript.client_request_id,

@@ -63,7 +63,7 @@ def test_wrong_key_is_an_authentication_error_that_does_not_show_the_key(emulato
     with pytest.raises(exc.AimlSttAuthenticationError) as raised:
         AimlSttHook().submit(TranscriptionRequest.build(model="aai/universal", audio_path=str(SAMPLE)))
     assert raised.value.status_code == 401
-    assert "password field" in str(raised.value)
+    assert "API key field" in str(raised.value)
     assert wrong_key not in str(raised.value) and wrong_key not in repr(raised.value)
 
 

@@ -329,7 +329,7 @@ def test_the_summary_is_small_serializable_and_without_the_text(diarized, openai
         "word_count": len(diarized.words),
         "has_word_timings": True,
         "speaker_count": len(diarized.speakers),
-        "channel_count": 0,
+        "channel_count": 1,
         "cost_usd": None,
         "credits_used": None,
         "client_request_id": None,
@@ -341,6 +341,7 @@ def test_the_summary_is_small_serializable_and_without_the_text(diarized, openai
     assert transcript_summary(charged, paths)["credits_used"] == 2480
     text_only = transcript_summary(openai, {"txt": "memory://x/call.txt"})
     assert text_only["has_word_timings"] is False and text_only["word_count"] == len(openai.text.split())
+    assert text_only["speaker_count"] is None and text_only["channel_count"] == 1  # no labels, mono
     assert openai.text not in json.dumps(text_only)
 
 
