@@ -39,8 +39,20 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+# The benchmarks' own venv: the project as pinned, plus the anchors it is compared with.
+BENCH_VENV := .bench/venv
+BENCH_STAMP := $(BENCH_VENV)/.installed-airflow-$(AIRFLOW)-python-$(PYTHON_VERSION)
+
+$(BENCH_STAMP): pyproject.toml $(CONSTRAINTS) benchmarks/anchors.txt
+	rm -rf $(BENCH_VENV)
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --constraint $(CONSTRAINTS) --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet --constraint $(CONSTRAINTS) -e ".[test,distributed]"
+	$(BENCH_VENV)/bin/pip install --quiet -r benchmarks/anchors.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 test-matrix:
 	$(PYTHON) scripts/version_matrix.py test $(addprefix --cell ,$(CELL))
@@ -52,4 +64,4 @@ release-check: $(STAMP)
 	$(BIN)/python scripts/release_check.py --constraints $(CONSTRAINTS)
 
 clean:
-	rm -rf $(VENV) .matrix dist build .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench .matrix dist build .demo .pytest_cache .mypy_cache .ruff_cache
