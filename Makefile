@@ -5,6 +5,7 @@
 # `make test-matrix`: every supported (Airflow, Python) cell, each in its own venv under .matrix/.
 # `make constraints`: resolve every cell anew and rewrite its constraints file (CELL=3.3/3.13: one).
 # `make release-check`: build the sdist and wheel and try the wheel in a clean venv.
+# `make screenshots`: retake the README's screenshots of the Airflow UI.
 
 PYTHON ?= python3
 AIRFLOW ?= 3.3
@@ -14,7 +15,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-airflow-$(AIRFLOW)-python-$(PYTHON_VERSION)
 
-.PHONY: demo test lint bench test-matrix constraints release-check clean
+.PHONY: demo test lint bench screenshots test-matrix constraints release-check clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	rm -rf $(VENV)
@@ -53,6 +54,10 @@ $(BENCH_STAMP): pyproject.toml $(CONSTRAINTS) benchmarks/anchors.txt
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/run.py
+
+# The README's two screenshots, taken by the browser test (Debian's chromium: apt-get install chromium).
+screenshots: $(STAMP)
+	AIMLSTT_SCREENSHOTS_DIR=docs/images $(BIN)/pytest tests/e2e/test_browser_ui.py -q
 
 test-matrix:
 	$(PYTHON) scripts/version_matrix.py test $(addprefix --cell ,$(CELL))

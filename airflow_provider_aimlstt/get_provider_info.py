@@ -7,6 +7,8 @@ from typing import Any
 from airflow_provider_aimlstt import __version__
 
 INTEGRATION = "AI/ML API Speech-to-Text"
+# The port field: 0 means the Base URL's own port, and lets the Test button of Airflow 3.3 through.
+PORT_LABEL = "Port (0: the Base URL's own; the Test button needs it)"
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -91,9 +93,15 @@ def get_provider_info() -> dict[str, Any]:
                     },
                 },
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port", "login", "extra"],
-                    "relabeling": {"password": "API key", "host": "Base URL"},
-                    "placeholders": {"host": "https://api.aimlapi.com", "password": "your AI/ML API key"},
+                    "hidden-fields": ["schema", "login", "extra"],
+                    # Airflow 3.3's Test button fails for a connection stored without a port:
+                    # a 0 in this field (the Base URL's own port) lets it through.
+                    "relabeling": {"password": "API key", "host": "Base URL", "port": PORT_LABEL},
+                    "placeholders": {
+                        "host": "https://api.aimlapi.com",
+                        "password": "your AI/ML API key",
+                        "port": "0",
+                    },
                 },
             }
         ],

@@ -8,11 +8,14 @@ transcripts themselves (``transcripts``). This DAG reads each new text transcrip
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, ObjectStoragePath, dag, task
+
+_log = logging.getLogger(__name__)
 
 
 @dag(
@@ -49,7 +52,7 @@ def example_aimlstt_downstream() -> None:
                     rows.append(
                         {"generation_id": transcript["generation_id"], "txt": text_uri, "words": words}
                     )
-                    print(f"{text_uri}: {words} words")
+                    _log.info(f"{text_uri}: {words} words")
         return rows
 
     read_new_transcripts()

@@ -6,6 +6,7 @@ the API's base URL, for example the local emulator's).
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from airflow.sdk import dag, task
 
 from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
 from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+
+_log = logging.getLogger(__name__)
 
 SAMPLE_AUDIO = Path(__file__).parent / "audio" / "meeting_note.wav"
 MODEL = "#g1_nova-2-general"
@@ -51,7 +54,7 @@ def example_aimlstt_minimal() -> None:
         from airflow_provider_aimlstt.transcripts import to_transcript
 
         text = to_transcript(result, model=MODEL).text
-        print(f"Transcript of {SAMPLE_AUDIO.name}: {text}")
+        _log.info(f"Transcript of {SAMPLE_AUDIO.name}: {text}")
         return text
 
     print_transcript(wait.output)

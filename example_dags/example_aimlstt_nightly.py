@@ -32,6 +32,7 @@ Needs a connection ``aimlstt_default`` of type ``aimlstt``. For one task per fil
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +43,10 @@ from airflow.sdk import Asset, Param, dag, task
 
 from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
+
+# Logged, not printed: Airflow stamps a printed line when the task's output reaches the supervisor,
+# so lines printed last land after the "Post Execute" marker, folded away in the UI's log view.
+_log = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
 FORMATS = ("txt", "srt", "vtt", "json")
@@ -150,7 +155,7 @@ def example_aimlstt_nightly() -> None:
                 continue
             names.add(name)
             new.append(source)
-        print(
+        _log.info(
             f"{len(new)} new of {len(sources)} audio file(s) in {input_dir}; {len(done)} already transcribed"
         )
         chunks_folder = f"{as_uri(output_dir).rstrip('/')}/_chunks/{safe_name(str(run_id))}"
@@ -186,7 +191,7 @@ def example_aimlstt_nightly() -> None:
         failed = [row for row in rows if row.status is FileStatus.FAILED]
         unfinished = [row for row in rows if not row.status.is_final]
         for row in rows if len(rows) <= TABLE_ROWS else failed + unfinished:
-            print(_line(row))
+            _log.info(_line(row))
         done = [row for row in rows if row.status is FileStatus.TRANSCRIBED]
         totals = {
             "files": len(rows),
@@ -197,7 +202,7 @@ def example_aimlstt_nightly() -> None:
             "audio_seconds": round(sum(row.audio_seconds or 0.0 for row in done), 1),
             "cost_usd": round(sum(row.cost_usd or 0.0 for row in done), 6),
         }
-        print(f"total: {totals}")
+        _log.info(f"total: {totals}")
         if failed or unfinished or problems:
             named = [f"{row.source}: {row.error or row.status.value}" for row in (failed + unfinished)[:20]]
             raise AirflowFailException(f"Not every file was transcribed: {problems + named}")

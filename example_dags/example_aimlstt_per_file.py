@@ -143,14 +143,14 @@ def example_aimlstt_per_file() -> None:
                 continue
             stem = Path(path.name).stem
             if stem in seen_stems:
-                print(f"Skipping {path.name}: another file already writes {stem}.json")
+                _log.info(f"Skipping {path.name}: another file already writes {stem}.json")
                 continue
             seen_stems.add(stem)
             if transcripts_exist(str(folder(output_dir)), stem, FORMATS):
-                print(f"Skipping {path.name}: already transcribed")
+                _log.info(f"Skipping {path.name}: already transcribed")
                 continue
             new_files.append(str(path))
-        print(f"{len(new_files)} new audio file(s) in {source}")
+        _log.info(f"{len(new_files)} new audio file(s) in {source}")
         max_map_length = conf.getint("core", "max_map_length")
         if len(new_files) > max_map_length:
             raise AirflowFailException(
@@ -183,7 +183,7 @@ def example_aimlstt_per_file() -> None:
             )
         new_files = list(new_files)
         if not new_files:
-            print("Nothing new to transcribe.")
+            _log.info("Nothing new to transcribe.")
             return []
         target = folder(output_dir)
         done = {Path(next(iter(s["paths"].values()))).stem: s for s in summaries or [] if s}
@@ -205,8 +205,9 @@ def example_aimlstt_per_file() -> None:
                 cause = error_file.read_text().strip() if error_file.exists() else "not transcribed"
                 row = {"file": name, "duration_seconds": None, "words": None, "cost_usd": None}
                 table.append({**row, "status": f"failed: {cause}"})
-        for line in _format_table(table).splitlines():  # one log line each: the UI shows every row
-            print(line)
+        # Logged, not printed: a printed line can land in the UI's folded "Post Execute" group.
+        for line in _format_table(table).splitlines():
+            _log.info(line)
         missing = [row["file"] for row in table if row["status"] != "transcribed"]
         if missing:
             raise AirflowFailException(f"{len(missing)} of {len(table)} file(s) not transcribed: {missing}")

@@ -9,6 +9,7 @@ Needs a connection ``aimlstt_default`` of type ``aimlstt``.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from airflow.sdk import dag, task
 
 from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
 from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+
+_log = logging.getLogger(__name__)
 
 AUDIO = Path(__file__).parent / "audio"
 CALL_MODEL = "#g1_nova-2-phonecall"
@@ -71,7 +74,7 @@ def example_aimlstt_without_triggerer() -> None:
 
         texts = [to_transcript(call, model=CALL_MODEL).text, to_transcript(note, model=NOTE_MODEL).text]
         for text in texts:
-            print(text)
+            _log.info(text)
         return texts
 
     print_transcripts(wait_call.output, wait_note.output)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 
-from airflow_provider_aimlstt.get_provider_info import get_provider_info
+from airflow_provider_aimlstt.get_provider_info import PORT_LABEL, get_provider_info
 
 
 def _airflow(*args: str) -> subprocess.CompletedProcess[str]:
@@ -50,8 +50,10 @@ def test_connection_type_and_form_come_through_the_providers_manager() -> None:
     assert hook.hook_class_name == "airflow_provider_aimlstt.hooks.aimlstt.AimlSttHook"
     manager = ProvidersManager()
     behaviour = manager.field_behaviours["aimlstt"]
-    assert behaviour["relabeling"] == {"password": "API key", "host": "Base URL"}
-    assert {"schema", "port", "login"} <= set(behaviour["hidden_fields"])
+    assert behaviour["relabeling"] == {"password": "API key", "host": "Base URL", "port": PORT_LABEL}
+    # The port stays in the form: Airflow 3.3's Test button needs one stored (0 will do).
+    assert {"schema", "login"} <= set(behaviour["hidden_fields"])
+    assert "port" not in behaviour["hidden_fields"]
     widgets = manager.connection_form_widgets
     expected = {"read_timeout", "connect_timeout", "allow_insecure_http", "api_retries", "api_retry_backoff"}
     assert {f"extra__aimlstt__{name}" for name in expected | {"api_retry_max_backoff"}} <= set(widgets)

@@ -24,6 +24,9 @@ pytestmark = pytest.mark.usefixtures("airflow_db")
 LoadDag = Callable[[str], "DAG"]
 
 
+TOTAL_LINE = re.compile(r"(?:^|\s)(total\s+\d.*)$")  # the per-file table's last line
+
+
 @pytest.fixture(scope="module")
 def nightly() -> DAG:
     """The per-file DAG, parsed with retries that wait no time (every task has 2 retries)."""
@@ -91,7 +94,8 @@ def test_nightly_dag_transcribes_every_sample_then_skips_them(
         assert row["words"] == len(spoken_text(sample).split())
         assert row["duration_seconds"] == pytest.approx(_wav_seconds(sample), abs=0.05)
         assert row["cost_usd"] == float(emulator.jobs.get(transcript_of(sample).generation_id).cost.usd) > 0
-    table = [line.split() for line in logs().splitlines() if line.startswith("total ")]
+    # the table's lines are log records: the message follows the record's prefix
+    table = [found.group(1).split() for line in logs().splitlines() if (found := TOTAL_LINE.search(line))]
     total = sum(row["cost_usd"] for row in rows)
     assert table and table[-1][-5] == f"${total:.6f}", table  # the table's total line: its cost column
     assert " ".join(table[-1][-4:]) == f"{len(rows)} of {len(rows)} transcribed"
