@@ -26,7 +26,12 @@ if TYPE_CHECKING:
         upload_field_of,
     )
     from airflow_provider_aimlstt.models.request import TranscriptionRequest
-    from airflow_provider_aimlstt.models.responses import ApiErrorBody, CreateResponse, FetchResponse, JobError
+    from airflow_provider_aimlstt.models.responses import (
+        ApiErrorBody,
+        CreateResponse,
+        FetchResponse,
+        JobError,
+    )
     from airflow_provider_aimlstt.models.status import SttStatus
 
 _HOMES = {
