@@ -11,12 +11,17 @@
 4. Batches in real Airflow (``benchmarks/batch_cluster.py``, 300 files here; alone, 1,500 and
    5,000): the nightly DAG through a scheduler, dag-processor and triggerer against the floor.
 
+Then the goals table: the rows of every module in :data:`GOAL_MODULES` (each has
+``goals() -> list[GoalResult]``), printed together at the end. P1 (``benchmarks/imports.py``): the
+CPU time of importing the operators and sensor over ``airflow.sdk``, beside the anchors.
+
 Run with ``make bench``. Nothing here asserts a time: machines are noisy, read the ratios.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
 import tempfile
@@ -26,12 +31,16 @@ from collections.abc import Callable
 
 import httpx
 import requests
+from goals import GoalResult, print_table  # benchmarks/ is on the path when this runs as a script
 
 from airflow_provider_aimlstt.hooks.transport import shared_ssl_context
 from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
 
 UPLOAD_BYTES = 64 * 1024 * 1024
 TRIGGERS = 300
+GOAL_MODULES: tuple[str, ...] = ("imports",)
+"""The benchmark modules (in ``benchmarks/``) whose ``goals()`` rows make the goals table; one
+name per module, in goal order. A listed module that is missing fails the run."""
 
 
 def _peak_bytes(work: Callable[[], object]) -> int:
@@ -99,6 +108,18 @@ def bench_trigger_clients() -> None:
     )
 
 
+def collect_goals(module_names: tuple[str, ...] = GOAL_MODULES) -> list[GoalResult]:
+    """Run each goal module's measurements and gather its rows.
+
+    :param module_names: modules importable from ``benchmarks/`` (it must be on ``sys.path``).
+    :return: the rows, in module order.
+    """
+    rows: list[GoalResult] = []
+    for name in module_names:
+        rows.extend(importlib.import_module(name).goals())
+    return rows
+
+
 if __name__ == "__main__":
     print(f"benchmarks on {os.cpu_count()} cores")
     bench_upload_memory()
@@ -110,3 +131,5 @@ if __name__ == "__main__":
     import batch_cluster
 
     batch_cluster.main(["--quick"])
+    print()
+    print_table(collect_goals())

@@ -16,6 +16,7 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_aimlstt import tracing
 from airflow_provider_aimlstt.audio_source import AudioSource
+from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
 from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
     AimlSttAuthenticationError,
@@ -87,7 +88,7 @@ class AimlSttHook(BaseHook):
     """
 
     conn_name_attr = "aimlstt_conn_id"
-    default_conn_name = "aimlstt_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "aimlstt"
     hook_name = "AI/ML API Speech-to-Text"
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
-from airflow_provider_aimlstt.audio_source import AudioSource
-from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.models.request import TranscriptionRequest
-from airflow_provider_aimlstt.operators.submission_state import submit_once
+from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
+
+if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
+    from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+    from airflow_provider_aimlstt.models.request import TranscriptionRequest
 
 MODEL_XCOM_KEY = "model"
 """The XCom key under which the submit operator records the model id, for the sensor to read."""
@@ -59,7 +60,7 @@ class AimlSttSubmitOperator(BaseOperator):
         audio_url: str | None = None,
         audio_path: str | ObjectStoragePath | None = None,
         options: dict[str, Any] | None = None,
-        aimlstt_conn_id: str = AimlSttHook.default_conn_name,
+        aimlstt_conn_id: str = DEFAULT_CONN_ID,
         allow_unknown_model: bool = False,
         api_retries: int | None = None,
         max_upload_bytes: int | None = None,
@@ -80,10 +81,14 @@ class AimlSttSubmitOperator(BaseOperator):
     @cached_property
     def hook(self) -> AimlSttHook:
         """The hook for the configured connection."""
+        from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+
         return AimlSttHook.for_task(self)
 
     def build_request(self) -> TranscriptionRequest:
         """The validated request, from the rendered fields."""
+        from airflow_provider_aimlstt.models.request import TranscriptionRequest
+
         return TranscriptionRequest.build(
             model=self.model,
             audio_url=self.audio_url or None,
@@ -95,6 +100,9 @@ class AimlSttSubmitOperator(BaseOperator):
 
     def execute(self, context: Any) -> str:
         """Validate, submit (or reuse an earlier try's job), and return the generation id."""
+        from airflow_provider_aimlstt.audio_source import AudioSource
+        from airflow_provider_aimlstt.operators.submission_state import submit_once
+
         request = self.build_request()
         job = submit_once(context, self.hook, request, AudioSource.of(request).checked(), self.log)
         context["ti"].xcom_push(key=MODEL_XCOM_KEY, value=request.model)

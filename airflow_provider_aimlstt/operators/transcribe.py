@@ -5,18 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.configuration import conf
 
-from airflow_provider_aimlstt.audio_source import AudioSource
-from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.operators.aimlstt import SUBMISSION_XCOM_KEY, AimlSttSubmitOperator
-from airflow_provider_aimlstt.operators.submission_state import submit_once
 from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin, output_settings_or_none
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS
 from airflow_provider_aimlstt.polling import PollSchedule
+
+if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
+    from airflow_provider_aimlstt.models.responses import FetchResponse
+    from airflow_provider_aimlstt.models.submission import SubmittedJob
 
 GENERATION_ID_XCOM_KEY = "generation_id"
 
@@ -83,6 +83,9 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
 
     def execute(self, context: Any) -> Any:
         """Submit (or reuse the earlier try's job), push its id, then wait here or in the triggerer."""
+        from airflow_provider_aimlstt.audio_source import AudioSource
+        from airflow_provider_aimlstt.operators.submission_state import submit_once
+
         request = self.build_request()
         if self.output_settings is not None and request.family is not None:
             self.output_settings.check_timings_available(request.family.gives_word_timings, request.model)
@@ -103,6 +106,8 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
 
         :param event: the trigger's event (see :class:`~airflow_provider_aimlstt.models.SttTriggerEvent`).
         """
+        from airflow_provider_aimlstt.models.submission import SubmittedJob
+
         generation_id, job = self.resumed_job(event, str((event or {}).get("generation_id", "?")))
         ti = context["ti"]
         pushed = ti.xcom_pull(task_ids=ti.task_id, key=SUBMISSION_XCOM_KEY, map_indexes=ti.map_index)
@@ -112,6 +117,8 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
     def _finish(
         self, job: FetchResponse, generation_id: str, submission: SubmittedJob | None, context: Any
     ) -> Any:
+        from airflow_provider_aimlstt.audio_source import AudioSource
+
         audio = AudioSource(
             url=self.audio_url or None, path=str(self.audio_path) if self.audio_path else None
         )

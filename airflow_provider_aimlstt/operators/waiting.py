@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
-from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.models.submission import SubmittedJob
-from airflow_provider_aimlstt.outputs.delivery import deliver
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
-from airflow_provider_aimlstt.polling import PollSchedule
-from airflow_provider_aimlstt.tracing import Charge
-from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger, check_event
+
+if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
+    from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+    from airflow_provider_aimlstt.models.responses import FetchResponse
+    from airflow_provider_aimlstt.models.submission import SubmittedJob
+    from airflow_provider_aimlstt.polling import PollSchedule
 
 
 class TranscriptionWaitMixin(TranscriptionLineageMixin):
@@ -43,6 +42,8 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
     @cached_property
     def hook(self) -> AimlSttHook:
         """The hook for the configured connection."""
+        from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+
         return AimlSttHook.for_task(self)
 
     def defer_wait(self, job: FetchResponse, generation_id: str, deadline: float) -> None:
@@ -52,6 +53,8 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         :param generation_id: the job to wait for.
         :param deadline: epoch seconds when the wait ends with a timeout.
         """
+        from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+
         self.log.info(
             "generation_id=%s is %s; deferring the wait to the triggerer", generation_id, job.status
         )
@@ -75,6 +78,8 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         :param event: the trigger's event.
         :param generation_id: the job the task waited for, for the message of an unreadable event.
         """
+        from airflow_provider_aimlstt.triggers.aimlstt import check_event
+
         outcome = check_event(event, generation_id)
         self.log.info(outcome.message)
         if outcome.poll_charge is not None:
@@ -103,6 +108,9 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         :param context: the task's context.
         :param submission: the job's submission, if this task knows it.
         """
+        from airflow_provider_aimlstt.outputs.delivery import deliver
+        from airflow_provider_aimlstt.tracing import Charge
+
         settings = self.output_settings
         if settings is not None:
             settings = settings.rendered(self.output_path, self.output_name)

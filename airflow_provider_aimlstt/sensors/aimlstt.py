@@ -5,14 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.configuration import conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-from airflow_provider_aimlstt.models.responses import FetchResponse
-from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
 from airflow_provider_aimlstt.operators.aimlstt import (
     MODEL_XCOM_KEY,
     SUBMISSION_XCOM_KEY,
@@ -21,7 +19,9 @@ from airflow_provider_aimlstt.operators.aimlstt import (
 from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin, output_settings_or_none
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS
 from airflow_provider_aimlstt.polling import PollSchedule
-from airflow_provider_aimlstt.protocol import check_generation_id
+
+if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
+    from airflow_provider_aimlstt.models.responses import FetchResponse
 
 DEFAULT_TIMEOUT = timedelta(hours=1)  # results are kept on the server for one hour
 
@@ -69,7 +69,7 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
         generation_id: str,
         model: str | None = None,
         submission: dict[str, Any] | None = None,
-        aimlstt_conn_id: str = AimlSttHook.default_conn_name,
+        aimlstt_conn_id: str = DEFAULT_CONN_ID,
         poke_interval: float | timedelta = 10.0,
         max_poke_interval: float = 60.0,
         max_consecutive_failures: int = 5,
@@ -101,6 +101,8 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
 
     def execute(self, context: Any) -> Any:
         """Poke, or poll once here and hand the rest of the wait to the triggerer."""
+        from airflow_provider_aimlstt.protocol import check_generation_id
+
         check_generation_id(self.generation_id)
         if not self.deferrable:
             return super().execute(context)
@@ -135,6 +137,8 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
         return self._finish(job, context)
 
     def _finish(self, job: FetchResponse, context: Any) -> dict[str, Any]:
+        from airflow_provider_aimlstt.models.submission import SubmittedJob
+
         return self.finish(
             job,
             self.generation_id,

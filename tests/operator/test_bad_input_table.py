@@ -1,4 +1,5 @@
 """Every row of the README's bad-input table, run through the operators: the documented message,
+raised when the table says (creating the operator at DAG parse, or its ``execute`` at task start),
 and not one HTTP request reaching the emulator."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,33 +26,37 @@ WAV = AUDIO_DIR / "meeting_note.wav"
 MODEL = "#g1_nova-2-general"
 
 
-def _readme_rows() -> dict[str, str]:
-    """The bad-input table of the README: input -> message excerpt."""
+PARSE, START = "DAG parse", "task start"
+Run = Callable[[], object]
+"""A created task's ``execute``, to call at task start."""
+
+
+def _readme_rows() -> dict[str, tuple[str, str]]:
+    """The bad-input table of the README: input -> (when, message excerpt)."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("### Bad input", 1)[1].split("\n### ", 1)[0]
-    rows = re.findall(r"^\| (.+?) \| `(.+)` \|$", section, flags=re.MULTILINE)
-    return {label: excerpt for label, excerpt in rows if label != "input"}
+    rows = re.findall(r"^\| (.+?) \| (.+?) \| `(.+)` \|$", section, flags=re.MULTILINE)
+    return {label: (when, excerpt) for label, when, excerpt in rows if label != "input"}
 
 
-def _submit(**fields: Any) -> Callable[[Path], None]:
-    def run(tmp_path: Path) -> None:
-        AimlSttSubmitOperator(task_id="submit", **fields).execute({})
+def _submit(**fields: Any) -> Callable[[Path], Run]:
+    def create(tmp_path: Path) -> Run:
+        return partial(AimlSttSubmitOperator(task_id="submit", **fields).execute, {})
 
-    return run
-
-
-def _submit_file(make: Callable[[Path], Path], **fields: Any) -> Callable[[Path], None]:
-    def run(tmp_path: Path) -> None:
-        AimlSttSubmitOperator(
-            task_id="submit", model=MODEL, audio_path=str(make(tmp_path)), **fields
-        ).execute({})
-
-    return run
+    return create
 
 
-def _transcribe(**fields: Any) -> None:
+def _submit_file(make: Callable[[Path], Path], **fields: Any) -> Callable[[Path], Run]:
+    def create(tmp_path: Path) -> Run:
+        task = AimlSttSubmitOperator(task_id="submit", model=MODEL, audio_path=str(make(tmp_path)), **fields)
+        return partial(task.execute, {})
+
+    return create
+
+
+def _transcribe(**fields: Any) -> Run:
     arguments = {"model": MODEL, "audio_path": str(WAV), "output_path": "memory://never", **fields}
-    AimlSttTranscribeOperator(task_id="transcribe", **arguments).execute({})
+    return partial(AimlSttTranscribeOperator(task_id="transcribe", **arguments).execute, {})
 
 
 def _empty_file(tmp_path: Path) -> Path:
@@ -59,13 +65,12 @@ def _empty_file(tmp_path: Path) -> Path:
     return path
 
 
-def _unreadable(tmp_path: Path) -> None:
+def _unreadable(tmp_path: Path) -> Run:
     if os.geteuid() != 0:
         path = tmp_path / "locked.wav"
         path.write_bytes(WAV.read_bytes())
         path.chmod(0)
-        AimlSttSubmitOperator(task_id="submit", model=MODEL, audio_path=str(path)).execute({})
-        return
+        return partial(AimlSttSubmitOperator(task_id="submit", model=MODEL, audio_path=str(path)).execute, {})
     # Root reads every file: validate in a child process that lost the capabilities to do so.
     setpriv = shutil.which("setpriv")
     if setpriv is None:
@@ -79,21 +84,29 @@ def _unreadable(tmp_path: Path) -> None:
         f"AudioSource.of(TranscriptionRequest.build(model={MODEL!r}, audio_path={str(path)!r})).checked()"
     )
     drop = ["--bounding-set", "-dac_override,-dac_read_search", "--"]
-    child = subprocess.run(
-        [setpriv, *drop, sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    raise AimlSttError(child.stderr)
 
-
-def _with_connection(connection: str) -> Callable[[Path], None]:
-    def run(tmp_path: Path) -> None:
-        os.environ["AIRFLOW_CONN_AIMLSTT_DEFAULT"] = connection  # the test's monkeypatch restores it
-        AimlSttSubmitOperator(task_id="submit", model=MODEL, audio_path=str(WAV)).execute({})
+    def run() -> None:
+        child = subprocess.run(
+            [setpriv, *drop, sys.executable, "-c", code], capture_output=True, text=True, check=False
+        )
+        raise AimlSttError(child.stderr)
 
     return run
 
 
-CASES: dict[str, Callable[[Path], None]] = {
+def _with_connection(connection: str) -> Callable[[Path], Run]:
+    def create(tmp_path: Path) -> Run:
+        os.environ["AIRFLOW_CONN_AIMLSTT_DEFAULT"] = connection  # the test's monkeypatch restores it
+        return partial(AimlSttSubmitOperator(task_id="submit", model=MODEL, audio_path=str(WAV)).execute, {})
+
+    return create
+
+
+def _sensor(generation_id: str) -> Run:
+    return partial(AimlSttSensor(task_id="wait", generation_id=generation_id).execute, {})
+
+
+CASES: dict[str, Callable[[Path], Run]] = {
     "unknown model": _submit(model="x", audio_path=str(WAV)),
     "model that is not a string": _submit(model=123, audio_path=str(WAV)),
     "model with surrounding blanks": _submit(model=f" {MODEL}", audio_path=str(WAV)),
@@ -115,7 +128,7 @@ CASES: dict[str, Callable[[Path], None]] = {
         model="openai/gpt-4o-transcribe", formats=("srt", "vtt", "json")
     ),
     "output name with a `/`": lambda tmp: _transcribe(output_name="a/b"),
-    "malformed generation id": lambda tmp: AimlSttSensor(task_id="wait", generation_id="../etc").execute({}),
+    "malformed generation id": lambda tmp: _sensor("../etc"),
     "connection without a key": _with_connection('{"conn_type": "aimlstt", "host": "http://127.0.0.1:9"}'),
     "plain http to a remote host": _with_connection(
         '{"conn_type": "aimlstt", "host": "http://stt.example.com", "password": "k"}'
@@ -127,17 +140,27 @@ def test_every_readme_row_has_a_case_and_every_case_a_row() -> None:
     assert sorted(_readme_rows()) == sorted(CASES)
 
 
+def test_every_row_says_dag_parse_or_task_start() -> None:
+    assert {when for when, _ in _readme_rows().values()} == {PARSE, START}
+
+
 @pytest.mark.parametrize("label", sorted(CASES))
-def test_bad_input_fails_with_the_documented_message_and_sends_nothing(
+def test_bad_input_fails_when_documented_with_the_documented_message_and_sends_nothing(
     label: str, emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url))
     requests_before = emulator.stats()["requests_total"]
+    when, excerpt = _readme_rows()[label]
 
-    with pytest.raises(AimlSttError) as raised:
-        CASES[label](tmp_path)
+    if when == PARSE:
+        with pytest.raises(AimlSttError) as raised:
+            CASES[label](tmp_path)
+    else:
+        run = CASES[label](tmp_path)  # creating the task, as parsing its DAG does, succeeds
+        with pytest.raises(AimlSttError) as raised:
+            run()
 
     message = str(raised.value)
-    for piece in _readme_rows()[label].split("..."):
+    for piece in excerpt.split("..."):
         assert piece.strip(" '") in message, (label, message)
     assert emulator.stats()["requests_total"] == requests_before
