@@ -58,7 +58,6 @@ class AirflowComponents:
         self.database = home / "airflow.db"
         self.api_port = free_port()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self.killed: list[subprocess.Popen[bytes]] = []
         base_url = f"http://127.0.0.1:{self.api_port}"
         inherited = {name: value for name, value in os.environ.items() if not name.startswith("AIRFLOW")}
         self.env = {
@@ -128,7 +127,6 @@ class AirflowComponents:
         process = self.processes.pop(name)
         _signal_group(process.pid, signal.SIGKILL)
         process.wait()
-        self.killed.append(process)
 
     def kill_and_restart(self, name: str) -> None:
         """SIGKILL a component with its children (no chance to clean up), then start a new one.
