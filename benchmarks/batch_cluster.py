@@ -169,18 +169,7 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
             started, machine_before = time.monotonic(), machine_ticks()
             airflow.airflow("dags", "trigger", DAG_ID, "--run-id", "bench", "--conf", json.dumps(conf))
             cli_cpu = _children_cpu() - cli_before
-            state = airflow.wait_for(
-                "the run's end",
-                lambda: next(
-                    (
-                        row[0]
-                        for row in airflow.query("SELECT state FROM dag_run WHERE run_id = 'bench'")
-                        if row[0] in ("success", "failed")
-                    ),
-                    None,
-                ),
-                3600.0,
-            )
+            state = airflow.wait_for_run_end("bench", 3600.0)
             wall = time.monotonic() - started
             machine_after = machine_ticks()
             cpu_after = cpu_by_group(airflow)

@@ -78,8 +78,7 @@ def run_nightly(
         def ended() -> str | None:
             nonlocal peak_triggers
             peak_triggers = max(peak_triggers, airflow.query("SELECT count(*) FROM trigger")[0][0])
-            rows = airflow.query("SELECT state FROM dag_run WHERE run_id = ?", name)
-            return rows[0][0] if rows and rows[0][0] in ("success", "failed") else None
+            return airflow.run_state(name)
 
         state = airflow.wait_for("the run's end", ended, 3600.0)
         wall = time.monotonic() - started

@@ -235,6 +235,22 @@ class AirflowComponents:
                 raise ComponentsFailed(f"no {what} after {timeout:.0f} s\n{self.log_tails()}")
             time.sleep(1.0)
 
+    def run_state(self, run_id: str) -> str | None:
+        """A DAG run's final state (``success`` or ``failed``), or None while it has none.
+
+        :param run_id: the run's id.
+        """
+        rows = self.query("SELECT state FROM dag_run WHERE run_id = ?", run_id)
+        return rows[0][0] if rows and rows[0][0] in ("success", "failed") else None
+
+    def wait_for_run_end(self, run_id: str, timeout: float) -> str:
+        """Wait for a DAG run to end and return its final state.
+
+        :param run_id: the run's id.
+        :param timeout: seconds before giving up with the components' logs.
+        """
+        return self.wait_for(f"end of run {run_id}", lambda: self.run_state(run_id), timeout)
+
     def log_tails(self, lines: int = 30) -> str:
         """The last lines of each component's log.
 

@@ -230,18 +230,7 @@ def test_a_nightly_run_from_the_trigger_form_and_its_logs(
     run = triggered.value.json()
     assert run["conf"]["model"] == MODEL and run["conf"]["output_dir"] == str(output_dir)
     run_id = run["dag_run_id"]
-    state = airflow.wait_for(
-        f"end of run {run_id}",
-        lambda: next(
-            (
-                row[0]
-                for row in airflow.query("SELECT state FROM dag_run WHERE run_id = ?", run_id)
-                if row[0] in ("success", "failed")
-            ),
-            None,
-        ),
-        RUN_TIMEOUT_SECONDS,
-    )
+    state = airflow.wait_for_run_end(run_id, RUN_TIMEOUT_SECONDS)
     assert state == "success"
     samples = mono_samples()[:2]
     assert sorted(path.name for path in output_dir.glob("*.txt")) == sorted(f"{s.stem}.txt" for s in samples)

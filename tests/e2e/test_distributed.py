@@ -61,11 +61,6 @@ def servers(tmp_path: Path) -> Iterator[tuple[PostgresServer, RedisServer, S3Ser
             server.stop()
 
 
-def _run_state(airflow: CeleryAirflow, run_id: str) -> str | None:
-    rows = airflow.query("SELECT state FROM dag_run WHERE run_id = ?", run_id)
-    return rows[0][0] if rows and rows[0][0] in ("success", "failed") else None
-
-
 def _manifest(s3: Any, run_id: str, map_index: int) -> list[dict[str, Any]]:
     key = f"nightly/_manifests/{NIGHTLY}__{run_id}__transcribe__{map_index}.jsonl"
     try:
@@ -220,9 +215,7 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         # Fault 3: the scheduler dies mid-run and a new one takes over.
         airflow.kill_and_restart("scheduler")
         phases["scheduler restarted"] = time.monotonic()
-        nightly_state = airflow.wait_for(
-            f"end of {nightly_run}", lambda: _run_state(airflow, nightly_run), RUN_TIMEOUT_SECONDS
-        )
+        nightly_state = airflow.wait_for_run_end(nightly_run, RUN_TIMEOUT_SECONDS)
         tries = dict(
             airflow.query(
                 "SELECT map_index, try_number FROM task_instance WHERE run_id = ? AND task_id = 'transcribe'",
@@ -247,9 +240,7 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         airflow.airflow(
             "dags", "trigger", PER_FILE, "--run-id", per_file_run, "--conf", json.dumps(per_file_conf)
         )
-        per_file_state = airflow.wait_for(
-            f"end of {per_file_run}", lambda: _run_state(airflow, per_file_run), RUN_TIMEOUT_SECONDS
-        )
+        per_file_state = airflow.wait_for_run_end(per_file_run, RUN_TIMEOUT_SECONDS)
         phases["per-file run"] = time.monotonic()
     phases["stop"] = time.monotonic()
 

@@ -179,18 +179,7 @@ def test_nightly_dag_survives_a_triggerer_kill_and_leaks_no_key(emulator: Any, t
 
         after_restart = airflow.wait_for("the new triggerer adopting the triggers", adopted, 90.0)
         adopted_at = time.monotonic()
-        state = airflow.wait_for(
-            f"end of run {RUN_ID}",
-            lambda: next(
-                (
-                    row[0]
-                    for row in airflow.query("SELECT state FROM dag_run WHERE run_id = ?", RUN_ID)
-                    if row[0] in ("success", "failed")
-                ),
-                None,
-            ),
-            RUN_TIMEOUT_SECONDS,
-        )
+        state = airflow.wait_for_run_end(RUN_ID, RUN_TIMEOUT_SECONDS)
         finished = time.monotonic()
         tasks = airflow.query(
             "SELECT task_id, map_index, rendered_map_index, state, try_number FROM task_instance "
