@@ -10,6 +10,7 @@ from typing import Any
 from airflow.configuration import conf
 
 from airflow_provider_aimlstt.audio_source import AudioSource
+from airflow_provider_aimlstt.job_timing import with_expected_time
 from airflow_provider_aimlstt.models.responses import FetchResponse
 from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.operators.aimlstt import SUBMISSION_XCOM_KEY, AimlSttSubmitOperator
@@ -88,14 +89,17 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
             self.output_settings.check_timings_available(request.family.gives_word_timings, request.model)
         audio = AudioSource.of(request).checked()
         submission = submit_once(context, self.hook, request, audio, self.log)
+        submission = with_expected_time(submission, self.aimlstt_conn_id, request.model, self.log)
         generation_id = submission.generation_id
         context["ti"].xcom_push(key=GENERATION_ID_XCOM_KEY, value=generation_id)
         context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=submission.model_dump(mode="json"))
         deadline = time.time() + self.timeout_seconds
-        job = self.hook.get_job(generation_id)
-        if not job.is_finished and self.deferrable:
-            self.defer_wait(job, generation_id, deadline)
-        job = self.hook.wait_for_job(generation_id, deadline - time.time(), self.poll_schedule, job=job)
+        job = self.hook.get_job(generation_id) if self.worth_polling_now(submission) else None
+        if (job is None or not job.is_finished) and self.deferrable:
+            self.defer_wait(job, generation_id, deadline, submission)
+        job = self.hook.wait_for_job(
+            generation_id, deadline - time.time(), self.poll_schedule, job=job, submission=submission
+        )
         return self._finish(job, generation_id, submission, context)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:

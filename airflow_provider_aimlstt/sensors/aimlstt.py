@@ -104,10 +104,11 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
         check_generation_id(self.generation_id)
         if not self.deferrable:
             return super().execute(context)
-        job = self.hook.get_job(self.generation_id)
-        if job.is_finished:
+        submission = SubmittedJob.model_validate(self.submission) if self.submission else None
+        job = self.hook.get_job(self.generation_id) if self.worth_polling_now(submission) else None
+        if job is not None and job.is_finished:
             return self._finish(job, context)
-        self.defer_wait(job, self.generation_id, time.time() + self.timeout)
+        self.defer_wait(job, self.generation_id, time.time() + self.timeout, submission)
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         """One poll: done when the job completed, an error when it failed."""
