@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_aimlstt.models.submission import SubmittedJob
-from airflow_provider_aimlstt.polling import lateness_allowed
+from airflow_provider_aimlstt.polling import finished_after
 
 VARIABLE_PREFIX = "aimlstt_job_timing"
 MAX_SAMPLES = 8
@@ -88,23 +88,15 @@ class JobTiming:
 
 
 def job_seconds_seen(submitted_at: float, found_at: float, last_pending_at: float | None) -> float:
-    """A finished job's time from submission to completion, as near as its polls tell.
-
-    Midway between the last poll that saw it pending and the first that saw it finished; when no
-    pending poll is known (or it is older), the lower end is the lateness allowed before the
-    finding poll. So a prediction that comes true at its first poll is learned as a little
-    shorter, and the next first poll comes sooner until one sees the job pending: what is learned
-    neither drifts later job after job nor stays late when the model gets faster.
+    """A finished job's time from submission to completion, as near as its polls tell
+    (:func:`~airflow_provider_aimlstt.polling.finished_after`).
 
     :param submitted_at: epoch seconds of the submission.
     :param found_at: epoch seconds of the poll that saw it finished.
     :param last_pending_at: epoch seconds of the last poll that saw it pending, if any.
     """
-    found = found_at - submitted_at
-    lower = found - lateness_allowed(found)
-    if last_pending_at is not None:
-        lower = max(lower, last_pending_at - submitted_at)
-    return max(0.0, (lower + found) / 2)
+    pending = None if last_pending_at is None else last_pending_at - submitted_at
+    return finished_after(found_at - submitted_at, pending)
 
 
 def with_expected_time(submission: SubmittedJob, conn_id: str, model: str, log: Any) -> SubmittedJob:

@@ -27,17 +27,45 @@ from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 BACKOFF_FACTOR = 1.5
 DEFAULT_JITTER = 0.2
 """Each wait is shortened by up to this fraction (never lengthened: the caps hold)."""
+FIRST_WAIT_SPREAD = 0.75
+"""The backoff's first wait is shortened by up to this fraction instead: waits that began together
+(a triggerer restarting with a thousand of them) then poll next over most of ``poke_interval``,
+not in one burst that each wake-up queues behind."""
 MIN_LATENESS_SECONDS = 2.0
 LATENESS_FRACTION = 0.1
 """A finished job is to be noticed within ``max(MIN_LATENESS_SECONDS, LATENESS_FRACTION x its time)``."""
-FIRST_POLL_AFTER_EXPECTED = 0.4
+FIRST_POLL_AFTER_EXPECTED = 0.6
 """The poll meant to find the job finished comes this fraction of the lateness allowed after the
-expected completion: one poll then covers predictions from 60 % of it too late to 40 % too early."""
+expected completion: one poll then covers predictions from 60 % of it too short (the usual error:
+a prediction in proportion to the audio, learned from one longer job, misses the fixed part of a
+job's time) to 40 % too long."""
+UNSEEN_START_BEFORE_FINDING = 0.7
+"""When no poll saw a job pending, it is taken to have finished this fraction of the lateness
+allowed before the poll that saw it finished: a little more than that poll's lead on a prediction
+that came true, so that what is learned drifts shorter until a poll sees the job pending, instead
+of longer job after job."""
 MAX_EARLY_POLLS = 4
 EARLY_POLL_EVERY_SECONDS = 60.0
 """One guard poll before the expected completion per this many seconds of expected job (at most
-:data:`MAX_EARLY_POLLS`), spaced 2, 4, 8, ... lateness allowances before it: a job that finishes
+:data:`MAX_EARLY_POLLS`), spaced 1, 2, 4, 8 lateness allowances before it: a job that finishes
 well before its prediction is still noticed, late in proportion to the prediction's error."""
+_GUARD_LEADS = (1, 2, 4, 8)
+"""The guard polls' leads on the poll after the expected completion, in lateness allowances."""
+
+
+def finished_after(found: float, last_pending: float | None) -> float:
+    """When a job finished, as near as its polls tell (seconds on any one clock).
+
+    Midway between the last poll that saw it pending and the first that saw it finished; without
+    a pending poll,
+    :data:`UNSEEN_START_BEFORE_FINDING` of the lateness allowed before the finding poll.
+
+    :param found: when a poll saw it finished (since its submission).
+    :param last_pending: when the last poll saw it pending, if one did.
+    """
+    if last_pending is None:
+        return max(0.0, found - UNSEEN_START_BEFORE_FINDING * lateness_allowed(found))
+    return max(0.0, (last_pending + found) / 2)
 
 
 def lateness_allowed(job_seconds: float) -> float:
@@ -79,29 +107,35 @@ class PollSchedule:
         object.__setattr__(self, "jitter", float(self.jitter))
 
     def intervals(self, key: str | None = None) -> Iterator[float]:
-        """The backoff's waits, in order, without end.
+        """The backoff's waits, in order, without end (the first spread wider, see
+        :data:`FIRST_WAIT_SPREAD`).
 
         :param key: the job's id, which fixes the jitter; None: no jitter.
         """
         shorten = self._shortener(key)
         interval = self.poke_interval
+        yield interval * shorten(FIRST_WAIT_SPREAD)
         while True:
-            yield interval * shorten()
             interval = min(interval * BACKOFF_FACTOR, self.max_poke_interval)
+            yield interval * shorten()
 
-    def offsets(self, key: str | None = None, expected_seconds: float | None = None) -> Iterator[float]:
+    def offsets(
+        self, key: str | None = None, expected_seconds: float | None = None, polled_at_start: bool = False
+    ) -> Iterator[float]:
         """When to poll, in seconds after the wait's origin, in order, without end.
 
-        Without ``expected_seconds`` the origin is the start of the wait, and the first poll is at
-        once (0). With it, the origin is the job's submission and the polls follow the expected
-        completion (see the module's docstring).
+        Without ``expected_seconds`` the origin is the start of the wait, the first poll is at once
+        (0, unless ``polled_at_start``) and the backoff's waits follow. With it, the origin is the
+        job's submission and the polls follow the expected completion (see the module's docstring).
 
         :param key: the job's id, which fixes the jitter.
         :param expected_seconds: the job's predicted time from its submission to its completion.
+        :param polled_at_start: the caller polled at the origin already (backoff only).
         """
         if expected_seconds is None or expected_seconds <= 0:
             moment = 0.0
-            yield moment
+            if not polled_at_start:
+                yield moment
             for interval in self.intervals(key):
                 moment += interval
                 yield moment
@@ -110,7 +144,7 @@ class PollSchedule:
         allowed = lateness_allowed(expected_seconds)
         first = expected_seconds + allowed * FIRST_POLL_AFTER_EXPECTED * shorten()
         early = min(MAX_EARLY_POLLS, int(expected_seconds // EARLY_POLL_EVERY_SECONDS))
-        guards = (first - allowed * 2**number * shorten() for number in range(early, 0, -1))
+        guards = (first - allowed * lead * shorten() for lead in reversed(_GUARD_LEADS[:early]))
         yield from (moment for moment in guards if moment > 0)
         moment = first
         while True:
@@ -119,7 +153,12 @@ class PollSchedule:
             moment += step * shorten()
 
     def poll_times(
-        self, origin: float, now: float, key: str | None = None, expected_seconds: float | None = None
+        self,
+        origin: float,
+        now: float,
+        key: str | None = None,
+        expected_seconds: float | None = None,
+        polled_at_start: bool = False,
     ) -> Iterator[float]:
         """The moments to poll at, on the clock of ``origin`` and ``now``: :meth:`offsets` from
         ``origin``, with the moments already past (a wait resumed late) merged into one poll now.
@@ -128,9 +167,10 @@ class PollSchedule:
         :param now: the time now.
         :param key: the job's id, which fixes the jitter.
         :param expected_seconds: the job's predicted time from its submission to its completion.
+        :param polled_at_start: the caller polled at the origin already (backoff only).
         """
         missed = False
-        for offset in self.offsets(key, expected_seconds):
+        for offset in self.offsets(key, expected_seconds, polled_at_start):
             moment = origin + offset
             if moment < now:
                 missed = True
@@ -155,5 +195,8 @@ class _Shortener:
         self._draw = draw
         self._jitter = jitter
 
-    def __call__(self) -> float:
-        return 1.0 if self._draw is None else 1.0 - self._jitter * self._draw.random()
+    def __call__(self, spread: float | None = None) -> float:
+        """One factor; ``spread`` widens the range to ``(1 - spread, 1]``."""
+        if self._draw is None:
+            return 1.0
+        return 1.0 - (self._jitter if spread is None else spread) * self._draw.random()

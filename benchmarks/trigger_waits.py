@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from goals import GoalResult, print_table  # noqa: E402
+from goals import GoalResult, print_table
 
 WAITS = 1_000
 JOB_SECONDS = 60.0
@@ -355,8 +355,8 @@ def measure(
                 cert, key = _self_signed(folder)
                 dbt_port_file = folder / "dbt.port"
                 dbt = subprocess.Popen(
-                    [sys.executable, __file__, "--serve-dbt", str(dbt_port_file), "--cert", str(cert), "--key",
-                     str(key), "--job-seconds", str(job_seconds)],
+                    [sys.executable, __file__, "--serve-dbt", str(dbt_port_file), "--cert", str(cert),
+                     "--key", str(key), "--job-seconds", str(job_seconds)],
                     env=env,
                 )  # fmt: skip
                 dbt_port = _wait_for_port(dbt_port_file, dbt)
@@ -385,8 +385,9 @@ def measure(
                 figures[scenario] = Figures(
                     result["rss_mib"], result["p99"], result["cpu"], gets, result["fired"], result["wall"]
                 )
+                timed = result["lateness_samples"]
                 print(f"{LABELS[scenario]}: {figures[scenario].describe(waits)}, last event after "
-                      f"{result['wall']:.0f} s, {result['lateness_samples']} polls timed", flush=True)  # fmt: skip
+                      f"{result['wall']:.0f} s, {timed} polls timed", flush=True)  # fmt: skip
         finally:
             for process in (emulator, dbt):
                 if process is not None:

@@ -315,9 +315,8 @@ class AimlSttHook(BaseHook):
         origin = started
         if submission is not None and submission.submitted_at is not None and expected is not None:
             origin = started - (time.time() - submission.submitted_at)
-        times = (schedule or PollSchedule()).poll_times(origin, started, generation_id, expected)
-        if job is not None and expected is None:
-            next(times)  # the backoff's first poll is the one just made
+        polled = job is not None and expected is None  # the backoff's first poll is the one just made
+        times = (schedule or PollSchedule()).poll_times(origin, started, generation_id, expected, polled)
         last_pending: float | None = None
         for moment in times:
             if job is not None:
@@ -448,7 +447,7 @@ class AimlSttHook(BaseHook):
         settings = await self._aget_settings()
         url = settings.base_url + call.path
         try:
-            response = await shared_client(settings).request(
+            response = await shared_client(settings, call.generation_id or "").request(
                 call.method,
                 url,
                 json=call.json_body,

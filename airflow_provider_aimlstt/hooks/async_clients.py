@@ -1,59 +1,70 @@
-"""One ``httpx.AsyncClient`` per event loop and connection settings, shared by every wait.
+"""Shared ``httpx.AsyncClient``s per event loop and connection settings, for every wait.
 
 A triggerer runs up to a thousand waits in one event loop. A client each costs memory and, since
 each poll comes more than httpx's default 5 s keep-alive after the last, a new TCP connection per
-poll. One shared client keeps a pool of warm connections instead.
+poll. Shared clients keep pools of warm connections instead.
+
+Not one client but :data:`SHARDS` of them, each with a small pool, a wait always using the same
+one (by its job id): httpcore 1.0's pool does work in the square of its connections on every
+request (each idle connection counts all the others), so one pool of 500 connections spent most
+of a loop's CPU on bookkeeping; 128 pools of up to 16 (a few waits each) keep that cost small and still hold a thousand
+requests in flight.
 
 - Keyed by the running loop (a client's connections belong to the loop that opened them; a test
   or an ``asyncio.run`` per call makes a new loop) and by what changes the client: base URL and
   timeouts. The API key is not part of the client (each request sends its own header).
 - Made lazily, inside the running loop; never closed by a wait that ends (others use it). Clients
   of loops that closed are dropped, with their loop, when next looked up.
-- Limits sized for thousands of waits: up to :data:`MAX_CONNECTIONS` connections, each kept
-  alive :data:`KEEPALIVE_EXPIRY_SECONDS` (longer than any backoff interval, so a wait's next
-  poll finds its connection still open); requests beyond them queue for a connection.
+- Limits sized for thousands of waits: up to :data:`SHARDS` x :data:`CONNECTIONS_PER_SHARD`
+  connections, each kept alive :data:`KEEPALIVE_EXPIRY_SECONDS` (longer than any backoff
+  interval, so a wait's next poll finds a connection still open); requests beyond them queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+import zlib
 
 import httpx
 
 from airflow_provider_aimlstt.hooks.connection import ConnectionSettings
 from airflow_provider_aimlstt.hooks.transport import shared_ssl_context
 
-MAX_CONNECTIONS = 512
+SHARDS = 128
+CONNECTIONS_PER_SHARD = 16
 KEEPALIVE_EXPIRY_SECONDS = 120.0
 POOL_TIMEOUT_SECONDS = 300.0
 """How long a request may queue for a free connection before it fails (and is retried)."""
 
-_ClientKey = tuple[str, float, float]
+_ClientKey = tuple[str, float, float, int]
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_ClientKey, httpx.AsyncClient]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def client_key(settings: ConnectionSettings) -> _ClientKey:
-    """What makes two connections' clients different (never the key).
+def client_key(settings: ConnectionSettings, affinity: str = "") -> _ClientKey:
+    """What makes two clients different (never the API key): the settings, and the shard.
 
     :param settings: a connection's settings.
+    :param affinity: what picks the shard (a job id); the same one always gets the same shard.
     """
-    return (settings.base_url, settings.connect_timeout, settings.read_timeout)
+    shard = zlib.crc32(affinity.encode()) % SHARDS
+    return (settings.base_url, settings.connect_timeout, settings.read_timeout, shard)
 
 
-def shared_client(settings: ConnectionSettings) -> httpx.AsyncClient:
-    """The running loop's client for these settings, made on first use.
+def shared_client(settings: ConnectionSettings, affinity: str = "") -> httpx.AsyncClient:
+    """The running loop's client for these settings and this affinity, made on first use.
 
     :param settings: the connection's settings.
+    :param affinity: what picks the shard (a job id).
     :raises RuntimeError: when no event loop is running.
     """
     loop = asyncio.get_running_loop()
     for other in [other for other in _clients if other.is_closed()]:
         _clients.pop(other, None)
     clients = _clients.setdefault(loop, {})
-    key = client_key(settings)
+    key = client_key(settings, affinity)
     client = clients.get(key)
     if client is None or client.is_closed:
         client = clients[key] = httpx.AsyncClient(
@@ -62,8 +73,8 @@ def shared_client(settings: ConnectionSettings) -> httpx.AsyncClient:
                 settings.read_timeout, connect=settings.connect_timeout, pool=POOL_TIMEOUT_SECONDS
             ),
             limits=httpx.Limits(
-                max_connections=MAX_CONNECTIONS,
-                max_keepalive_connections=MAX_CONNECTIONS,
+                max_connections=CONNECTIONS_PER_SHARD,
+                max_keepalive_connections=CONNECTIONS_PER_SHARD,
                 keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
             ),
         )

@@ -77,6 +77,7 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
                 api_retries=self.api_retries,
                 expected_done_at=expected_done_at,
                 expected_seconds=submission.expected_seconds if submission is not None else None,
+                polled_at_start=job is not None,
             ),
             method_name="execute_complete",
             timeout=None,  # the trigger enforces its own deadline and reports it as an event

@@ -47,6 +47,8 @@ class AimlSttTrigger(BaseTrigger):
     :param expected_done_at: epoch seconds when the job is expected to complete (predicted on the
         worker, see :mod:`~airflow_provider_aimlstt.job_timing`); None: the backoff.
     :param expected_seconds: the job's predicted time from its submission to ``expected_done_at``.
+    :param polled_at_start: the task polled the job just before it deferred (at ``started_at``), so
+        the backoff's first poll is not made again at once.
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class AimlSttTrigger(BaseTrigger):
         api_retries: int | None = None,
         expected_done_at: float | None = None,
         expected_seconds: float | None = None,
+        polled_at_start: bool = False,
     ) -> None:
         super().__init__()
         self.generation_id = generation_id
@@ -73,6 +76,7 @@ class AimlSttTrigger(BaseTrigger):
         known = expected_done_at is not None and expected_seconds is not None and expected_seconds > 0
         self.expected_done_at = float(expected_done_at) if known else None  # type: ignore[arg-type]
         self.expected_seconds = float(expected_seconds) if known else None  # type: ignore[arg-type]
+        self.polled_at_start = bool(polled_at_start)
 
     @classmethod
     def starting_now(cls, timeout_seconds: float, **kwargs: Any) -> AimlSttTrigger:
@@ -99,6 +103,7 @@ class AimlSttTrigger(BaseTrigger):
                 "api_retries": self.api_retries,
                 "expected_done_at": self.expected_done_at,
                 "expected_seconds": self.expected_seconds,
+                "polled_at_start": self.polled_at_start,
             },
         )
 
@@ -119,7 +124,9 @@ class AimlSttTrigger(BaseTrigger):
         origin = self.started_at
         if self.expected_done_at is not None and self.expected_seconds is not None:
             origin = self.expected_done_at - self.expected_seconds
-        moments = self.schedule.poll_times(origin, time.time(), self.generation_id, self.expected_seconds)
+        moments = self.schedule.poll_times(
+            origin, time.time(), self.generation_id, self.expected_seconds, self.polled_at_start
+        )
         for moment in moments:
             now = time.time()
             pause = min(moment, self.deadline) - now
