@@ -7,8 +7,8 @@ poll. Shared clients keep pools of warm connections instead.
 Not one client but :data:`SHARDS` of them, each with a small pool, a wait always using the same
 one (by its job id): httpcore 1.0's pool does work in the square of its connections on every
 request (each idle connection counts all the others), so one pool of 500 connections spent most
-of a loop's CPU on bookkeeping; 128 pools of up to 16 (a few waits each) keep that cost small and still hold a thousand
-requests in flight.
+of a loop's CPU on bookkeeping. 128 pools of up to 4 (a few waits each, which rarely poll at the
+same moment) keep that cost and the memory of idle connections small.
 
 - Keyed by the running loop (a client's connections belong to the loop that opened them; a test
   or an ``asyncio.run`` per call makes a new loop) and by what changes the client: base URL and
@@ -32,7 +32,7 @@ from airflow_provider_aimlstt.hooks.connection import ConnectionSettings
 from airflow_provider_aimlstt.hooks.transport import shared_ssl_context
 
 SHARDS = 128
-CONNECTIONS_PER_SHARD = 16
+CONNECTIONS_PER_SHARD = 4
 KEEPALIVE_EXPIRY_SECONDS = 120.0
 POOL_TIMEOUT_SECONDS = 300.0
 """How long a request may queue for a free connection before it fails (and is retried)."""
