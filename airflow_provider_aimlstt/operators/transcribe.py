@@ -44,7 +44,8 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
     :param output_name: the files' name without suffix; default the audio file's stem, or the
         generation id for an ``audio_url`` without one. Templated.
     :param output_conn_id: the Airflow connection of the output store, when the path names none.
-    :param poke_interval: seconds before the second poll; the wait then grows 1.5 times per poll.
+    :param poke_interval: seconds before the second poll when the job's length cannot be predicted;
+        the wait then grows 1.5 times per poll (see :mod:`~airflow_provider_aimlstt.polling`).
     :param max_poke_interval: the longest wait between two polls.
     :param timeout: the longest wait for the job, seconds or a timedelta (default one hour, the
         API's retention).
