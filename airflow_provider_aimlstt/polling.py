@@ -124,8 +124,10 @@ class PollSchedule:
         """When to poll, in seconds after the wait's origin, in order, without end.
 
         Without ``expected_seconds`` the origin is the start of the wait, the first poll is at once
-        (0, unless ``polled_at_start``) and the backoff's waits follow. With it, the origin is the
-        job's submission and the polls follow the expected completion (see the module's docstring).
+        (within ``jitter x poke_interval``, so that waits started together do not all poll in
+        the same instant; none when ``polled_at_start``) and the backoff's waits follow. With it,
+        the origin is the job's submission and the polls follow the expected completion (see the
+        module's docstring).
 
         :param key: the job's id, which fixes the jitter.
         :param expected_seconds: the job's predicted time from its submission to its completion.
@@ -133,8 +135,8 @@ class PollSchedule:
         """
         if expected_seconds is None or expected_seconds <= 0:
             moment = 0.0
-            if not polled_at_start:
-                yield moment
+            if not polled_at_start:  # at once, give or take a jitter's fraction of poke_interval
+                yield self.poke_interval * (1.0 - self._shortener(f"{key}:start")())
             for interval in self.intervals(key):
                 moment += interval
                 yield moment
