@@ -8,7 +8,9 @@ anchor measured in the same run, then one table of the performance goals.
    5,000): the nightly DAG through a scheduler, dag-processor and triggerer against the floor.
 3. The goals table: the rows of every module in :data:`GOAL_MODULES` (each has
    ``goals() -> list[GoalResult]``). P1 ``imports.py``: parse-time import CPU beside other
-   providers'; P3 ``upload.py``: a 1 GiB upload beside curl and ``requests``.
+   providers'; P2 ``trigger_waits.py``: 1,000 waits in one event loop beside two other providers'
+   triggers; P3 ``upload.py``: a 1 GiB upload beside curl and ``requests``; P4 ``polls.py``: the
+   polls of a wait beside the docs' loop and the official SDK's.
 
 Nothing here asserts a time: machines are noisy, read the ratios.
 """
@@ -21,7 +23,7 @@ import sys
 
 from goals import GoalResult, print_table  # benchmarks/ is on the path when this runs as a script
 
-GOAL_MODULES: tuple[str, ...] = ("imports", "upload")
+GOAL_MODULES: tuple[str, ...] = ("imports", "trigger_waits", "upload", "polls")
 """The benchmark modules (in ``benchmarks/``) whose ``goals()`` rows make the goals table; one
 name per module, in goal order. A listed module that is missing fails the run."""
 

@@ -28,6 +28,7 @@ from airflow_provider_aimlstt.exceptions import (
     AimlSttTimeoutError,
     AimlSttValidationError,
 )
+from airflow_provider_aimlstt.hooks.async_clients import shared_client
 from airflow_provider_aimlstt.hooks.connection import ConnectionSettings, settings_from_connection
 from airflow_provider_aimlstt.hooks.retry import (
     ApiRetryPolicy,
@@ -38,7 +39,6 @@ from airflow_provider_aimlstt.hooks.retry import (
 from airflow_provider_aimlstt.hooks.transport import (
     never_connected,
     session_for,
-    shared_ssl_context,
     transport_message,
 )
 from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
@@ -106,6 +106,9 @@ class AimlSttHook(BaseHook):
         self.resubmit_if_not_logged = resubmit_if_not_logged
         self.poll_charges: dict[str, Charge] = {}
         """What the polls of each generation were charged, summed, where their answers said."""
+        self.finish_polls: dict[str, tuple[float, float | None]] = {}
+        """Per finished generation: epoch seconds of the poll that saw it finished, and of the
+        last that saw it pending (None if unknown), to learn how long its model takes."""
         self.retry_overrides: dict[str, Any] = {
             "api_retries": api_retries,
             "api_retry_backoff": api_retry_backoff,
@@ -113,7 +116,6 @@ class AimlSttHook(BaseHook):
         }
         ApiRetryPolicy().overridden(**self.retry_overrides)  # bad values fail here, before any call
         self._async_settings: ConnectionSettings | None = None
-        self._async_client: httpx.AsyncClient | None = None
 
     @classmethod
     def for_task(cls, task: Any) -> AimlSttHook:
@@ -200,7 +202,11 @@ class AimlSttHook(BaseHook):
                 raise
             return self._settle_lost_create(request, audio, request_id, attempt, sent_at, exc)
         job = SubmittedJob(
-            generation_id=created.generation_id, client_request_id=request_id, charge=trace.charge
+            generation_id=created.generation_id,
+            client_request_id=request_id,
+            charge=trace.charge,
+            submitted_at=time.time(),
+            audio_seconds=audio.duration_seconds,
         )
         self.log.info(
             "Submitted %s (model %s) as generation_id=%s (client_request_id=%s, charged %s)",
@@ -253,6 +259,8 @@ class AimlSttHook(BaseHook):
                 client_request_id=request_id,
                 charge=row.cost,
                 found_in_usage_log=True,
+                submitted_at=sent_at.timestamp(),
+                audio_seconds=audio.duration_seconds,
             )
         finding = (
             f"The usage log shows the API refused client_request_id={request_id}"
@@ -292,27 +300,39 @@ class AimlSttHook(BaseHook):
         timeout: float,
         schedule: PollSchedule | None = None,
         job: FetchResponse | None = None,
+        submission: SubmittedJob | None = None,
     ) -> FetchResponse:
         """Poll a job on this worker until it is finished (completed or error), and return it.
 
         :param generation_id: the id :meth:`submit` returned.
         :param timeout: the longest wait, in seconds.
-        :param schedule: the waits between polls (default 10 s, growing to 60 s).
+        :param schedule: the polls (default 10 s, growing to 60 s).
         :param job: the job as just fetched, to spare the first poll.
+        :param submission: the job's submission; with an expected time, the polls follow it.
         :raises AimlSttTimeoutError: when the job is not finished after ``timeout`` seconds.
         """
         started = time.monotonic()
-        job = job or self.get_job(generation_id)
-        for interval in (schedule or PollSchedule()).intervals():
-            if job.is_finished:
-                return job
+        expected = submission.expected_seconds if submission else None
+        origin = started
+        if submission is not None and submission.submitted_at is not None and expected is not None:
+            origin = started - (time.time() - submission.submitted_at)
+        polled = job is not None and expected is None  # the backoff's first poll is the one just made
+        times = (schedule or PollSchedule()).poll_times(origin, started, generation_id, expected, polled)
+        last_pending: float | None = None
+        for moment in times:
+            if job is not None:
+                if job.is_finished:
+                    self.finish_polls[generation_id] = (time.time(), last_pending)
+                    return job
+                last_pending = time.time()
             waited = time.monotonic() - started
             if waited >= timeout:
                 raise AimlSttTimeoutError(
                     f"Transcription {generation_id} did not finish before its deadline ({waited:.0f} s)"
                 )
-            pause = min(interval, timeout - waited)
-            self.log.info("generation_id=%s status=%s next poll in %.1fs", generation_id, job.status, pause)
+            pause = max(0.0, min(moment - time.monotonic(), timeout - waited))
+            status = job.status if job is not None else "submitted"
+            self.log.info("generation_id=%s status=%s next poll in %.1fs", generation_id, status, pause)
             time.sleep(pause)
             job = self.get_job(generation_id)
         raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
@@ -418,23 +438,17 @@ class AimlSttHook(BaseHook):
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def aclose(self) -> None:
-        """Close the async client, if one was opened."""
-        if self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+        """Let go of the async transport. The client is shared by every wait of the loop
+        (:mod:`~airflow_provider_aimlstt.hooks.async_clients`), so it stays open for the others."""
+        self._async_settings = None
 
     async def _asend(self, call: ApiCall) -> tuple[int, dict[str, str], bytes]:
         if call.upload_field is not None:
             raise NotImplementedError("uploads are made by workers, through the blocking transport")
         settings = await self._aget_settings()
-        if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
-                verify=shared_ssl_context(),
-                timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-            )
         url = settings.base_url + call.path
         try:
-            response = await self._async_client.request(
+            response = await shared_client(settings, call.generation_id or "").request(
                 call.method,
                 url,
                 json=call.json_body,

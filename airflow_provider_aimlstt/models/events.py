@@ -20,6 +20,8 @@ class SttTriggerEvent(BaseModel):
     :param http_status: for an ``error`` that was an HTTP error answer (401, 404, 5xx, ...), its
         status code, so the task raises the same exception class a worker would.
     :param poll_charge: what the trigger's polls were charged, summed, when their answers said.
+    :param found_at: for a finished job, epoch seconds of the poll that saw it finished.
+    :param last_pending_at: epoch seconds of the trigger's last poll that saw the job pending.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -30,3 +32,5 @@ class SttTriggerEvent(BaseModel):
     api_status: str | None = None
     http_status: int | None = None
     poll_charge: Charge | None = None
+    found_at: float | None = None
+    last_pending_at: float | None = None

@@ -18,6 +18,10 @@ class SubmittedJob(BaseModel):
     :param found_in_usage_log: True when the create's answer was lost and the job was found in
         the usage log by its client request id instead.
     :param reused: True when an earlier try of the task submitted it.
+    :param submitted_at: epoch seconds when the create was answered (None for a reused job).
+    :param audio_seconds: the audio's duration, when it was read before the submit (WAV files).
+    :param expected_seconds: the job's predicted time from ``submitted_at`` to its completion
+        (:mod:`~airflow_provider_aimlstt.job_timing`); None when nothing was learned of the model.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -27,3 +31,13 @@ class SubmittedJob(BaseModel):
     charge: Charge | None = None
     found_in_usage_log: bool = False
     reused: bool = False
+    submitted_at: float | None = None
+    audio_seconds: float | None = None
+    expected_seconds: float | None = None
+
+    @property
+    def expected_done_at(self) -> float | None:
+        """Epoch seconds when the job is expected to complete, or None."""
+        if self.submitted_at is None or self.expected_seconds is None:
+            return None
+        return self.submitted_at + self.expected_seconds

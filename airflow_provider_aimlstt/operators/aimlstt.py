@@ -101,10 +101,12 @@ class AimlSttSubmitOperator(BaseOperator):
     def execute(self, context: Any) -> str:
         """Validate, submit (or reuse an earlier try's job), and return the generation id."""
         from airflow_provider_aimlstt.audio_source import AudioSource
+        from airflow_provider_aimlstt.job_timing import with_expected_time
         from airflow_provider_aimlstt.operators.submission_state import submit_once
 
         request = self.build_request()
         job = submit_once(context, self.hook, request, AudioSource.of(request).checked(), self.log)
+        job = with_expected_time(job, self.aimlstt_conn_id, request.model, self.log)
         context["ti"].xcom_push(key=MODEL_XCOM_KEY, value=request.model)
         context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=job.model_dump(mode="json"))
         return job.generation_id

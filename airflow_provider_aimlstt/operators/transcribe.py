@@ -43,7 +43,8 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
     :param output_name: the files' name without suffix; default the audio file's stem, or the
         generation id for an ``audio_url`` without one. Templated.
     :param output_conn_id: the Airflow connection of the output store, when the path names none.
-    :param poke_interval: seconds before the second poll; the wait then grows 1.5 times per poll.
+    :param poke_interval: seconds before the second poll when the job's length cannot be predicted;
+        the wait then grows 1.5 times per poll (see :mod:`~airflow_provider_aimlstt.polling`).
     :param max_poke_interval: the longest wait between two polls.
     :param timeout: the longest wait for the job, seconds or a timedelta (default one hour, the
         API's retention).
@@ -84,6 +85,7 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
     def execute(self, context: Any) -> Any:
         """Submit (or reuse the earlier try's job), push its id, then wait here or in the triggerer."""
         from airflow_provider_aimlstt.audio_source import AudioSource
+        from airflow_provider_aimlstt.job_timing import with_expected_time
         from airflow_provider_aimlstt.operators.submission_state import submit_once
 
         request = self.build_request()
@@ -91,14 +93,17 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
             self.output_settings.check_timings_available(request.family.gives_word_timings, request.model)
         audio = AudioSource.of(request).checked()
         submission = submit_once(context, self.hook, request, audio, self.log)
+        submission = with_expected_time(submission, self.aimlstt_conn_id, request.model, self.log)
         generation_id = submission.generation_id
         context["ti"].xcom_push(key=GENERATION_ID_XCOM_KEY, value=generation_id)
         context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=submission.model_dump(mode="json"))
         deadline = time.time() + self.timeout_seconds
-        job = self.hook.get_job(generation_id)
-        if not job.is_finished and self.deferrable:
-            self.defer_wait(job, generation_id, deadline)
-        job = self.hook.wait_for_job(generation_id, deadline - time.time(), self.poll_schedule, job=job)
+        job = self.hook.get_job(generation_id) if self.worth_polling_now(submission) else None
+        if (job is None or not job.is_finished) and self.deferrable:
+            self.defer_wait(job, generation_id, deadline, submission)
+        job = self.hook.wait_for_job(
+            generation_id, deadline - time.time(), self.poll_schedule, job=job, submission=submission
+        )
         return self._finish(job, generation_id, submission, context)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:

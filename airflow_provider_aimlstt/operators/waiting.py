@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
+from airflow_provider_aimlstt.polling import lateness_allowed
 
 if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
     from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
@@ -46,18 +47,28 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
 
         return AimlSttHook.for_task(self)
 
-    def defer_wait(self, job: FetchResponse, generation_id: str, deadline: float) -> None:
+    def defer_wait(
+        self,
+        job: FetchResponse | None,
+        generation_id: str,
+        deadline: float,
+        submission: SubmittedJob | None = None,
+    ) -> None:
         """Hand the rest of the wait to the triggerer; the task resumes in ``execute_complete``.
 
-        :param job: the job as just fetched (for the log line).
+        :param job: the job as just fetched (for the log line); None when it was not polled yet.
         :param generation_id: the job to wait for.
         :param deadline: epoch seconds when the wait ends with a timeout.
+        :param submission: the job's submission; with an expected time, the trigger polls around it.
         """
         from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
 
         self.log.info(
-            "generation_id=%s is %s; deferring the wait to the triggerer", generation_id, job.status
+            "generation_id=%s is %s; deferring the wait to the triggerer",
+            generation_id,
+            job.status if job is not None else "submitted",
         )
+        expected_done_at = submission.expected_done_at if submission is not None else None
         self.defer(  # type: ignore[attr-defined]
             trigger=AimlSttTrigger.starting_now(
                 deadline - time.time(),
@@ -67,10 +78,24 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
                 max_poke_interval=self.poll_schedule.max_poke_interval,
                 max_consecutive_failures=self.max_consecutive_failures,
                 api_retries=self.api_retries,
+                expected_done_at=expected_done_at,
+                expected_seconds=submission.expected_seconds if submission is not None else None,
+                polled_at_start=job is not None,
             ),
             method_name="execute_complete",
             timeout=None,  # the trigger enforces its own deadline and reports it as an event
         )
+
+    def worth_polling_now(self, submission: SubmittedJob | None) -> bool:
+        """Whether a poll now could find the job finished: not when it is predicted to run on for
+        longer than the lateness allowed (the schedule's first poll comes after that).
+
+        :param submission: the job's submission.
+        """
+        if submission is None or submission.expected_done_at is None or submission.expected_seconds is None:
+            return True
+        expected_done_at = submission.expected_done_at
+        return expected_done_at - time.time() <= lateness_allowed(submission.expected_seconds)
 
     def resumed_job(self, event: dict[str, Any] | None, generation_id: str) -> tuple[str, FetchResponse]:
         """Check the trigger's event (raising what a worker would have raised) and fetch the finished job.
@@ -84,7 +109,27 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         self.log.info(outcome.message)
         if outcome.poll_charge is not None:
             self.hook.poll_charges[outcome.generation_id] = outcome.poll_charge
+        if outcome.found_at is not None:
+            self.hook.finish_polls[outcome.generation_id] = (outcome.found_at, outcome.last_pending_at)
         return outcome.generation_id, self.hook.get_job(outcome.generation_id)
+
+    def learn_timing(self, job: FetchResponse, submission: SubmittedJob | None, model: str | None) -> None:
+        """Teach :mod:`~airflow_provider_aimlstt.job_timing` how long this completed job took, when
+        its audio's duration and the polls that saw it finish are known.
+
+        :param job: the finished job.
+        :param submission: its submission.
+        :param model: its model.
+        """
+        from airflow_provider_aimlstt.job_timing import job_seconds_seen, learn_job
+
+        if submission is None or model is None or not job.is_completed:
+            return
+        polls = self.hook.finish_polls.get(submission.generation_id)
+        if polls is None or submission.audio_seconds is None or submission.submitted_at is None:
+            return
+        seconds = job_seconds_seen(submission.submitted_at, *polls)
+        learn_job(self.aimlstt_conn_id, model, submission.audio_seconds, seconds, self.log)
 
     def finish(
         self,
@@ -111,6 +156,7 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         from airflow_provider_aimlstt.outputs.delivery import deliver
         from airflow_provider_aimlstt.tracing import Charge
 
+        self.learn_timing(job, submission, model)
         settings = self.output_settings
         if settings is not None:
             settings = settings.rendered(self.output_path, self.output_name)

@@ -101,15 +101,17 @@ class AimlSttSensor(TranscriptionWaitMixin, BaseSensorOperator):
 
     def execute(self, context: Any) -> Any:
         """Poke, or poll once here and hand the rest of the wait to the triggerer."""
+        from airflow_provider_aimlstt.models.submission import SubmittedJob
         from airflow_provider_aimlstt.protocol import check_generation_id
 
         check_generation_id(self.generation_id)
         if not self.deferrable:
             return super().execute(context)
-        job = self.hook.get_job(self.generation_id)
-        if job.is_finished:
+        submission = SubmittedJob.model_validate(self.submission) if self.submission else None
+        job = self.hook.get_job(self.generation_id) if self.worth_polling_now(submission) else None
+        if job is not None and job.is_finished:
             return self._finish(job, context)
-        self.defer_wait(job, self.generation_id, time.time() + self.timeout)
+        self.defer_wait(job, self.generation_id, time.time() + self.timeout, submission)
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         """One poll: done when the job completed, an error when it failed."""

@@ -44,6 +44,11 @@ class AimlSttTrigger(BaseTrigger):
     :param max_consecutive_failures: transient failures in a row that end the wait.
     :param started_at: epoch seconds when the wait began (for the elapsed time in logs).
     :param api_retries: retries of one poll; None reads the connection (default 5).
+    :param expected_done_at: epoch seconds when the job is expected to complete (predicted on the
+        worker, see :mod:`~airflow_provider_aimlstt.job_timing`); None: the backoff.
+    :param expected_seconds: the job's predicted time from its submission to ``expected_done_at``.
+    :param polled_at_start: the task polled the job just before it deferred (at ``started_at``), so
+        the backoff's first poll is not made again at once.
     """
 
     def __init__(
@@ -56,6 +61,9 @@ class AimlSttTrigger(BaseTrigger):
         max_consecutive_failures: int = 5,
         started_at: float | None = None,
         api_retries: int | None = None,
+        expected_done_at: float | None = None,
+        expected_seconds: float | None = None,
+        polled_at_start: bool = False,
     ) -> None:
         super().__init__()
         self.generation_id = generation_id
@@ -65,6 +73,10 @@ class AimlSttTrigger(BaseTrigger):
         self.max_consecutive_failures = max(1, int(max_consecutive_failures))
         self.started_at = float(started_at if started_at is not None else time.time())
         self.api_retries = api_retries
+        known = expected_done_at is not None and expected_seconds is not None and expected_seconds > 0
+        self.expected_done_at = float(expected_done_at) if known else None  # type: ignore[arg-type]
+        self.expected_seconds = float(expected_seconds) if known else None  # type: ignore[arg-type]
+        self.polled_at_start = bool(polled_at_start)
 
     @classmethod
     def starting_now(cls, timeout_seconds: float, **kwargs: Any) -> AimlSttTrigger:
@@ -89,6 +101,9 @@ class AimlSttTrigger(BaseTrigger):
                 "max_consecutive_failures": self.max_consecutive_failures,
                 "started_at": self.started_at,
                 "api_retries": self.api_retries,
+                "expected_done_at": self.expected_done_at,
+                "expected_seconds": self.expected_seconds,
+                "polled_at_start": self.polled_at_start,
             },
         )
 
@@ -105,7 +120,25 @@ class AimlSttTrigger(BaseTrigger):
     async def _wait(self, hook: AimlSttHook) -> SttTriggerEvent:
         failures = 0
         last_status: str | None = None
-        for interval in self.schedule.intervals():
+        last_pending: float | None = None
+        origin = self.started_at
+        if self.expected_done_at is not None and self.expected_seconds is not None:
+            origin = self.expected_done_at - self.expected_seconds
+        moments = self.schedule.poll_times(
+            origin, time.time(), self.generation_id, self.expected_seconds, self.polled_at_start
+        )
+        for moment in moments:
+            now = time.time()
+            pause = min(moment, self.deadline) - now
+            if pause > 0:
+                self.log.info(
+                    "generation_id=%s status=%s elapsed=%.0fs next poll in %.1fs",
+                    self.generation_id,
+                    last_status,
+                    now - self.started_at,
+                    pause,
+                )
+                await asyncio.sleep(pause)
             try:
                 job = await hook.aget_job(self.generation_id)
             except AimlSttError as exc:
@@ -128,23 +161,16 @@ class AimlSttTrigger(BaseTrigger):
                 last_status = job.status
                 finished = self._finished(job)
                 if finished is not None:
-                    return finished
-            remaining = self.deadline - time.time()
-            if remaining <= 0:
+                    return finished.model_copy(
+                        update={"found_at": time.time(), "last_pending_at": last_pending}
+                    )
+                last_pending = time.time()
+            if time.time() >= self.deadline:
                 return self._event(
                     "timeout",
                     f"did not finish before its deadline ({self._elapsed():.0f} s after the wait began)",
                     last_status,
                 )
-            pause = min(interval, remaining)
-            self.log.info(
-                "generation_id=%s status=%s elapsed=%.0fs next poll in %.1fs",
-                self.generation_id,
-                last_status,
-                self._elapsed(),
-                pause,
-            )
-            await asyncio.sleep(pause)
         raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
 
     def _finished(self, job: FetchResponse) -> SttTriggerEvent | None:

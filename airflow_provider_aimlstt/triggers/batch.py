@@ -136,7 +136,7 @@ class AimlSttBatchTrigger(BaseTrigger):
         created = dict(zip(self.generation_ids, self.created_at, strict=True))
         gate = asyncio.Semaphore(self.max_concurrent_polls)
         last_progress = 0.0
-        intervals = self.schedule.intervals()
+        intervals = self.schedule.intervals(self.generation_ids[0] if self.generation_ids else None)
         interval = float("inf")  # no round yet: wait only for the first job to be due
         while True:
             now = time.time()
