@@ -7,10 +7,15 @@ time, and learns, when a finished job is delivered) can read and write Variables
 triggerer never needs to: the prediction travels to it in the trigger's plain-JSON kwargs. Nothing
 here runs in the triggerer, which must not block on the metadata database.
 
-A Variable holds the last :data:`MAX_SAMPLES` jobs of the model as ``[audio seconds, job
-seconds]`` pairs. One sample predicts in proportion to the audio; samples of different durations
-fit a line (a fixed part, such as queueing, plus a part per audio second). Two workers that learn
-at the same moment may lose one sample: it is an estimate, and the next job adds another.
+A Variable holds the last :data:`MAX_SAMPLES` jobs of the model as ``[audio seconds, finished
+after, finished by]``: what the polls of each job proved (a poll saw it pending after so many
+seconds, a later one saw it finished). A job's time is taken to be a fixed part (queueing) plus a
+part per second of audio; the prediction for new audio is the range of times every fixed part and
+speed consistent with those jobs give. Where the jobs disagree (the API is not a clock), each
+range is widened by twice the least fraction that reconciles them (at most
+:data:`MAX_WIDENING`); the oldest jobs are forgotten while that halves the fraction needed (the
+API changed its pace), or when no fraction up to :data:`MAX_WIDENING` is enough. Two workers that
+learn at the same moment may lose one job: the next adds another.
 """
 
 from __future__ import annotations
@@ -18,15 +23,24 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from airflow_provider_aimlstt.models.submission import SubmittedJob
-from airflow_provider_aimlstt.polling import finished_after
+from airflow_provider_aimlstt.polling import ExpectedFinish
 
 VARIABLE_PREFIX = "aimlstt_job_timing"
 MAX_SAMPLES = 8
-_SPREAD_FOR_A_LINE = 1.5
-"""Fit a line only when the longest audio sampled is at least this many times the shortest."""
+MAX_WIDENING = 0.3
+"""Jobs that only agree once every range is widened by more than this fraction are too old to keep."""
+_WIDENING_FACTOR = 2.0
+_WIDENING_STEPS = 12
+"""Bisection steps to find the least widening (its precision: ``MAX_WIDENING / 2**12``)."""
+
+Sample = tuple[float, float, float]
+"""One finished job: ``(audio seconds, finished after, finished by)``, seconds after its submission."""
+Speed = tuple[float, float]
+"""A job time model: ``(fixed seconds, seconds per audio second)``."""
 
 
 def timing_variable_key(conn_id: str, model: str) -> str:
@@ -40,67 +54,84 @@ def timing_variable_key(conn_id: str, model: str) -> str:
 
 @dataclass(frozen=True)
 class JobTiming:
-    """What was learned of one model: recent jobs as ``(audio seconds, job seconds)``.
+    """What was learned of one model: its recent finished jobs.
 
-    :param samples: oldest first.
+    :param samples: oldest first, each ``(audio seconds, finished after, finished by)``.
     """
 
-    samples: tuple[tuple[float, float], ...] = ()
+    samples: tuple[Sample, ...] = ()
 
-    def expected_seconds(self, audio_seconds: float | None) -> float | None:
-        """The predicted time from submission to completion; None when nothing is known.
+    def expected_finish(self, audio_seconds: float | None) -> ExpectedFinish | None:
+        """When a job of this audio is predicted to finish, ``(earliest, latest)`` seconds after its
+        submission; None when nothing is known.
 
         :param audio_seconds: the job's audio duration.
         """
-        if audio_seconds is None or audio_seconds <= 0 or not self.samples:
+        if audio_seconds is None or audio_seconds <= 0 or not self._speeds:
             return None
-        durations = [audio for audio, _ in self.samples]
-        if len(self.samples) >= 2 and max(durations) >= _SPREAD_FOR_A_LINE * min(durations):
-            fixed, per_second = _line(self.samples)
-            if fixed >= 0 and per_second >= 0:
-                return fixed + per_second * audio_seconds
-        ratio = sum(seconds for _, seconds in self.samples) / sum(durations)
-        return ratio * audio_seconds
+        times = [fixed + per_second * audio_seconds for fixed, per_second in self._speeds]
+        return max(0.0, min(times)), max(times)
 
-    def with_job(self, audio_seconds: float, job_seconds: float) -> JobTiming:
+    def with_job(self, audio_seconds: float, finished_between: tuple[float, float]) -> JobTiming:
         """These samples with one more job, keeping the last :data:`MAX_SAMPLES`.
 
         :param audio_seconds: the job's audio duration.
-        :param job_seconds: its time from submission to completion.
+        :param finished_between: seconds after its submission when a poll last saw it pending (0
+            when none did) and when a poll saw it finished.
         """
-        return JobTiming((*self.samples, (float(audio_seconds), float(job_seconds)))[-MAX_SAMPLES:])
+        after, by = finished_between
+        sample = (float(audio_seconds), float(after), float(by))
+        return JobTiming((*self.samples, sample)[-MAX_SAMPLES:])
 
     def to_json(self) -> str:
         """The Variable's value."""
-        return json.dumps({"samples": [list(sample) for sample in self.samples]})
+        return json.dumps({"jobs": [list(sample) for sample in self.samples]})
 
     @classmethod
     def from_json(cls, text: Any) -> JobTiming:
-        """Read a Variable's value; anything unreadable is nothing learned.
+        """Read a Variable's value; anything unreadable (or written in an older form) is nothing
+        learned.
 
         :param text: the value.
         """
         try:
-            samples = json.loads(text)["samples"]
-            return cls(tuple((float(audio), float(seconds)) for audio, seconds in samples if audio > 0))
+            jobs = json.loads(text)["jobs"]
+            samples = tuple((float(audio), float(after), float(by)) for audio, after, by in jobs)
         except (TypeError, ValueError, KeyError):
             return cls()
+        return cls(tuple(sample for sample in samples if sample[0] > 0 and 0 <= sample[1] <= sample[2]))
+
+    @cached_property
+    def _speeds(self) -> list[Speed]:
+        """The corners of the region of job time models consistent with the samples (widened, or
+        the oldest samples dropped, where they disagree); empty when there are none."""
+        if not self.samples:
+            return []
+        kept, widening = self.samples, _least_widening(self.samples)
+        while len(kept) > 1:  # forget the oldest job while that halves the disagreement (the API changed)
+            without_oldest = _least_widening(kept[1:])
+            if widening is not None and (without_oldest is None or without_oldest >= widening / 2):
+                break
+            kept, widening = kept[1:], without_oldest
+        return _consistent_speeds(kept, min(MAX_WIDENING, _WIDENING_FACTOR * (widening or 0.0)))
 
 
-def job_seconds_seen(submitted_at: float, found_at: float, last_pending_at: float | None) -> float:
-    """A finished job's time from submission to completion, as near as its polls tell
-    (:func:`~airflow_provider_aimlstt.polling.finished_after`).
+def finish_bracket(
+    submitted_at: float, found_at: float, last_pending_at: float | None
+) -> tuple[float, float]:
+    """When a finished job finished, as its polls prove it: ``(after, by)`` seconds after its
+    submission.
 
-    :param submitted_at: epoch seconds of the submission.
-    :param found_at: epoch seconds of the poll that saw it finished.
-    :param last_pending_at: epoch seconds of the last poll that saw it pending, if any.
+    :param submitted_at: epoch seconds when the create was answered.
+    :param found_at: epoch seconds when the poll that saw it finished was answered.
+    :param last_pending_at: epoch seconds when the last poll that saw it pending was sent, if any.
     """
-    pending = None if last_pending_at is None else last_pending_at - submitted_at
-    return finished_after(found_at - submitted_at, pending)
+    after = 0.0 if last_pending_at is None else max(0.0, last_pending_at - submitted_at)
+    return after, max(after, found_at - submitted_at)
 
 
 def with_expected_time(submission: SubmittedJob, conn_id: str, model: str, log: Any) -> SubmittedJob:
-    """The submission with its predicted time (blocking: call it on a worker, never in a trigger).
+    """The submission with its predicted finish (blocking: call it on a worker, never in a trigger).
 
     :param submission: a new job, with its audio's duration when known.
     :param conn_id: the Airflow connection.
@@ -109,26 +140,77 @@ def with_expected_time(submission: SubmittedJob, conn_id: str, model: str, log: 
     """
     if submission.audio_seconds is None or submission.submitted_at is None:
         return submission
-    expected = learned_timing(conn_id, model, log).expected_seconds(submission.audio_seconds)
+    expected = learned_timing(conn_id, model, log).expected_finish(submission.audio_seconds)
     if expected is None:
         return submission
+    earliest, latest = round(expected[0], 3), round(expected[1], 3)
     log.info(
-        "generation_id=%s (%.1f s of audio) is expected to complete in %.1f s, from the model's earlier jobs",
+        "generation_id=%s (%.1f s of audio) is expected to finish %.1f to %.1f s after its submission, "
+        "from the model's earlier jobs",
         submission.generation_id,
         submission.audio_seconds,
-        expected,
+        earliest,
+        latest,
     )
-    return submission.model_copy(update={"expected_seconds": round(expected, 3)})
+    return submission.model_copy(update={"expected_finish": (earliest, latest)})
 
 
-def _line(samples: tuple[tuple[float, float], ...]) -> tuple[float, float]:
-    """Least squares ``seconds = fixed + per_second x audio``."""
-    count = len(samples)
-    mean_audio = sum(audio for audio, _ in samples) / count
-    mean_seconds = sum(seconds for _, seconds in samples) / count
-    spread = sum((audio - mean_audio) ** 2 for audio, _ in samples)
-    per_second = sum((audio - mean_audio) * (seconds - mean_seconds) for audio, seconds in samples) / spread
-    return mean_seconds - per_second * mean_audio, per_second
+def _least_widening(samples: tuple[Sample, ...]) -> float | None:
+    """The least fraction by which every sample's range must be widened for one job time model to
+    fit them all; None when even :data:`MAX_WIDENING` is not enough."""
+    if _consistent_speeds(samples, 0.0):
+        return 0.0
+    if not _consistent_speeds(samples, MAX_WIDENING):
+        return None
+    low, high = 0.0, MAX_WIDENING
+    for _ in range(_WIDENING_STEPS):
+        middle = (low + high) / 2
+        low, high = (low, middle) if _consistent_speeds(samples, middle) else (middle, high)
+    return high
+
+
+def _consistent_speeds(samples: tuple[Sample, ...], widening: float) -> list[Speed]:
+    """The corners of the convex region of ``(fixed, per_second)``, both 0 or more, that put every
+    sample's time inside its range widened by ``widening`` (empty when there is no such model)."""
+    tops = [(audio, by * (1 + widening)) for audio, _, by in samples]
+    most_fixed = min(top for _, top in tops)
+    most_per_second = min(top / audio for audio, top in tops)
+    region: list[Speed] = [
+        (0.0, 0.0),
+        (most_fixed, 0.0),
+        (most_fixed, most_per_second),
+        (0.0, most_per_second),
+    ]
+    for audio, after, by in samples:
+        region = _clip(region, audio, by * (1 + widening), below=True)
+        region = _clip(region, audio, after * (1 - widening), below=False)
+    return region
+
+
+def _clip(region: list[Speed], audio: float, bound: float, below: bool) -> list[Speed]:
+    """The part of a convex polygon where ``fixed + per_second x audio`` is at most (``below``) or
+    at least ``bound`` (one edge of Sutherland-Hodgman clipping)."""
+    sign = 1.0 if below else -1.0
+
+    def outside(corner: Speed) -> float:  # > 0: outside the half-plane
+        return sign * (corner[0] + corner[1] * audio - bound)
+
+    tolerance = 1e-9 * max(1.0, abs(bound))
+    clipped: list[Speed] = []
+    for index, corner in enumerate(region):
+        previous = region[index - 1]
+        here, before = outside(corner), outside(previous)
+        if (here > tolerance) != (before > tolerance):  # the edge crosses the boundary
+            share = before / (before - here)
+            clipped.append(
+                (
+                    previous[0] + share * (corner[0] - previous[0]),
+                    previous[1] + share * (corner[1] - previous[1]),
+                )
+            )
+        if here <= tolerance:
+            clipped.append(corner)
+    return clipped
 
 
 def learned_timing(conn_id: str, model: str, log: Any) -> JobTiming:
@@ -148,20 +230,23 @@ def learned_timing(conn_id: str, model: str, log: Any) -> JobTiming:
     return JobTiming() if value is None else JobTiming.from_json(value)
 
 
-def learn_job(conn_id: str, model: str, audio_seconds: float, job_seconds: float, log: Any) -> None:
+def learn_job(
+    conn_id: str, model: str, audio_seconds: float, finished_between: tuple[float, float], log: Any
+) -> None:
     """Add one finished job to what was learned of ``model`` (blocking: on a worker).
 
     :param conn_id: the Airflow connection.
     :param model: the model id.
     :param audio_seconds: the job's audio duration.
-    :param job_seconds: its time from submission to completion.
+    :param finished_between: :func:`finish_bracket` of its polls.
+    :param log: a logger.
     """
     from airflow.sdk import Variable
 
-    if audio_seconds <= 0 or job_seconds <= 0:
+    if audio_seconds <= 0 or finished_between[1] <= 0:
         return
     key = timing_variable_key(conn_id, model)
-    timing = learned_timing(conn_id, model, log).with_job(audio_seconds, job_seconds)
+    timing = learned_timing(conn_id, model, log).with_job(audio_seconds, finished_between)
     try:
         Variable.set(
             key, timing.to_json(), description="Learned by airflow-provider-aimlstt to time its polls"
@@ -169,10 +254,14 @@ def learn_job(conn_id: str, model: str, audio_seconds: float, job_seconds: float
     except Exception as exc:  # learning is an optimisation: never fail the task for it
         log.warning("Could not store the learned job timing of %s in Variable %s: %s", model, key, exc)
         return
+    after, by = finished_between
+    expected = timing.expected_finish(audio_seconds) or (0.0, 0.0)
     log.info(
-        "Learned from this job (%.1f s of audio in %.1f s): %s now predicts %.1f s for it",
+        "Learned from this job (%.1f s of audio, finished %.1f to %.1f s after its submission): "
+        "%s now predicts %.1f to %.1f s for such audio",
         audio_seconds,
-        job_seconds,
+        after,
+        by,
         model,
-        timing.expected_seconds(audio_seconds) or 0.0,
+        *expected,
     )

@@ -1,14 +1,16 @@
 """When to poll a job: the one schedule of every wait (the trigger, the hook's blocking wait, the
-sensor, the batch trigger).
+sensor).
 
 Two shapes, chosen by what is known of the job:
 
 - **Backoff** (nothing known): the first wait is ``poke_interval``; each next one is 1.5 times
   longer, up to ``max_poke_interval``.
-- **Expected completion** (the job's length was predicted, see
-  :mod:`~airflow_provider_aimlstt.job_timing`): a few polls before the expected time, one just
-  after it, then polls no further apart than the lateness allowed,
-  ``max(2 s, 10 % of the job's time so far)`` (and ``max_poke_interval``).
+- **Expected finish** (the job was predicted to finish between two moments, see
+  :mod:`~airflow_provider_aimlstt.job_timing`): a few guard polls before the window for long jobs,
+  then polls across the window and after it no further apart than the lateness allowed,
+  ``max(2 s, 10 % of the job's time so far)``. A window narrower than that takes one poll, just
+  after its end; a window much wider is crossed in about :data:`POLLS_ACROSS_A_WIDE_WINDOW` even
+  steps (the job that taught nothing yet pays a little lateness, not dozens of polls).
 
 Each wait is shortened by a fraction in ``[0, jitter)`` drawn from a generator seeded by the job's
 id: the waits of a thousand jobs started together spread out instead of waking in one burst, and
@@ -33,38 +35,24 @@ not in one burst that each wake-up queues behind."""
 MIN_LATENESS_SECONDS = 2.0
 LATENESS_FRACTION = 0.1
 """A finished job is to be noticed within ``max(MIN_LATENESS_SECONDS, LATENESS_FRACTION x its time)``."""
-FIRST_POLL_AFTER_EXPECTED = 0.6
-"""The poll meant to find the job finished comes this fraction of the lateness allowed after the
-expected completion: one poll then covers predictions from 60 % of it too short (the usual error:
-a prediction in proportion to the audio, learned from one longer job, misses the fixed part of a
-job's time) to 40 % too long."""
-UNSEEN_START_BEFORE_FINDING = 0.7
-"""When no poll saw a job pending, it is taken to have finished this fraction of the lateness
-allowed before the poll that saw it finished: a little more than that poll's lead on a prediction
-that came true, so that what is learned drifts shorter until a poll sees the job pending, instead
-of longer job after job."""
+SLACK_BEFORE_THE_POLL = (0.1, 0.5)
+"""A window narrower than the lateness allowed is polled once, after its end by a fraction of its
+slack (the lateness allowed minus the window's width) between these two, fixed by the job's id: a
+job a little slower than predicted is still found by that one poll, one a little faster is still
+found in time, and jobs predicted alike do not poll in one instant."""
+POLLS_ACROSS_A_WIDE_WINDOW = 6
+"""Polls inside a window are never closer than ``1/POLLS_ACROSS_A_WIDE_WINDOW`` of its width."""
 MAX_EARLY_POLLS = 4
 EARLY_POLL_EVERY_SECONDS = 60.0
-"""One guard poll before the expected completion per this many seconds of expected job (at most
-:data:`MAX_EARLY_POLLS`), spaced 1, 2, 4, 8 lateness allowances before it: a job that finishes
-well before its prediction is still noticed, late in proportion to the prediction's error."""
+"""One guard poll before the window per this many seconds of its start (at most
+:data:`MAX_EARLY_POLLS`), spaced 1, 2, 4, 8 lateness allowances before the first poll: a job that
+finishes well before its prediction (the API had a quiet moment) is still noticed, late in
+proportion to the prediction's error."""
 _GUARD_LEADS = (1, 2, 4, 8)
-"""The guard polls' leads on the poll after the expected completion, in lateness allowances."""
+"""The guard polls' leads on the first poll, in lateness allowances."""
 
-
-def finished_after(found: float, last_pending: float | None) -> float:
-    """When a job finished, as near as its polls tell (seconds on any one clock).
-
-    Midway between the last poll that saw it pending and the first that saw it finished; without
-    a pending poll,
-    :data:`UNSEEN_START_BEFORE_FINDING` of the lateness allowed before the finding poll.
-
-    :param found: when a poll saw it finished (since its submission).
-    :param last_pending: when the last poll saw it pending, if one did.
-    """
-    if last_pending is None:
-        return max(0.0, found - UNSEEN_START_BEFORE_FINDING * lateness_allowed(found))
-    return max(0.0, (last_pending + found) / 2)
+ExpectedFinish = tuple[float, float]
+"""A job predicted to finish between these two times, in seconds after its submission."""
 
 
 def lateness_allowed(job_seconds: float) -> float:
@@ -119,21 +107,21 @@ class PollSchedule:
             yield interval * shorten()
 
     def offsets(
-        self, key: str | None = None, expected_seconds: float | None = None, polled_at_start: bool = False
+        self, key: str | None = None, expected: ExpectedFinish | None = None, polled_at_start: bool = False
     ) -> Iterator[float]:
         """When to poll, in seconds after the wait's origin, in order, without end.
 
-        Without ``expected_seconds`` the origin is the start of the wait, the first poll is at once
+        Without ``expected`` the origin is the start of the wait, the first poll is at once
         (within ``jitter x poke_interval``, so that waits started together do not all poll in
         the same instant; none when ``polled_at_start``) and the backoff's waits follow. With it,
-        the origin is the job's submission and the polls follow the expected completion (see the
+        the origin is the job's submission and the polls follow the expected finish (see the
         module's docstring).
 
         :param key: the job's id, which fixes the jitter.
-        :param expected_seconds: the job's predicted time from its submission to its completion.
+        :param expected: the job's predicted finish, ``(earliest, latest)`` seconds after its submission.
         :param polled_at_start: the caller polled at the origin already (backoff only).
         """
-        if expected_seconds is None or expected_seconds <= 0:
+        if expected is None:
             moment = 0.0
             if not polled_at_start:  # at once, give or take a jitter's fraction of poke_interval
                 yield self.poke_interval * (1.0 - self._shortener(f"{key}:start")())
@@ -141,38 +129,50 @@ class PollSchedule:
                 moment += interval
                 yield moment
             return
+        earliest, latest = max(0.0, expected[0]), max(0.0, expected[0], expected[1])
         shorten = self._shortener(key)
-        allowed = lateness_allowed(expected_seconds)
-        first = expected_seconds + allowed * FIRST_POLL_AFTER_EXPECTED * shorten()
-        early = min(MAX_EARLY_POLLS, int(expected_seconds // EARLY_POLL_EVERY_SECONDS))
+        allowed = lateness_allowed(earliest)
+        slack = earliest + allowed - latest
+        if slack >= 0:  # one poll can find the job anywhere in the window, in time
+            low, high = SLACK_BEFORE_THE_POLL
+            first = latest + slack * (low + (high - low) * shorten.fraction())
+        else:
+            first = earliest + allowed * shorten()
+        early = min(MAX_EARLY_POLLS, int(earliest // EARLY_POLL_EVERY_SECONDS))
         guards = (first - allowed * lead * shorten() for lead in reversed(_GUARD_LEADS[:early]))
         yield from (moment for moment in guards if moment > 0)
+        least_step_in_window = (latest - earliest) / POLLS_ACROSS_A_WIDE_WINDOW
         moment = first
         while True:
             yield moment
-            step = min(self.max_poke_interval, (1 - self.jitter) * lateness_allowed(moment))
-            moment += step * shorten()
+            step = (1 - self.jitter) * lateness_allowed(moment)
+            if moment < latest:
+                step = max(step, least_step_in_window)
+            moment += min(self.max_poke_interval, step) * shorten()
 
     def poll_times(
         self,
         origin: float,
         now: float,
         key: str | None = None,
-        expected_seconds: float | None = None,
-        polled_at_start: bool = False,
+        expected: ExpectedFinish | None = None,
+        polled_at: float | None = None,
     ) -> Iterator[float]:
         """The moments to poll at, on the clock of ``origin`` and ``now``: :meth:`offsets` from
         ``origin``, with the moments already past (a wait resumed late) merged into one poll now.
 
-        :param origin: when the wait began (backoff) or the job was submitted (expected completion).
+        :param origin: when the wait began (backoff) or the job was submitted (expected finish).
         :param now: the time now.
         :param key: the job's id, which fixes the jitter.
-        :param expected_seconds: the job's predicted time from its submission to its completion.
-        :param polled_at_start: the caller polled at the origin already (backoff only).
+        :param expected: the job's predicted finish, ``(earliest, latest)`` seconds after ``origin``.
+        :param polled_at: when the caller last polled and saw the job pending (backoff: at the
+            origin): the moments up to then are not polled again.
         """
         missed = False
-        for offset in self.offsets(key, expected_seconds, polled_at_start):
+        for offset in self.offsets(key, expected, polled_at_start=polled_at is not None):
             moment = origin + offset
+            if polled_at is not None and moment <= polled_at:
+                continue
             if moment < now:
                 missed = True
                 continue
@@ -205,8 +205,13 @@ class _Shortener:
         """One factor; ``spread`` widens the range to ``(1 - spread, 1]``."""
         if self._state is None:
             return 1.0
+        return 1.0 - (self._jitter if spread is None else spread) * self.fraction()
+
+    def fraction(self) -> float:
+        """One number in ``[0, 1)`` (0.5 without a key: the middle)."""
+        if self._state is None:
+            return 0.5
         self._state = (self._state + 0x9E3779B97F4A7C15) & _MASK64
         mixed = ((self._state ^ (self._state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
         mixed = ((mixed ^ (mixed >> 27)) * 0x94D049BB133111EB) & _MASK64
-        fraction = ((mixed ^ (mixed >> 31)) >> 11) / float(1 << 53)
-        return 1.0 - (self._jitter if spread is None else spread) * fraction
+        return ((mixed ^ (mixed >> 31)) >> 11) / float(1 << 53)

@@ -312,19 +312,21 @@ class AimlSttHook(BaseHook):
         :raises AimlSttTimeoutError: when the job is not finished after ``timeout`` seconds.
         """
         started = time.monotonic()
-        expected = submission.expected_seconds if submission else None
+        expected = submission.expected_finish if submission else None
         origin = started
         if submission is not None and submission.submitted_at is not None and expected is not None:
             origin = started - (time.time() - submission.submitted_at)
-        polled = job is not None and expected is None  # the backoff's first poll is the one just made
-        times = (schedule or PollSchedule()).poll_times(origin, started, generation_id, expected, polled)
+        times = (schedule or PollSchedule()).poll_times(
+            origin, started, generation_id, expected, polled_at=started if job is not None else None
+        )
         last_pending: float | None = None
+        sent_at: float | None = None  # when the poll of ``job`` was sent (unknown for the caller's)
         for moment in times:
             if job is not None:
                 if job.is_finished:
                     self.finish_polls[generation_id] = (time.time(), last_pending)
                     return job
-                last_pending = time.time()
+                last_pending = sent_at if sent_at is not None else last_pending
             waited = time.monotonic() - started
             if waited >= timeout:
                 raise AimlSttTimeoutError(
@@ -334,6 +336,7 @@ class AimlSttHook(BaseHook):
             status = job.status if job is not None else "submitted"
             self.log.info("generation_id=%s status=%s next poll in %.1fs", generation_id, status, pause)
             time.sleep(pause)
+            sent_at = time.time()
             job = self.get_job(generation_id)
         raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
 

@@ -21,7 +21,7 @@ class SttTriggerEvent(BaseModel):
         status code, so the task raises the same exception class a worker would.
     :param poll_charge: what the trigger's polls were charged, summed, when their answers said.
     :param found_at: for a finished job, epoch seconds of the poll that saw it finished.
-    :param last_pending_at: epoch seconds of the trigger's last poll that saw the job pending.
+    :param last_pending_at: epoch seconds when the trigger sent its last poll that saw the job pending.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

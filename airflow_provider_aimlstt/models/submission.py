@@ -20,8 +20,9 @@ class SubmittedJob(BaseModel):
     :param reused: True when an earlier try of the task submitted it.
     :param submitted_at: epoch seconds when the create was answered (None for a reused job).
     :param audio_seconds: the audio's duration, when it was read before the submit (WAV files).
-    :param expected_seconds: the job's predicted time from ``submitted_at`` to its completion
-        (:mod:`~airflow_provider_aimlstt.job_timing`); None when nothing was learned of the model.
+    :param expected_finish: when the job is predicted to finish, ``(earliest, latest)`` seconds
+        after ``submitted_at`` (:mod:`~airflow_provider_aimlstt.job_timing`); None when nothing was
+        learned of the model.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -33,11 +34,4 @@ class SubmittedJob(BaseModel):
     reused: bool = False
     submitted_at: float | None = None
     audio_seconds: float | None = None
-    expected_seconds: float | None = None
-
-    @property
-    def expected_done_at(self) -> float | None:
-        """Epoch seconds when the job is expected to complete, or None."""
-        if self.submitted_at is None or self.expected_seconds is None:
-            return None
-        return self.submitted_at + self.expected_seconds
+    expected_finish: tuple[float, float] | None = None

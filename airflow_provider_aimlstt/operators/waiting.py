@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
-from airflow_provider_aimlstt.polling import lateness_allowed
 
 if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
     from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
@@ -68,7 +67,6 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
             generation_id,
             job.status if job is not None else "submitted",
         )
-        expected_done_at = submission.expected_done_at if submission is not None else None
         self.defer(  # type: ignore[attr-defined]
             trigger=AimlSttTrigger.starting_now(
                 deadline - time.time(),
@@ -78,8 +76,8 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
                 max_poke_interval=self.poll_schedule.max_poke_interval,
                 max_consecutive_failures=self.max_consecutive_failures,
                 api_retries=self.api_retries,
-                expected_done_at=expected_done_at,
-                expected_seconds=submission.expected_seconds if submission is not None else None,
+                submitted_at=submission.submitted_at if submission is not None else None,
+                expected_finish=submission.expected_finish if submission is not None else None,
                 polled_at_start=job is not None,
             ),
             method_name="execute_complete",
@@ -87,15 +85,18 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         )
 
     def worth_polling_now(self, submission: SubmittedJob | None) -> bool:
-        """Whether a poll now could find the job finished: not when it is predicted to run on for
-        longer than the lateness allowed (the schedule's first poll comes after that).
+        """Whether to poll before deferring: always without a prediction (a short job may be done
+        already), else only when the schedule's first poll is due now.
 
         :param submission: the job's submission.
         """
-        if submission is None or submission.expected_done_at is None or submission.expected_seconds is None:
+        if submission is None or submission.submitted_at is None or submission.expected_finish is None:
             return True
-        expected_done_at = submission.expected_done_at
-        return expected_done_at - time.time() <= lateness_allowed(submission.expected_seconds)
+        now = time.time()
+        moments = self.poll_schedule.poll_times(
+            submission.submitted_at, now, submission.generation_id, submission.expected_finish
+        )
+        return next(moments) <= now
 
     def resumed_job(self, event: dict[str, Any] | None, generation_id: str) -> tuple[str, FetchResponse]:
         """Check the trigger's event (raising what a worker would have raised) and fetch the finished job.
@@ -121,15 +122,15 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         :param submission: its submission.
         :param model: its model.
         """
-        from airflow_provider_aimlstt.job_timing import job_seconds_seen, learn_job
+        from airflow_provider_aimlstt.job_timing import finish_bracket, learn_job
 
         if submission is None or model is None or not job.is_completed:
             return
         polls = self.hook.finish_polls.get(submission.generation_id)
         if polls is None or submission.audio_seconds is None or submission.submitted_at is None:
             return
-        seconds = job_seconds_seen(submission.submitted_at, *polls)
-        learn_job(self.aimlstt_conn_id, model, submission.audio_seconds, seconds, self.log)
+        bracket = finish_bracket(submission.submitted_at, *polls)
+        learn_job(self.aimlstt_conn_id, model, submission.audio_seconds, bracket, self.log)
 
     def finish(
         self,

@@ -44,11 +44,12 @@ class AimlSttTrigger(BaseTrigger):
     :param max_consecutive_failures: transient failures in a row that end the wait.
     :param started_at: epoch seconds when the wait began (for the elapsed time in logs).
     :param api_retries: retries of one poll; None reads the connection (default 5).
-    :param expected_done_at: epoch seconds when the job is expected to complete (predicted on the
-        worker, see :mod:`~airflow_provider_aimlstt.job_timing`); None: the backoff.
-    :param expected_seconds: the job's predicted time from its submission to ``expected_done_at``.
-    :param polled_at_start: the task polled the job just before it deferred (at ``started_at``), so
-        the backoff's first poll is not made again at once.
+    :param submitted_at: epoch seconds when the job's create was answered.
+    :param expected_finish: ``[earliest, latest]`` seconds after ``submitted_at`` when the job is
+        predicted to finish (on the worker, see :mod:`~airflow_provider_aimlstt.job_timing`);
+        None: the backoff.
+    :param polled_at_start: the task polled the job just before it deferred (at ``started_at``)
+        and saw it pending, so the schedule's polls up to then are not made again.
     """
 
     def __init__(
@@ -61,8 +62,8 @@ class AimlSttTrigger(BaseTrigger):
         max_consecutive_failures: int = 5,
         started_at: float | None = None,
         api_retries: int | None = None,
-        expected_done_at: float | None = None,
-        expected_seconds: float | None = None,
+        submitted_at: float | None = None,
+        expected_finish: list[float] | tuple[float, float] | None = None,
         polled_at_start: bool = False,
     ) -> None:
         super().__init__()
@@ -73,9 +74,11 @@ class AimlSttTrigger(BaseTrigger):
         self.max_consecutive_failures = max(1, int(max_consecutive_failures))
         self.started_at = float(started_at if started_at is not None else time.time())
         self.api_retries = api_retries
-        known = expected_done_at is not None and expected_seconds is not None and expected_seconds > 0
-        self.expected_done_at = float(expected_done_at) if known else None  # type: ignore[arg-type]
-        self.expected_seconds = float(expected_seconds) if known else None  # type: ignore[arg-type]
+        self.submitted_at = None if submitted_at is None else float(submitted_at)
+        self.expected_finish: tuple[float, float] | None = None
+        if expected_finish is not None and self.submitted_at is not None:
+            earliest, latest = (float(moment) for moment in expected_finish)
+            self.expected_finish = (earliest, latest)
         self.polled_at_start = bool(polled_at_start)
 
     @classmethod
@@ -101,8 +104,8 @@ class AimlSttTrigger(BaseTrigger):
                 "max_consecutive_failures": self.max_consecutive_failures,
                 "started_at": self.started_at,
                 "api_retries": self.api_retries,
-                "expected_done_at": self.expected_done_at,
-                "expected_seconds": self.expected_seconds,
+                "submitted_at": self.submitted_at,
+                "expected_finish": None if self.expected_finish is None else list(self.expected_finish),
                 "polled_at_start": self.polled_at_start,
             },
         )
@@ -122,10 +125,14 @@ class AimlSttTrigger(BaseTrigger):
         last_status: str | None = None
         last_pending: float | None = None
         origin = self.started_at
-        if self.expected_done_at is not None and self.expected_seconds is not None:
-            origin = self.expected_done_at - self.expected_seconds
+        if self.expected_finish is not None and self.submitted_at is not None:
+            origin = self.submitted_at
         moments = self.schedule.poll_times(
-            origin, time.time(), self.generation_id, self.expected_seconds, self.polled_at_start
+            origin,
+            time.time(),
+            self.generation_id,
+            self.expected_finish,
+            polled_at=self.started_at if self.polled_at_start else None,
         )
         for moment in moments:
             now = time.time()
@@ -139,6 +146,7 @@ class AimlSttTrigger(BaseTrigger):
                     pause,
                 )
                 await asyncio.sleep(pause)
+            sent_at = time.time()
             try:
                 job = await hook.aget_job(self.generation_id)
             except AimlSttError as exc:
@@ -164,7 +172,7 @@ class AimlSttTrigger(BaseTrigger):
                     return finished.model_copy(
                         update={"found_at": time.time(), "last_pending_at": last_pending}
                     )
-                last_pending = time.time()
+                last_pending = sent_at
             if time.time() >= self.deadline:
                 return self._event(
                     "timeout",

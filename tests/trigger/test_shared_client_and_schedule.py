@@ -105,8 +105,8 @@ def test_a_predicted_job_is_noticed_within_the_goal_with_few_polls(emulator, mis
         "aimlstt_default",
         deadline=time.time() + 30,
         poke_interval=0.2,
-        expected_done_at=submitted_at + expected,
-        expected_seconds=expected,
+        submitted_at=submitted_at,
+        expected_finish=[expected - 0.2, expected],
     )
     [payload] = asyncio.run(_collect(trigger))
     event = SttTriggerEvent.model_validate(payload)
@@ -125,8 +125,8 @@ def test_a_prediction_beyond_the_deadline_still_ends_at_the_deadline(emulator) -
         generation_id,
         "aimlstt_default",
         deadline=time.time() + 1.0,
-        expected_done_at=time.time() + 600,
-        expected_seconds=600,
+        submitted_at=time.time(),
+        expected_finish=[590, 600],
     )
     started = time.monotonic()
     [payload] = asyncio.run(_collect(trigger))

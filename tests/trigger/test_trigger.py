@@ -77,14 +77,22 @@ def test_deadline_already_past_still_polls_once(emulator) -> None:
 
 def test_serialize_round_trip_is_plain_json_and_keeps_the_deadline() -> None:
     original = AimlSttTrigger(
-        "g-1", "my_conn", deadline=1_900_000_000.5, poke_interval=3, started_at=1_899_999_000
+        "g-1",
+        "my_conn",
+        deadline=1_900_000_000.5,
+        poke_interval=3,
+        started_at=1_899_999_000,
+        submitted_at=1_899_998_990,
+        expected_finish=(28.5, 31),
     )
     path, kwargs = original.serialize()
     assert path == "airflow_provider_aimlstt.triggers.aimlstt.AimlSttTrigger"
     assert json.loads(json.dumps(kwargs)) == kwargs
+    assert kwargs["expected_finish"] == [28.5, 31.0]
     restored = AimlSttTrigger(**kwargs)
     assert restored.serialize() == (path, kwargs)
     assert (restored.deadline, restored.started_at) == (1_900_000_000.5, 1_899_999_000.0)
+    assert (restored.submitted_at, restored.expected_finish) == (1_899_998_990.0, (28.5, 31.0))
     assert TEST_API_KEY not in json.dumps(kwargs)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 import struct
 import wave
 from pathlib import Path
@@ -14,13 +16,14 @@ from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.job_timing import (
     MAX_SAMPLES,
     JobTiming,
-    job_seconds_seen,
+    finish_bracket,
     learn_job,
     learned_timing,
     timing_variable_key,
     with_expected_time,
 )
 from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.polling import lateness_allowed
 
 
 def _wav(path: Path, seconds: float, rate: int = 8000, channels: int = 1, width: int = 2) -> Path:
@@ -60,24 +63,74 @@ def test_a_checked_local_wav_knows_its_duration(tmp_path: Path) -> None:
     assert AudioSource(url="https://example.com/a.wav").checked().duration_seconds is None
 
 
-def test_one_sample_predicts_in_proportion_and_several_fit_a_line() -> None:
-    assert JobTiming().expected_seconds(60) is None
-    one = JobTiming().with_job(100, 26)
-    assert one.expected_seconds(50) == pytest.approx(13)
-    assert one.expected_seconds(None) is None
-    line = one.with_job(20, 6).with_job(400, 101)  # 1 s + 0.25 s per audio second
-    assert line.expected_seconds(200) == pytest.approx(51, rel=0.01)
+def _server(audio: float) -> float:
+    """A job's time on a steady server: 1 s plus 0.25 s per second of audio."""
+    return 1.0 + 0.25 * audio
+
+
+def _bracket(finish: float, step: float) -> tuple[float, float]:
+    """What polls ``step`` apart prove of a job that finished at ``finish``."""
+    return finish - step * 0.6, finish + step * 0.4
+
+
+def test_nothing_known_predicts_nothing() -> None:
+    assert JobTiming().expected_finish(60) is None
+    assert JobTiming().with_job(100, (20, 30)).expected_finish(None) is None
+
+
+def test_every_prediction_holds_the_true_time_and_narrows_as_jobs_are_seen() -> None:
+    rnd = random.Random(7)
+    timing = JobTiming()
+    widths = []
+    for _ in range(MAX_SAMPLES):
+        audio = rnd.uniform(10, 2000)
+        timing = timing.with_job(audio, _bracket(_server(audio), rnd.uniform(0.5, 20)))
+        for probe in (20.0, 116.0, 476.0, 2396.0):
+            earliest, latest = timing.expected_finish(probe)
+            assert earliest - 1e-6 <= _server(probe) <= latest + 1e-6
+        earliest, latest = timing.expected_finish(116.0)  # a 30 s job
+        widths.append(latest - earliest)
+    for earlier, later in itertools.pairwise(widths):  # a steady server: each job only narrows it
+        assert later <= earlier + 1e-9
+    assert widths[-1] < lateness_allowed(30.0)  # one poll can find a 30 s job in time
+
+
+def test_one_job_bounds_a_prediction_only_loosely() -> None:
+    earliest, latest = JobTiming().with_job(236, (55.0, 65.0)).expected_finish(116)
+    # 116 s of audio: anything from all speed (55 x 116 / 236) to all fixed time (65 s)
+    assert earliest == pytest.approx(55 * 116 / 236) and latest == pytest.approx(65.0)
+
+
+def test_jobs_that_disagree_widen_the_prediction_and_the_oldest_is_forgotten() -> None:
+    steady = JobTiming()
+    for audio in (40, 100, 400):
+        steady = steady.with_job(audio, (_server(audio) - 0.1, _server(audio) + 0.1))
+    narrow = steady.expected_finish(200)
+    noisy = steady.with_job(200, (_server(200) * 1.1, _server(200) * 1.1 + 0.2))  # 10 % slower once
+    wide = noisy.expected_finish(200)
+    assert wide[1] - wide[0] > 2 * (narrow[1] - narrow[0]) and wide[1] > narrow[1] + 4
+    changed = noisy
+    for audio in (50, 120, 300, 180):  # the API became twice as slow: what it did before is forgotten
+        changed = changed.with_job(audio, (2 * _server(audio) - 0.1, 2 * _server(audio) + 0.1))
+    earliest, latest = changed.expected_finish(200)
+    assert earliest <= 2 * _server(200) <= latest and latest - earliest < 0.2 * _server(200)
+
+
+def test_the_last_jobs_are_kept() -> None:
     many = JobTiming()
     for number in range(MAX_SAMPLES + 3):
-        many = many.with_job(10 + number, 5)
-    assert len(many.samples) == MAX_SAMPLES and many.samples[-1] == (10 + MAX_SAMPLES + 2, 5)
+        many = many.with_job(10 + number, (4, 5))
+    assert len(many.samples) == MAX_SAMPLES and many.samples[-1] == (10 + MAX_SAMPLES + 2, 4, 5)
 
 
 def test_learned_timing_round_trips_through_json_and_survives_junk() -> None:
-    timing = JobTiming().with_job(100, 26).with_job(40, 11)
+    timing = JobTiming().with_job(100, (25, 26)).with_job(40, (10, 11))
     assert JobTiming.from_json(timing.to_json()) == timing
-    for junk in ("", "{", '{"samples": 3}', None, '{"other": []}'):
+    older_form = '{"samples": [[100, 26]]}'
+    for junk in ("", "{", '{"jobs": 3}', None, '{"other": []}', older_form, '{"jobs": [[1, 2]]}'):
         assert JobTiming.from_json(junk) == JobTiming()
+    readable = JobTiming.from_json('{"jobs": [[100, 30, 20], [0, 1, 2], [50, 12, 13]]}')
+    assert readable.samples == ((50, 12, 13),)  # a range that ends before it begins, or no audio: dropped
 
 
 def test_the_variable_is_named_per_connection_and_model() -> None:
@@ -108,12 +161,16 @@ def test_learn_then_predict_through_the_variable(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(airflow.sdk, "Variable", variables)
     log = logging.getLogger("test")
     assert learned_timing("c", "m", log) == JobTiming()
-    learn_job("c", "m", audio_seconds=100, job_seconds=26, log=log)
-    assert learned_timing("c", "m", log).expected_seconds(50) == pytest.approx(13)
+    learn_job("c", "m", audio_seconds=100, finished_between=(24, 26), log=log)
+    learn_job("c", "m", audio_seconds=400, finished_between=(100, 102), log=log)
+    assert learned_timing("c", "m", log).samples == ((100, 24, 26), (400, 100, 102))
     assert learned_timing("c", "other-model", log) == JobTiming()
     submitted = SubmittedJob(generation_id="g", submitted_at=1000.0, audio_seconds=200)
     expected = with_expected_time(submitted, "c", "m", log)
-    assert expected.expected_seconds == pytest.approx(52) and expected.expected_done_at == pytest.approx(1052)
+    assert expected.expected_finish is not None
+    earliest, latest = expected.expected_finish
+    assert earliest <= 51 <= latest and latest - earliest < 5
+    assert SubmittedJob.model_validate(expected.model_dump(mode="json")) == expected  # XCom and back
     unknown = SubmittedJob(generation_id="g", submitted_at=1000.0)
     assert with_expected_time(unknown, "c", "m", log) == unknown  # no audio duration: nothing to predict
 
@@ -134,9 +191,9 @@ def test_a_variable_that_cannot_be_read_or_written_never_fails_the_task(
     monkeypatch.setattr(airflow.sdk, "Variable", Broken())
     log = logging.getLogger("test")
     assert learned_timing("c", "m", log) == JobTiming()
-    learn_job("c", "m", 100, 26, log)  # logged, not raised
+    learn_job("c", "m", 100, (24, 26), log)  # logged, not raised
 
 
-def test_job_seconds_seen_from_the_polls() -> None:
-    assert job_seconds_seen(1000.0, found_at=1100.0, last_pending_at=1080.0) == 90.0
-    assert job_seconds_seen(1000.0, found_at=1100.0, last_pending_at=None) == pytest.approx(93.0)
+def test_finish_bracket_from_the_polls() -> None:
+    assert finish_bracket(1000.0, found_at=1100.0, last_pending_at=1080.0) == (80.0, 100.0)
+    assert finish_bracket(1000.0, found_at=1100.0, last_pending_at=None) == (0.0, 100.0)

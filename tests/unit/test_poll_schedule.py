@@ -10,8 +10,9 @@ from airflow_provider_aimlstt.polling import (
     BACKOFF_FACTOR,
     DEFAULT_JITTER,
     FIRST_WAIT_SPREAD,
+    MAX_EARLY_POLLS,
+    POLLS_ACROSS_A_WIDE_WINDOW,
     PollSchedule,
-    finished_after,
     lateness_allowed,
 )
 
@@ -52,26 +53,56 @@ def test_without_a_prediction_the_offsets_are_the_backoff_from_a_poll_at_once() 
     assert _first(PollSchedule(10, 60, jitter=0).offsets("g"), 3) == [0, 10, 25]
 
 
-@pytest.mark.parametrize("expected", [5.0, 30.0, 120.0, 600.0, 1800.0])
-def test_expected_completion_few_polls_before_and_tight_after(expected: float) -> None:
-    schedule = PollSchedule(10, 60)
-    offsets = _first(schedule.offsets("job", expected), 200)
-    before = [offset for offset in offsets if offset < expected]
-    assert len(before) <= min(4, int(expected // 60))  # guard polls only for jobs of a minute or more
-    first_after = next(offset for offset in offsets if offset >= expected)
-    assert first_after - expected <= 0.6 * lateness_allowed(expected)
-    # a job that finishes at or after its prediction is noticed within the lateness allowed
-    for finish in [expected * factor for factor in (1.0, 1.05, 1.2, 1.5, 2.0, 3.0)]:
-        found = next(offset for offset in offsets if offset >= finish)
-        assert found - finish <= lateness_allowed(finish)
+def _found(offsets: list[float], finish: float) -> tuple[int, float]:
+    """Polls made until one saw a job that finished at ``finish``, and how late that one was."""
+    polls = next(number for number, offset in enumerate(offsets, 1) if offset >= finish)
+    return polls, offsets[polls - 1] - finish
+
+
+@pytest.mark.parametrize("earliest", [4.0, 29.0, 115.0, 590.0, 1790.0])
+def test_a_window_narrower_than_the_lateness_allowed_takes_one_poll_after_it(earliest: float) -> None:
+    latest = earliest + 0.8 * lateness_allowed(earliest)
+    offsets = _first(PollSchedule(10, 60).offsets("job", (earliest, latest)), 400)
     assert offsets == sorted(offsets)
+    guards = min(MAX_EARLY_POLLS, int(earliest // 60))
+    assert sum(1 for offset in offsets if offset < earliest) == guards  # guard polls only from a minute
+    first = offsets[guards]
+    slack = earliest + lateness_allowed(earliest) - latest
+    assert latest + 0.1 * slack <= first <= latest + 0.5 * slack
+    for finish in (earliest, (earliest + latest) / 2, latest):  # anywhere in the window: one poll, in time
+        polls, late = _found(offsets, finish)
+        assert polls == guards + 1 and late <= lateness_allowed(finish)
+    for factor in (1.05, 1.2, 1.5, 2.0, 3.0):  # slower than predicted: still noticed in time
+        assert _found(offsets, latest * factor)[1] <= lateness_allowed(latest * factor)
+
+
+def test_jobs_predicted_alike_do_not_poll_in_one_instant() -> None:
+    firsts = {next(PollSchedule(10, 60).offsets(f"job-{number}", (20.0, 21.0))) for number in range(100)}
+    assert len(firsts) == 100 and max(firsts) - min(firsts) > 0.5 * 0.4 * (20 + 2 - 21)
+
+
+def test_a_wide_window_is_crossed_in_about_six_polls_then_polled_within_the_lateness() -> None:
+    earliest, latest = 10.0, 310.0
+    offsets = _first(PollSchedule(10, 60).offsets("job", (earliest, latest)), 200)
+    inside = [offset for offset in offsets if offset < latest]
+    assert len(inside) <= POLLS_ACROSS_A_WIDE_WINDOW + 1  # not one every 2 to 30 s: that would be 40
+    steps = [later - earlier for earlier, later in itertools.pairwise(inside)]
+    assert min(steps) >= (1 - DEFAULT_JITTER) * (latest - earliest) / POLLS_ACROSS_A_WIDE_WINDOW
+    for finish in (latest * 1.01, latest * 1.5, latest * 4):
+        assert _found(offsets, finish)[1] <= lateness_allowed(finish)
+
+
+def test_a_window_a_little_wider_than_the_lateness_is_swept_in_lateness_steps() -> None:
+    earliest, latest = 100.0, 125.0  # 25 s wide, 10 s allowed: about three polls, each in time
+    offsets = _first(PollSchedule(10, 60).offsets("job", (earliest, latest)), 50)
+    for finish in (100.0, 104.0, 111.0, 118.0, 125.0):
+        polls, late = _found(offsets, finish)
+        assert late <= lateness_allowed(finish) and polls <= 1 + 4
 
 
 def test_a_job_well_ahead_of_its_prediction_is_still_caught_by_a_guard_poll() -> None:
-    offsets = _first(PollSchedule(10, 60).offsets("job", 600.0), 10)
-    finish = 560.0  # 7 % early
-    found = next(offset for offset in offsets if offset >= finish)
-    assert found - finish <= lateness_allowed(finish)
+    offsets = _first(PollSchedule(10, 60).offsets("job", (600.0, 610.0)), 10)
+    assert _found(offsets, 560.0)[1] <= lateness_allowed(560.0)  # 7 % early
 
 
 def test_poll_times_merge_moments_already_past_into_one_poll_now() -> None:
@@ -81,10 +112,14 @@ def test_poll_times_merge_moments_already_past_into_one_poll_now() -> None:
     assert _first(schedule.poll_times(origin=100.0, now=100.0), 2) == [100.0, 101.0]
 
 
-def test_finished_after_is_the_middle_of_the_bracket_or_a_little_before_an_unbracketed_find() -> None:
-    assert finished_after(100.0, 80.0) == 90.0
-    assert finished_after(100.0, None) == pytest.approx(100.0 - 0.7 * 10.0)
-    assert finished_after(1.0, None) == 0.0
+def test_poll_times_skip_what_the_callers_own_poll_covered() -> None:
+    schedule = PollSchedule(10, 60, jitter=0)
+    window = (1.0, 2.0)  # without jitter the one poll is due 2.3 s after the submit at 100
+    assert next(schedule.poll_times(100.0, now=100.5, expected=window)) == pytest.approx(102.3)
+    resumed = _first(schedule.poll_times(100.0, now=104.0, expected=window, polled_at=103.0), 2)
+    assert resumed[0] > 104.0  # the task polled at 103 and saw it pending: no poll again at once
+    backoff = _first(schedule.poll_times(100.0, now=100.0, polled_at=100.0), 2)
+    assert backoff == [110.0, 125.0]  # the backoff's poll at once was the caller's
 
 
 def test_bad_jitter_is_refused() -> None:
