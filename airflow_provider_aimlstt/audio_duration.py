@@ -1,4 +1,5 @@
-"""How long a local audio file plays, read before it is submitted, to predict the job's length.
+"""How long an uploaded audio file plays, read from the first bytes its upload sent, to predict
+the job's length: a local file and an object in a store alike, with no read of its own.
 
 Only WAV is read (its header says it exactly: data bytes / bytes per second). Other formats give
 None: an estimate from size and a guessed bit rate can be off several times (VBR, mono speech at
@@ -7,27 +8,23 @@ None: an estimate from size and a guessed bit rate can be off several times (VBR
 
 from __future__ import annotations
 
-import os
 import struct
 
-_HEADER_BYTES = 64 * 1024
-"""Read at most this much: the ``fmt`` and ``data`` chunk headers come first in any sane WAV."""
+from airflow_provider_aimlstt.multipart import UploadFile
+
 _UNKNOWN_SIZE = 0xFFFFFFFF
 """A data size some streaming writers leave in the header: the data then runs to the file's end."""
 
 
-def wav_duration_seconds(path: str) -> float | None:
-    """The duration of a WAV file from its header; None when it is not a readable WAV.
+def uploaded_duration(upload: UploadFile | None) -> float | None:
+    """The duration of the audio an upload sent, from its head; None for a URL source (nothing
+    uploaded) or a file that is not a readable WAV.
 
-    :param path: a local file.
+    :param upload: the create's upload, after it was sent.
     """
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(_HEADER_BYTES)
-            file_size = os.fstat(stream.fileno()).st_size
-    except OSError:
+    if upload is None:
         return None
-    return duration_from_header(head, file_size)
+    return duration_from_header(bytes(upload.head), upload.size)
 
 
 def duration_from_header(head: bytes, file_size: int) -> float | None:

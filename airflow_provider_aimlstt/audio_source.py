@@ -16,7 +16,6 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
 
-from airflow_provider_aimlstt.audio_duration import wav_duration_seconds
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.multipart import UploadFile
 
@@ -48,8 +47,6 @@ class AudioSource:
     :param max_upload_bytes: refuse a file larger than this.
     :param size: the file's size in bytes, once checked (None for a URL or before the check).
     :param modified_ns: a local file's modification time, once checked.
-    :param duration_seconds: a local WAV file's duration, once checked (None otherwise: see
-        :mod:`~airflow_provider_aimlstt.audio_duration`).
     """
 
     url: str | None = None
@@ -57,7 +54,6 @@ class AudioSource:
     max_upload_bytes: int | None = None
     size: int | None = None
     modified_ns: int | None = None
-    duration_seconds: float | None = None
 
     @classmethod
     def of(cls, request: TranscriptionRequest) -> AudioSource:
@@ -113,8 +109,7 @@ class AudioSource:
             raise AimlSttValidationError(
                 f"audio_path: file is {size} bytes, over the limit of {limit} bytes: {self.path!r}"
             )
-        duration = wav_duration_seconds(local) if local is not None else None
-        return AudioSource(self.url, self.path, self.max_upload_bytes, size, modified_ns, duration)
+        return AudioSource(self.url, self.path, self.max_upload_bytes, size, modified_ns)
 
     def upload(self) -> UploadFile:
         """The file to stream into the create call's multipart body (opened anew on each attempt).

@@ -11,7 +11,7 @@ import mimetypes
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 CHUNK_SIZE = 256 * 1024
@@ -22,6 +22,10 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
+HEAD_BYTES = 64 * 1024
+"""How much of a file's start an upload keeps (:attr:`UploadFile.head`)."""
+
+
 @dataclass(frozen=True)
 class UploadFile:
     """A file to upload: its name, its size, and how to open it (again on every attempt).
@@ -29,11 +33,14 @@ class UploadFile:
     :param name: the file name sent to the API.
     :param size: its size in bytes.
     :param open: returns a new binary stream positioned at the start.
+    :param head: the first :data:`HEAD_BYTES` the latest attempt streamed (a WAV header tells the
+        audio's duration from them), filled as the body is sent.
     """
 
     name: str
     size: int
     open: Callable[[], BinaryIO]
+    head: bytearray = field(default_factory=bytearray, repr=False, compare=False)
 
     @classmethod
     def local(cls, path: str) -> UploadFile:
@@ -82,8 +89,13 @@ class MultipartFileBody:
 
     def __iter__(self) -> Iterator[bytes]:
         yield self._head
+        kept = self.upload.head
+        kept.clear()
         with self.upload.open() as audio:
-            yield from _chunks(audio)
+            for chunk in _chunks(audio):
+                if len(kept) < HEAD_BYTES:
+                    kept += chunk[: HEAD_BYTES - len(kept)]
+                yield chunk
         yield self._tail
 
 

@@ -15,6 +15,7 @@ import requests
 from airflow.sdk import BaseHook
 
 from airflow_provider_aimlstt import tracing
+from airflow_provider_aimlstt.audio_duration import uploaded_duration
 from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
 from airflow_provider_aimlstt.exceptions import (
@@ -200,13 +201,14 @@ class AimlSttHook(BaseHook):
         except AimlSttError as exc:
             if not may_have_been_accepted(exc):
                 raise
-            return self._settle_lost_create(request, audio, request_id, attempt, sent_at, exc)
+            duration = uploaded_duration(upload)
+            return self._settle_lost_create(request, audio, request_id, attempt, sent_at, exc, duration)
         job = SubmittedJob(
             generation_id=created.generation_id,
             client_request_id=request_id,
             charge=trace.charge,
             submitted_at=time.time(),
-            audio_seconds=audio.duration_seconds,
+            audio_seconds=uploaded_duration(upload),
         )
         self.log.info(
             "Submitted %s (model %s) as generation_id=%s (client_request_id=%s, charged %s)",
@@ -226,6 +228,7 @@ class AimlSttHook(BaseHook):
         attempt: int,
         sent_at: datetime,
         lost: AimlSttError,
+        audio_seconds: float | None,
     ) -> SubmittedJob:
         """After a create whose answer was lost: adopt its job from the usage log, or say there is none."""
         wait = self.settings.usage_log_wait
@@ -260,7 +263,7 @@ class AimlSttHook(BaseHook):
                 charge=row.cost,
                 found_in_usage_log=True,
                 submitted_at=sent_at.timestamp(),
-                audio_seconds=audio.duration_seconds,
+                audio_seconds=audio_seconds,
             )
         finding = (
             f"The usage log shows the API refused client_request_id={request_id}"

@@ -42,9 +42,12 @@ def test_an_object_is_uploaded_whole_and_transcribed(emulator: Any, bucket: str)
     _put(f"{bucket}/weather.wav", data)
     hook = AimlSttHook()
 
-    generation_id = hook.submit(_request(f"{bucket}/weather.wav"))
+    submitted = hook.submit_job(_request(f"{bucket}/weather.wav"))
 
     assert emulator.stats()["creates_by_sha256"][hashlib.sha256(data).hexdigest()] == 1
+    emulated = emulator.jobs.get(submitted.generation_id)
+    assert submitted.audio_seconds == pytest.approx(emulated.audio_seconds)  # read from what was sent
+    generation_id = submitted.generation_id
     job = wait_until_finished(hook, generation_id)
     assert job.is_completed
     assert job.result["metadata"]["sha256"] == hashlib.sha256(data).hexdigest()

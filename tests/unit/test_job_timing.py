@@ -11,22 +11,22 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_aimlstt.audio_duration import duration_from_header, wav_duration_seconds
-from airflow_provider_aimlstt.audio_source import AudioSource
+from airflow_provider_aimlstt.audio_duration import duration_from_header, uploaded_duration
 from airflow_provider_aimlstt.job_timing import (
     MAX_SAMPLES,
     JobTiming,
-    finish_bracket,
     learn_job,
     learned_timing,
     timing_variable_key,
     with_expected_time,
 )
 from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.multipart import HEAD_BYTES, MultipartFileBody, UploadFile
 from airflow_provider_aimlstt.polling import lateness_allowed
 
 
 def _wav(path: Path, seconds: float, rate: int = 8000, channels: int = 1, width: int = 2) -> Path:
+    """A silent WAV of ``seconds``."""
     with wave.open(str(path), "wb") as out:
         out.setnchannels(channels)
         out.setsampwidth(width)
@@ -35,12 +35,27 @@ def _wav(path: Path, seconds: float, rate: int = 8000, channels: int = 1, width:
     return path
 
 
-def test_wav_duration_is_read_from_the_header(tmp_path: Path) -> None:
-    assert wav_duration_seconds(str(_wav(tmp_path / "a.wav", 2.5))) == pytest.approx(2.5)
-    assert wav_duration_seconds(str(_wav(tmp_path / "b.wav", 1.0, 16000, 2))) == pytest.approx(1.0)
+def _sent(upload: UploadFile) -> bytes:
+    """Stream a multipart body carrying ``upload``, as a create does; return the bytes sent."""
+    return b"".join(MultipartFileBody([("model", "m")], "audio", upload))
+
+
+def test_an_uploads_duration_is_read_from_the_bytes_it_sent(tmp_path: Path) -> None:
+    wav = UploadFile.local(str(_wav(tmp_path / "a.wav", 2.5)))
+    assert uploaded_duration(wav) is None  # nothing sent yet
+    sent = _sent(wav)
+    assert uploaded_duration(wav) == pytest.approx(2.5)
+    assert bytes(wav.head) == sent[sent.index(b"RIFF") :][: wav.size]  # a small file: all of it
+    stereo = UploadFile.local(str(_wav(tmp_path / "b.wav", 2.0, 16000, 2)))  # 128 KB
+    _sent(stereo)
+    _sent(stereo)  # a retried create streams it again: the head is not doubled
+    assert len(stereo.head) == HEAD_BYTES  # only the head is kept
+    assert uploaded_duration(stereo) == pytest.approx(2.0)
     (tmp_path / "c.mp3").write_bytes(b"ID3" + b"\0" * 100)
-    assert wav_duration_seconds(str(tmp_path / "c.mp3")) is None  # not a WAV: unknown
-    assert wav_duration_seconds(str(tmp_path / "missing.wav")) is None
+    mp3 = UploadFile.local(str(tmp_path / "c.mp3"))
+    _sent(mp3)
+    assert uploaded_duration(mp3) is None  # not a WAV: unknown
+    assert uploaded_duration(None) is None  # a URL source uploads nothing
 
 
 def test_wav_with_an_extra_chunk_or_a_streamed_size(tmp_path: Path) -> None:
@@ -55,12 +70,6 @@ def test_wav_with_an_extra_chunk_or_a_streamed_size(tmp_path: Path) -> None:
     assert duration_from_header(exact[:30], len(exact)) is None  # cut before the data chunk
     no_fmt = b"RIFF" + struct.pack("<I", 0) + b"WAVE" + b"data" + struct.pack("<I", 4) + b"\0" * 4
     assert duration_from_header(no_fmt, len(no_fmt)) is None
-
-
-def test_a_checked_local_wav_knows_its_duration(tmp_path: Path) -> None:
-    source = AudioSource(path=str(_wav(tmp_path / "call.wav", 3.0))).checked()
-    assert source.duration_seconds == pytest.approx(3.0)
-    assert AudioSource(url="https://example.com/a.wav").checked().duration_seconds is None
 
 
 def _server(audio: float) -> float:
@@ -192,8 +201,3 @@ def test_a_variable_that_cannot_be_read_or_written_never_fails_the_task(
     log = logging.getLogger("test")
     assert learned_timing("c", "m", log) == JobTiming()
     learn_job("c", "m", 100, (24, 26), log)  # logged, not raised
-
-
-def test_finish_bracket_from_the_polls() -> None:
-    assert finish_bracket(1000.0, found_at=1100.0, last_pending_at=1080.0) == (80.0, 100.0)
-    assert finish_bracket(1000.0, found_at=1100.0, last_pending_at=None) == (0.0, 100.0)
