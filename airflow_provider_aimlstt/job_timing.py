@@ -1,4 +1,4 @@
-"""How long a job will take: its audio's duration times what this deployment learned of its model.
+"""When a job will finish: its audio's duration and what this deployment learned of its model.
 
 The API's processing time grows with the audio's duration, and every finished job tells us by how
 much. What was learned is kept in one Airflow Variable per connection and model
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -114,20 +115,6 @@ class JobTiming:
                 break
             kept, widening = kept[1:], without_oldest
         return _consistent_speeds(kept, min(MAX_WIDENING, _WIDENING_FACTOR * (widening or 0.0)))
-
-
-def finish_bracket(
-    submitted_at: float, found_at: float, last_pending_at: float | None
-) -> tuple[float, float]:
-    """When a finished job finished, as its polls prove it: ``(after, by)`` seconds after its
-    submission.
-
-    :param submitted_at: epoch seconds when the create was answered.
-    :param found_at: epoch seconds when the poll that saw it finished was answered.
-    :param last_pending_at: epoch seconds when the last poll that saw it pending was sent, if any.
-    """
-    after = 0.0 if last_pending_at is None else max(0.0, last_pending_at - submitted_at)
-    return after, max(after, found_at - submitted_at)
 
 
 def with_expected_time(submission: SubmittedJob, conn_id: str, model: str, log: Any) -> SubmittedJob:
@@ -238,15 +225,32 @@ def learn_job(
     :param conn_id: the Airflow connection.
     :param model: the model id.
     :param audio_seconds: the job's audio duration.
-    :param finished_between: :func:`finish_bracket` of its polls.
+    :param finished_between: :func:`~airflow_provider_aimlstt.polling.finish_bracket` of its polls.
+    :param log: a logger.
+    """
+    learn_jobs(conn_id, model, [(audio_seconds, finished_between)], log)
+
+
+def learn_jobs(conn_id: str, model: str, jobs: Iterable[tuple[float, tuple[float, float]]], log: Any) -> None:
+    """Add finished jobs to what was learned of ``model``, in one read and one write of its
+    Variable (blocking: on a worker). Learning is an optimisation: a Variable that cannot be
+    written is logged, never raised.
+
+    :param conn_id: the Airflow connection.
+    :param model: the model id.
+    :param jobs: each job's audio duration and
+        :func:`~airflow_provider_aimlstt.polling.finish_bracket`, oldest first.
     :param log: a logger.
     """
     from airflow.sdk import Variable
 
-    if audio_seconds <= 0 or finished_between[1] <= 0:
+    usable = [(audio, bracket) for audio, bracket in jobs if audio > 0 and bracket[1] > 0]
+    if not usable:
         return
     key = timing_variable_key(conn_id, model)
-    timing = learned_timing(conn_id, model, log).with_job(audio_seconds, finished_between)
+    timing = learned_timing(conn_id, model, log)
+    for audio_seconds, finished_between in usable:
+        timing = timing.with_job(audio_seconds, finished_between)
     try:
         Variable.set(
             key, timing.to_json(), description="Learned by airflow-provider-aimlstt to time its polls"
@@ -254,11 +258,12 @@ def learn_job(
     except Exception as exc:  # learning is an optimisation: never fail the task for it
         log.warning("Could not store the learned job timing of %s in Variable %s: %s", model, key, exc)
         return
-    after, by = finished_between
+    audio_seconds, (after, by) = usable[-1]
     expected = timing.expected_finish(audio_seconds) or (0.0, 0.0)
     log.info(
-        "Learned from this job (%.1f s of audio, finished %.1f to %.1f s after its submission): "
-        "%s now predicts %.1f to %.1f s for such audio",
+        "Learned from %d job(s), the last %.1f s of audio finished %.1f to %.1f s after its "
+        "submission: %s now predicts %.1f to %.1f s for such audio",
+        len(usable),
         audio_seconds,
         after,
         by,

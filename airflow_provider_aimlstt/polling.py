@@ -63,14 +63,28 @@ def lateness_allowed(job_seconds: float) -> float:
     return max(MIN_LATENESS_SECONDS, LATENESS_FRACTION * job_seconds)
 
 
+def finish_bracket(
+    submitted_at: float, found_at: float, last_pending_at: float | None
+) -> tuple[float, float]:
+    """When a finished job finished, as its polls prove it: ``(after, by)`` seconds after its
+    submission (what :mod:`~airflow_provider_aimlstt.job_timing` learns from).
+
+    :param submitted_at: epoch seconds when the create was answered.
+    :param found_at: epoch seconds when the poll that saw it finished was answered.
+    :param last_pending_at: epoch seconds when the last poll that saw it pending was sent, if any.
+    """
+    after = 0.0 if last_pending_at is None else max(0.0, last_pending_at - submitted_at)
+    return after, max(after, found_at - submitted_at)
+
+
 @dataclass(frozen=True)
 class PollSchedule:
     """The polls of one job.
 
     :param poke_interval: seconds before the second poll (backoff).
     :param max_poke_interval: the longest wait between two polls of the backoff, and after a
-        job's expected completion (raised to ``poke_interval`` when smaller). The wait until an
-        expected completion may be longer: polling sooner only costs requests.
+        job's expected finish (raised to ``poke_interval`` when smaller). The wait until an
+        expected finish may be longer: polling sooner only costs requests.
     :param jitter: each wait is shortened by a fraction in ``[0, jitter)``, fixed by the job's id.
     """
 

@@ -53,9 +53,12 @@ class ManifestRow(BaseModel):
     :param generation_id: the job's id, once the API accepted it.
     :param client_request_id: the ``X-Client-Request-Id`` of its latest create.
     :param attempts: creates sent for it.
-    :param submitted_at: epoch seconds of the latest create (the job's one-hour retention runs from it).
-    :param finished_at: epoch seconds when its job finished, as near as the trigger's polls tell.
-    :param audio_seconds: the audio's length, from the result.
+    :param submitted_at: epoch seconds of the latest create: when it was sent, then when it was
+        answered (the job's one-hour retention runs from it; its expected finish counts from it).
+    :param finished_between: ``[after, by]``: seconds after ``submitted_at`` between which its job
+        finished, as the trigger's polls proved it
+        (:func:`~airflow_provider_aimlstt.polling.finish_bracket`).
+    :param audio_seconds: the audio's length: read from a WAV upload's header, then from the result.
     :param words: words in the transcript.
     :param cost_usd: what its job cost, when the API said.
     :param credits: the same in credits.
@@ -73,7 +76,7 @@ class ManifestRow(BaseModel):
     client_request_id: str | None = None
     attempts: int = 0
     submitted_at: float | None = None
-    finished_at: float | None = None
+    finished_between: tuple[float, float] | None = None
     audio_seconds: float | None = None
     words: int | None = None
     cost_usd: float | None = None
@@ -129,17 +132,17 @@ class Manifest:
         return [row for row in self.rows.values() if row.status in statuses]
 
     def typical_job_seconds(self, latest: int) -> float | None:
-        """How long recent jobs took from create to finish: the lower quartile of the ``latest``
-        most recently finished; None before 4 jobs finished.
+        """How long recent jobs took from create to finish (each the middle of what its polls
+        proved): the lower quartile of the ``latest`` most recently finished; None before 4 jobs
+        finished.
 
         :param latest: how many of the most recently finished jobs to look at.
         """
         timed = sorted(
-            (row.finished_at, row.finished_at - row.submitted_at)
+            (row.submitted_at + (after + by) / 2, (after + by) / 2)
             for row in self.rows.values()
-            if row.finished_at is not None
-            and row.submitted_at is not None
-            and row.finished_at >= row.submitted_at
+            if row.finished_between is not None and row.submitted_at is not None
+            for after, by in [row.finished_between]
         )[-max(latest, 4) :]
         if len(timed) < 4:
             return None

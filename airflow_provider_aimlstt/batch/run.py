@@ -33,6 +33,7 @@ from airflow_provider_aimlstt.batch.work import (
 )
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.job_timing import learn_jobs, learned_timing
 from airflow_provider_aimlstt.models.status import SttStatus
 from airflow_provider_aimlstt.tracing import Charge
 from airflow_provider_aimlstt.triggers.batch import GONE, AimlSttBatchTrigger
@@ -43,8 +44,9 @@ if TYPE_CHECKING:
 MAX_LISTED_FAILURES = 20
 """Failed files named in the task's failure message; the manifest has all of them."""
 FIRST_POLL_EARLY = 0.9
-"""The next jobs are first polled at this share of the recent jobs' typical time: early enough
-that some are still pending, so the estimate follows the API down as well as up."""
+"""Jobs without an expected finish of their own (no duration read before the submit, or nothing
+learned of the model yet) are first polled at this share of the recent jobs' typical time: early
+enough that some are still pending, so the estimate follows the API down as well as up."""
 
 
 # -- entry points: the operator's execute and execute_complete ------------------------------
@@ -164,13 +166,14 @@ def apply_event(
     """Record the jobs the trigger saw finish; fetch and write the completed ones."""
     by_id = manifest.by_generation_id()
     messages = event.get("messages") or {}
-    seen_at = event.get("seen_at") or {}
+    brackets = event.get("finished_between") or {}
     completed: list[ManifestRow] = []
     for generation_id, status in event["finished"].items():
         row = by_id.get(generation_id)
         if row is None or row.status is not FileStatus.SUBMITTED:
             continue
-        row.finished_at = float(seen_at.get(generation_id) or time.time())
+        bracket = brackets.get(generation_id)
+        row.finished_between = None if bracket is None else (float(bracket[0]), float(bracket[1]))
         if status == SttStatus.COMPLETED.value:
             completed.append(row)
         elif status == GONE and row.attempts < task.max_attempts:
@@ -191,6 +194,18 @@ def apply_event(
         lambda row, job, charge: write_transcripts(task, row, job, charge),
         hooks,
         min(task.in_flight_limit, 16),
+    )
+    learn_jobs(
+        task.aimlstt_conn_id,
+        task.model,
+        [
+            (row.audio_seconds, row.finished_between)
+            for row in completed
+            if row.status is FileStatus.TRANSCRIBED
+            and row.audio_seconds is not None
+            and row.finished_between is not None
+        ],
+        task.log,
     )
 
 
@@ -271,7 +286,7 @@ def submit_what_fits(
             row.attempts += 1
             row.status = FileStatus.SUBMITTING
             row.client_request_id = row_request_id(identity, row)
-            row.submitted_at, row.finished_at = time.time(), None
+            row.submitted_at, row.finished_between = time.time(), None
         wave = [row for row in wave if row.status is FileStatus.SUBMITTING]
         manifest.save()  # before the creates: a crash now leaves rows a retry can settle
         submit_wave(wave, requests, create_hooks, window, task.max_attempts, task.log)
@@ -289,6 +304,14 @@ def defer(
     pending = manifest.with_status(FileStatus.PENDING)
     resume_when = max(1, math.ceil(len(in_flight) / 2)) if pending else len(in_flight)
     progress.update(tally_of(manifest))
+    timing = learned_timing(task.aimlstt_conn_id, task.model, task.log)
+    windows = [timing.expected_finish(row.audio_seconds) for row in in_flight]
+    predicted = sum(window is not None for window in windows)
+    task.log.info(
+        "Waiting for %d job(s) in flight, %d with an expected finish from the model's earlier jobs",
+        len(in_flight),
+        predicted,
+    )
     task.defer(
         trigger=AimlSttBatchTrigger(
             generation_ids=[str(row.generation_id) for row in in_flight],
@@ -303,6 +326,9 @@ def defer(
             progress=progress,
             first_poll_after=_early(manifest.typical_job_seconds(task.in_flight_limit)),
             resume_not_before=time.time() + task.min_defer_seconds if task.min_defer_seconds else None,
+            expected_finish=[None if window is None else list(window) for window in windows]
+            if predicted
+            else None,
         ),
         method_name="execute_complete",
         timeout=None,  # the trigger keeps the batch's deadline itself

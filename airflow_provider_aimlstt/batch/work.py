@@ -123,6 +123,10 @@ def submit_wave(
             window.accepted()
             row.status = FileStatus.SUBMITTED
             row.generation_id = job.generation_id
+            row.submitted_at = (
+                job.submitted_at or row.submitted_at
+            )  # answered: its expected finish counts from it
+            row.audio_seconds = job.audio_seconds
             row.cost_usd = float(job.charge.usd) if job.charge else None
             row.credits = job.charge.credits if job.charge else None
             row.error = None

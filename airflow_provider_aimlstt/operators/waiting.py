@@ -122,7 +122,8 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         :param submission: its submission.
         :param model: its model.
         """
-        from airflow_provider_aimlstt.job_timing import finish_bracket, learn_job
+        from airflow_provider_aimlstt.job_timing import learn_job
+        from airflow_provider_aimlstt.polling import finish_bracket
 
         if submission is None or model is None or not job.is_completed:
             return

@@ -1,7 +1,8 @@
 """The batch trigger: one wait for every job a batch task has in flight, without a worker slot.
 
-It polls all the task's generation ids on one HTTP client, a bounded number at a time, on the
-same interval schedule as a single job's wait, and fires when the task has work to do:
+It polls the task's generation ids on the shared HTTP clients, a bounded number at a time, each
+job on its own :class:`~airflow_provider_aimlstt.polling.PollSchedule` (the one of a single job's
+wait), and fires when the task has work to do:
 
 - enough jobs finished to fill the in-flight window again (``resume_when_finished``);
 - a finished job's result nears the end of its one-hour retention (a paid result must not
@@ -9,18 +10,19 @@ same interval schedule as a single job's wait, and fires when the task has work 
 - every job finished;
 - or the deadline passed.
 
-A job is first polled when it is ``first_poll_after`` seconds old (what the task saw its jobs
-take), or ``poke_interval`` when the task has no such figure yet: most jobs are then finished
-at their first poll. The event is small: the finished ids, their statuses and when each
-finished as near as the polls tell (midway between its last pending poll and its first
-finished one), never a result.
+A job predicted to finish within a window (its audio's duration and the model's learned pace,
+see :mod:`~airflow_provider_aimlstt.job_timing`) is polled around that window. Any other job is
+first polled when it is ``first_poll_after`` seconds old (what the task saw its jobs take), or
+``poke_interval`` when the task has no such figure yet, then on the backoff. The event is small:
+the finished ids, their statuses and what the polls proved of when each finished
+(:func:`~airflow_provider_aimlstt.polling.finish_bracket`), never a result.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -30,7 +32,7 @@ from airflow_provider_aimlstt.exceptions import AimlSttApiError, AimlSttError, A
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.hooks.retry import is_transient
 from airflow_provider_aimlstt.models.status import SttStatus
-from airflow_provider_aimlstt.polling import PollSchedule
+from airflow_provider_aimlstt.polling import ExpectedFinish, PollSchedule, finish_bracket
 
 RETENTION_SECONDS = 3600.0
 """How long the API keeps a job's result after its create."""
@@ -55,8 +57,10 @@ class AimlSttBatchTrigger(BaseTrigger):
     :param poke_interval: seconds before the second round of polls.
     :param max_poke_interval: the longest wait between two rounds.
     :param max_concurrent_polls: polls in progress at once.
-    :param first_poll_after: seconds after its create before a job's first poll (at least
-        ``poke_interval``); None: ``poke_interval``.
+    :param first_poll_after: seconds after its create before the first poll of a job without an
+        expected finish (at least ``poke_interval``); None: ``poke_interval``.
+    :param expected_finish: per id, in the order of ``generation_ids``, ``[earliest, latest]``
+        seconds after its create when it is predicted to finish, or None; None: no predictions.
     :param resume_not_before: epoch seconds before which no ``ready`` event fires (jobs that
         finish meanwhile join the event); None: no such bound.
     :param api_retries: retries of one poll; None reads the connection.
@@ -77,16 +81,22 @@ class AimlSttBatchTrigger(BaseTrigger):
         progress: dict[str, Any] | None = None,
         first_poll_after: float | None = None,
         resume_not_before: float | None = None,
+        expected_finish: list[list[float] | None] | None = None,
     ) -> None:
         super().__init__()
         times = [time.time()] * len(generation_ids) if created_at is None else list(created_at)
         if len(times) != len(generation_ids):
             raise ValueError("created_at: must give one time per generation id")
-        created: dict[str, float] = {}
-        for generation_id, moment in zip(generation_ids, times, strict=True):
-            created.setdefault(str(generation_id), float(moment))  # an id given twice is one job
+        windows = [None] * len(generation_ids) if expected_finish is None else list(expected_finish)
+        if len(windows) != len(generation_ids):
+            raise ValueError("expected_finish: must give one window (or None) per generation id")
+        created: dict[str, tuple[float, ExpectedFinish | None]] = {}
+        for generation_id, moment, window in zip(generation_ids, times, windows, strict=True):
+            expected = None if window is None else (float(window[0]), float(window[1]))
+            created.setdefault(str(generation_id), (float(moment), expected))  # an id given twice is one job
         self.generation_ids = list(created)
-        self.created_at = list(created.values())
+        self.created_at = [moment for moment, _ in created.values()]
+        self.expected_finish = [window for _, window in created.values()]
         self.aimlstt_conn_id = aimlstt_conn_id
         self.deadline = float(deadline)
         wanted = len(self.generation_ids) if resume_when_finished is None else int(resume_when_finished)
@@ -116,6 +126,11 @@ class AimlSttBatchTrigger(BaseTrigger):
                 "progress": self.progress,
                 "first_poll_after": self.first_poll_after,
                 "resume_not_before": self.resume_not_before,
+                "expected_finish": (
+                    None
+                    if all(window is None for window in self.expected_finish)
+                    else [None if window is None else list(window) for window in self.expected_finish]
+                ),
             },
         )
 
@@ -130,49 +145,47 @@ class AimlSttBatchTrigger(BaseTrigger):
 
     async def _wait(self, hook: AimlSttHook) -> dict[str, Any]:
         finished: dict[str, str] = {}
-        seen_at: dict[str, float] = {}
+        brackets: dict[str, tuple[float, float]] = {}
         last_pending: dict[str, float] = {}
         messages: dict[str, str] = {}
         created = dict(zip(self.generation_ids, self.created_at, strict=True))
         gate = asyncio.Semaphore(self.max_concurrent_polls)
         last_progress = 0.0
-        intervals = self.schedule.intervals(self.generation_ids[0] if self.generation_ids else None)
-        interval = float("inf")  # no round yet: wait only for the first job to be due
+        start = time.time()
+        moments = {
+            gid: self._poll_times(gid, created[gid], window, start)
+            for gid, window in zip(self.generation_ids, self.expected_finish, strict=True)
+        }
+        due_at = {gid: next(polls) for gid, polls in moments.items()}
         while True:
             now = time.time()
-            pending = [gid for gid in self.generation_ids if gid not in finished]
-            due = [gid for gid in pending if self._is_due(created, gid, now)]
+            due = [gid for gid, moment in due_at.items() if moment <= now or now >= self.deadline]
             if due:
                 outcomes = await asyncio.gather(*(self._poll(hook, gate, gid) for gid in due))
                 now = time.time()
-                for gid, (status, message) in zip(due, outcomes, strict=True):
+                for gid, (status, message, sent_at) in zip(due, outcomes, strict=True):
                     if status is None:
-                        last_pending[gid] = now
-                    else:  # it finished between its last pending poll (if any) and this one
+                        last_pending[gid] = sent_at
+                        due_at[gid] = _next_after(moments[gid], now)
+                    else:
                         finished[gid] = status
-                        seen_at[gid] = (last_pending.get(gid, now) + now) / 2
+                        brackets[gid] = finish_bracket(created[gid], now, last_pending.get(gid))
+                        del due_at[gid], moments[gid]
                     if message:
                         messages[gid] = message
-                interval = next(intervals)
             held = self.resume_not_before is not None and now < self.resume_not_before
             if self._should_resume(finished, created, now) and not held:
-                return self._event("ready", finished, seen_at, messages)
+                return self._event("ready", finished, brackets, messages)
             if now >= self.deadline:
-                return self._event("timeout", finished, seen_at, messages)
+                return self._event("timeout", finished, brackets, messages)
             if now - last_progress >= PROGRESS_EVERY_SECONDS:
                 self.log.info("Batch: %s", self._progress(finished))
                 last_progress = now
-            next_due = min(
-                (created[gid] + self.first_wait for gid in self.generation_ids
-                 if gid not in finished and not self._is_due(created, gid, now)),
-                default=float("inf"),
-            )  # fmt: skip
             await asyncio.sleep(
                 max(
                     0.0,
                     min(
-                        interval,
-                        next_due - now,
+                        min(due_at.values(), default=float("inf")) - now,
                         self.deadline - now,
                         # held: the bound is seconds away, the retention margin minutes
                         float(self.resume_not_before or now) - now
@@ -182,31 +195,37 @@ class AimlSttBatchTrigger(BaseTrigger):
                 )
             )
 
-    def _is_due(self, created: dict[str, float], generation_id: str, now: float) -> bool:
-        """Whether a job is to be polled: old enough (see ``first_poll_after``), or the deadline
-        passed (a job is never given up on unpolled)."""
-        return created[generation_id] + self.first_wait <= now or now >= self.deadline
+    def _poll_times(
+        self, generation_id: str, created_at: float, expected: ExpectedFinish | None, now: float
+    ) -> Iterator[float]:
+        """When to poll one job: around its expected finish, else from ``first_wait`` after its
+        create on (at once for a job already that old: an adopted job, or a straggler)."""
+        if expected is not None:
+            return self.schedule.poll_times(created_at, now, generation_id, expected)
+        return self.schedule.poll_times(created_at + self.first_wait, now, generation_id)
 
     async def _poll(
         self, hook: AimlSttHook, gate: asyncio.Semaphore, generation_id: str
-    ) -> tuple[str | None, str | None]:
-        """One poll: the job's final status (None while pending) and a message for the task."""
+    ) -> tuple[str | None, str | None, float]:
+        """One poll: the job's final status (None while pending), a message for the task, and
+        when the poll was sent."""
         async with gate:
+            sent_at = time.time()
             try:
                 job = await hook.aget_job(generation_id)
             except AimlSttNotFoundError as exc:
-                return GONE, str(exc)
+                return GONE, str(exc), sent_at
             except AimlSttError as exc:
                 if is_transient(exc):
                     self.log.warning(
                         "Poll of generation_id=%s failed, will poll again: %s", generation_id, exc
                     )
-                    return None, None
+                    return None, None, sent_at
                 status = exc.status_code if isinstance(exc, AimlSttApiError) else None
-                return FAILED_POLL, f"{exc} (HTTP {status})" if status else str(exc)
+                return FAILED_POLL, f"{exc} (HTTP {status})" if status else str(exc), sent_at
         if job.is_finished:
-            return job.status, job.error_reason if job.is_failed else None
-        return None, None
+            return job.status, job.error_reason if job.is_failed else None, sent_at
+        return None, None, sent_at
 
     def _should_resume(self, finished: dict[str, str], created: dict[str, float], now: float) -> bool:
         if len(finished) >= self.resume_when_finished or len(finished) == len(self.generation_ids):
@@ -226,13 +245,19 @@ class AimlSttBatchTrigger(BaseTrigger):
         return oldest + RETENTION_SECONDS - RETENTION_MARGIN_SECONDS - moment
 
     def _event(
-        self, status: str, finished: dict[str, str], seen_at: dict[str, float], messages: dict[str, str]
+        self,
+        status: str,
+        finished: dict[str, str],
+        brackets: dict[str, tuple[float, float]],
+        messages: dict[str, str],
     ) -> dict[str, Any]:
         self.log.info("Batch: %s; resuming the task (%s)", self._progress(finished), status)
         return {
             "status": status,
             "finished": finished,
-            "seen_at": {gid: round(moment, 3) for gid, moment in seen_at.items()},
+            "finished_between": {
+                gid: [round(after, 3), round(by, 3)] for gid, (after, by) in brackets.items()
+            },
             "messages": messages,
             "progress": self.progress,
         }
@@ -247,3 +272,11 @@ class AimlSttBatchTrigger(BaseTrigger):
         return progress_line(
             done, total, failed, in_flight, started, int(self.progress.get("done_at_start", 0))
         )
+
+
+def _next_after(moments: Iterator[float], now: float) -> float:
+    """The first of a job's poll moments after ``now`` (the poll just made covers earlier ones)."""
+    moment = next(moments)
+    while moment <= now:
+        moment = next(moments)
+    return moment

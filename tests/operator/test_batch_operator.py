@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import struct
 import wave
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
+from airflow_provider_aimlstt.job_timing import MAX_SAMPLES, JobTiming, timing_variable_key
 from airflow_provider_aimlstt.transcripts import Transcript
 from tests.e2e.support import return_value, task_states
 
@@ -54,6 +56,9 @@ def _creates(emulator: Any, hashes: dict[str, str]) -> dict[str, int]:
 def test_forty_files_in_one_task_each_written_once_with_one_create(
     load_dag: Any, emulator: Any, tmp_path: Path, logs: Any
 ) -> None:
+    from airflow.models.variable import Variable
+
+    Variable.delete(timing_variable_key("aimlstt_default", "#g1_nova-2-general"))  # nothing learned yet
     input_dir, output_dir, hashes = _folder(tmp_path, 40)
     before = _creates(emulator, hashes)
     dag = load_dag("aimlstt_test_batch")
@@ -78,10 +83,18 @@ def test_forty_files_in_one_task_each_written_once_with_one_create(
         assert (output_dir / f"{row.name}.txt").exists()
         assert row.client_request_id == transcript.client_request_id
         assert row.credits == emulator.jobs.get(row.generation_id).cost.credits
-        assert row.submitted_at is not None and row.finished_at is not None
-        assert row.submitted_at <= row.finished_at  # when the trigger saw its job finished
-    assert manifest.typical_job_seconds(8) is not None  # what the next trigger's first poll waits
+        assert row.submitted_at is not None and row.finished_between is not None
+        job = emulator.jobs.get(row.generation_id)
+        took = emulator.jobs.finishes_at(job) - job.created_at
+        pending_until, done_by = row.finished_between  # what the polls proved holds the emulator's own
+        assert pending_until <= took + 0.01 and done_by >= took - 0.1, (row.finished_between, took)
+        assert row.audio_seconds == pytest.approx(0.5)
+    assert manifest.typical_job_seconds(8) is not None  # the first poll of a job with no prediction
+    learned = JobTiming.from_json(Variable.get(timing_variable_key("aimlstt_default", "#g1_nova-2-general")))
+    assert len(learned.samples) == MAX_SAMPLES  # the batch teaches the model's pace to every task
     text = logs()
+    predicted = [int(count) for count in re.findall(r"in flight, (\d+) with an expected finish", text)]
+    assert predicted[0] == 0 and max(predicted) > 0, predicted  # once learned, the waits follow it
     resumes = text.count("resuming the task")
     assert 1 <= resumes <= 12, resumes  # a handful of resumes for 40 files, 8 in flight
     assert "40/40 done, 0 failed" in text

@@ -92,11 +92,11 @@ def _events_finishing_all_after(
 
 def _without_request_ids(event: dict[str, Any]) -> dict[str, Any]:
     """The event with each message's ``request_id=...`` (new on every HTTP call) blanked out, and
-    only the ids of ``seen_at`` (its times differ from run to run)."""
+    only the ids of ``finished_between`` (its times differ from run to run)."""
     messages = {
         gid: re.sub(r"request_id=[^,)\s]+", "request_id=*", text) for gid, text in event["messages"].items()
     }
-    return {**event, "messages": messages, "seen_at": sorted(event.get("seen_at", {}))}
+    return {**event, "messages": messages, "finished_between": sorted(event.get("finished_between", {}))}
 
 
 def _fetches(emulator: Any) -> int:
@@ -229,9 +229,9 @@ def test_a_result_well_inside_its_retention_does_not_resume_early(emulator) -> N
     assert event["finished"] == {done: "completed"}
 
 
-def test_the_wait_between_rounds_ends_when_a_finished_result_reaches_the_margin(emulator, probe) -> None:
-    """A finished result reaches the margin 0.3 s in, long before the next round (30 s) or the
-    deadline (3 s): the trigger wakes for it, polls once more and fires ready before the deadline."""
+def test_the_wait_between_polls_ends_when_a_finished_result_reaches_the_margin(emulator, probe) -> None:
+    """A finished result reaches the margin 0.3 s in, long before the next poll (7.5 s or more) or
+    the deadline (3 s): the trigger wakes for it and fires ready then, without polling early."""
     done, pending = _submit(2)
     assert emulator.jobs.hold(pending)
     _finish_all(emulator)
@@ -243,9 +243,8 @@ def test_the_wait_between_rounds_ends_when_a_finished_result_reaches_the_margin(
 
     assert event["status"] == "ready"
     assert event["finished"] == {done: "completed"}
-    assert probe.polls_of(pending) == 2, "a first round at once, a second one at the margin"
-    last_poll = max(moment for moment, _ in probe.calls)
-    assert last_poll < trigger.deadline, "the second round came at the margin, not at the deadline"
+    assert probe.polls_of(pending) == 1, "polled at once (a minute old), not again before its time"
+    assert time.time() < trigger.deadline - 1, "it fired at the margin, not at the deadline"
 
 
 # -- 3. jobs that end badly ---------------------------------------------------------------------------
@@ -539,18 +538,65 @@ def test_without_resume_not_before_a_ready_event_fires_at_once(emulator) -> None
     assert event["finished"] == {first: "completed"}
 
 
-def test_a_job_seen_pending_then_finished_is_placed_midway_between_the_two_polls(emulator, probe) -> None:
-    """``seen_at``: between the last poll that found it pending and the first that found it done;
-    a job finished at its first poll is placed at that poll."""
+def test_each_finished_job_comes_with_what_its_polls_proved_of_its_finish(emulator, probe) -> None:
+    """``finished_between``: seconds after its create when its last poll that saw it pending was
+    sent, and when the poll that saw it finished was answered; a job finished at its first poll
+    has only the second."""
     [early] = _submit()
     _finish_all(emulator)
     [late] = _submit()
     trigger = _trigger([early, late], poke_interval=0.1, max_poke_interval=0.1)
+    created = dict(zip(trigger.generation_ids, trigger.created_at, strict=True))
 
     [event] = _events_finishing_all_after(trigger, emulator, 0.5)
 
-    late_polls = [moment for moment, generation_id in probe.calls if generation_id == late]
-    [early_poll] = [moment for moment, generation_id in probe.calls if generation_id == early]
+    late_polls = [moment - created[late] for moment, generation_id in probe.calls if generation_id == late]
+    [early_poll] = [
+        moment - created[early] for moment, generation_id in probe.calls if generation_id == early
+    ]
     assert len(late_polls) >= 3
-    assert late_polls[0] < event["seen_at"][late] < late_polls[-1]
-    assert event["seen_at"][early] == pytest.approx(early_poll, abs=0.2)
+    after, by = event["finished_between"][late]
+    assert (
+        late_polls[-2] - 0.1 <= after <= late_polls[-2] <= 0.5 <= late_polls[-1] <= by < late_polls[-1] + 0.1
+    )
+    assert event["finished_between"][early][0] == 0.0
+    assert event["finished_between"][early][1] == pytest.approx(early_poll, abs=0.1)
+
+
+# -- 10. predicted jobs --------------------------------------------------------------------------
+
+
+def test_a_job_with_an_expected_finish_is_polled_just_after_its_window(emulator, probe) -> None:
+    """Two jobs made together: one predicted to finish 0.8-1.0 s after its create is polled once,
+    just after that window (and found finished); the other, without a prediction, follows the
+    backoff from ``poke_interval`` on."""
+    emulator.config.queued_seconds, emulator.config.processing_seconds = 0.3, 0.6
+    predicted, plain = _submit(2)
+    now = time.time()
+    trigger = _trigger(
+        [predicted, plain],
+        created_at=[now, now],
+        expected_finish=[[0.8, 1.0], None],
+        poke_interval=0.2,
+        max_poke_interval=0.2,
+    )
+
+    [event] = _events(trigger)
+
+    assert event["finished"] == {predicted: "completed", plain: "completed"}
+    [(poll, _)] = [call for call in probe.calls if call[1] == predicted]
+    slack = 0.8 + 2.0 - 1.0  # the lateness allowed (2 s) less the window's width
+    assert now + 1.0 + 0.1 * slack <= poll <= now + 1.0 + 0.5 * slack + 0.2
+    assert probe.polls_of(plain) >= 3  # the backoff: 0.2 s apart from 0.2 s on
+
+
+def test_expected_finish_gives_one_window_or_none_per_id() -> None:
+    with pytest.raises(ValueError, match="expected_finish"):
+        AimlSttBatchTrigger(["g-1", "g-2"], "c", deadline=time.time() + 5, expected_finish=[[1.0, 2.0]])
+    trigger = AimlSttBatchTrigger(
+        ["g-1", "g-2", "g-1"], "c", deadline=5.0, created_at=[1, 2, 3], expected_finish=[[1, 2], None, None]
+    )
+    _, kwargs = trigger.serialize()
+    assert kwargs["expected_finish"] == [[1.0, 2.0], None]  # the first of an id given twice is kept
+    _, plain = AimlSttBatchTrigger(["g-1"], "c", deadline=5.0).serialize()
+    assert plain["expected_finish"] is None

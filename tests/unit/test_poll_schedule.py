@@ -13,6 +13,7 @@ from airflow_provider_aimlstt.polling import (
     MAX_EARLY_POLLS,
     POLLS_ACROSS_A_WIDE_WINDOW,
     PollSchedule,
+    finish_bracket,
     lateness_allowed,
 )
 
@@ -120,6 +121,12 @@ def test_poll_times_skip_what_the_callers_own_poll_covered() -> None:
     assert resumed[0] > 104.0  # the task polled at 103 and saw it pending: no poll again at once
     backoff = _first(schedule.poll_times(100.0, now=100.0, polled_at=100.0), 2)
     assert backoff == [110.0, 125.0]  # the backoff's poll at once was the caller's
+
+
+def test_finish_bracket_is_what_the_polls_prove() -> None:
+    assert finish_bracket(1000.0, found_at=1100.0, last_pending_at=1080.0) == (80.0, 100.0)
+    assert finish_bracket(1000.0, found_at=1100.0, last_pending_at=None) == (0.0, 100.0)  # found at once
+    assert finish_bracket(1000.0, found_at=1100.0, last_pending_at=990.0) == (0.0, 100.0)  # clocks apart
 
 
 def test_bad_jitter_is_refused() -> None:
