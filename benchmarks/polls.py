@@ -319,9 +319,10 @@ class Bench:
         import airflow.sdk
 
         from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
-        from airflow_provider_aimlstt.job_timing import finish_bracket, learn_job, with_expected_time
+        from airflow_provider_aimlstt.job_timing import learn_job, with_expected_time
         from airflow_provider_aimlstt.models.request import TranscriptionRequest
         from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin
+        from airflow_provider_aimlstt.polling import finish_bracket
 
         airflow.sdk.Variable = self.variables  # type: ignore[attr-defined,assignment]
         task = OperatorStandIn()
