@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 MAX_LISTED_FAILURES = 20
 """Failed files named in the task's failure message; the manifest has all of them."""
 FIRST_POLL_EARLY = 0.9
-"""Jobs without an expected finish of their own (no duration read before the submit, or nothing
+"""Jobs without an expected finish of their own (no duration read from their upload, or nothing
 learned of the model yet) are first polled at this share of the recent jobs' typical time: early
 enough that some are still pending, so the estimate follows the API down as well as up."""
 
