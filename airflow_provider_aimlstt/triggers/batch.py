@@ -1,8 +1,8 @@
 """The batch trigger: one wait for every job a batch task has in flight, without a worker slot.
 
-It polls the task's generation ids on the shared HTTP clients, a bounded number at a time, each
-job on its own :class:`~airflow_provider_aimlstt.polling.PollSchedule` (the one of a single job's
-wait), and fires when the task has work to do:
+It polls the task's generation ids on the shared HTTP clients, a bounded number at a time, in
+rounds on the interval schedule of a single job's wait
+(:class:`~airflow_provider_aimlstt.polling.PollSchedule`), and fires when the task has work to do:
 
 - enough jobs finished to fill the in-flight window again (``resume_when_finished``);
 - a finished job's result nears the end of its one-hour retention (a paid result must not
@@ -10,19 +10,22 @@ wait), and fires when the task has work to do:
 - every job finished;
 - or the deadline passed.
 
-A job predicted to finish within a window (its audio's duration and the model's learned pace,
-see :mod:`~airflow_provider_aimlstt.job_timing`) is polled around that window. Any other job is
-first polled when it is ``first_poll_after`` seconds old (what the task saw its jobs take), or
-``poke_interval`` when the task has no such figure yet, then on the backoff. The event is small:
-the finished ids, their statuses and what the polls proved of when each finished
-(:func:`~airflow_provider_aimlstt.polling.finish_bracket`), never a result.
+A job joins the rounds in the middle of the window it is predicted to finish in (its audio's
+duration and the model's learned pace, see :mod:`~airflow_provider_aimlstt.job_timing`): about
+half such jobs are finished at their first poll, and the others tell the model how early jobs do
+not finish. Any other job joins when it is ``first_poll_after`` seconds old (what the task saw its
+jobs take), or ``poke_interval`` when the task has no such figure yet. Every
+round polls every job that is due, so an event carries all the jobs that finished by then (a
+resume has as much work as it can). The event is small: the finished ids, their statuses and what
+the polls proved of when each finished (:func:`~airflow_provider_aimlstt.polling.finish_bracket`),
+never a result.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -60,7 +63,8 @@ class AimlSttBatchTrigger(BaseTrigger):
     :param first_poll_after: seconds after its create before the first poll of a job without an
         expected finish (at least ``poke_interval``); None: ``poke_interval``.
     :param expected_finish: per id, in the order of ``generation_ids``, ``[earliest, latest]``
-        seconds after its create when it is predicted to finish, or None; None: no predictions.
+        seconds after its create when it is predicted to finish (its first poll comes midway), or
+        None; None: no predictions.
     :param resume_not_before: epoch seconds before which no ``ready`` event fires (jobs that
         finish meanwhile join the event); None: no such bound.
     :param api_retries: retries of one poll; None reads the connection.
@@ -149,30 +153,30 @@ class AimlSttBatchTrigger(BaseTrigger):
         last_pending: dict[str, float] = {}
         messages: dict[str, str] = {}
         created = dict(zip(self.generation_ids, self.created_at, strict=True))
-        gate = asyncio.Semaphore(self.max_concurrent_polls)
-        last_progress = 0.0
-        start = time.time()
-        moments = {
-            gid: self._poll_times(gid, created[gid], window, start)
+        first_due = {
+            gid: created[gid] + (self.first_wait if window is None else sum(window) / 2)
             for gid, window in zip(self.generation_ids, self.expected_finish, strict=True)
         }
-        due_at = {gid: next(polls) for gid, polls in moments.items()}
+        gate = asyncio.Semaphore(self.max_concurrent_polls)
+        last_progress = 0.0
+        intervals = self.schedule.intervals(self.generation_ids[0] if self.generation_ids else None)
+        interval = float("inf")  # no round yet: wait only for the first job to be due
         while True:
             now = time.time()
-            due = [gid for gid, moment in due_at.items() if moment <= now or now >= self.deadline]
+            pending = [gid for gid in self.generation_ids if gid not in finished]
+            due = [gid for gid in pending if first_due[gid] <= now or now >= self.deadline]
             if due:
                 outcomes = await asyncio.gather(*(self._poll(hook, gate, gid) for gid in due))
                 now = time.time()
                 for gid, (status, message, sent_at) in zip(due, outcomes, strict=True):
                     if status is None:
                         last_pending[gid] = sent_at
-                        due_at[gid] = _next_after(moments[gid], now)
                     else:
                         finished[gid] = status
                         brackets[gid] = finish_bracket(created[gid], now, last_pending.get(gid))
-                        del due_at[gid], moments[gid]
                     if message:
                         messages[gid] = message
+                interval = next(intervals)
             held = self.resume_not_before is not None and now < self.resume_not_before
             if self._should_resume(finished, created, now) and not held:
                 return self._event("ready", finished, brackets, messages)
@@ -181,11 +185,20 @@ class AimlSttBatchTrigger(BaseTrigger):
             if now - last_progress >= PROGRESS_EVERY_SECONDS:
                 self.log.info("Batch: %s", self._progress(finished))
                 last_progress = now
+            next_due = min(
+                (
+                    first_due[gid]
+                    for gid in self.generation_ids
+                    if gid not in finished and first_due[gid] > now
+                ),
+                default=float("inf"),
+            )
             await asyncio.sleep(
                 max(
                     0.0,
                     min(
-                        min(due_at.values(), default=float("inf")) - now,
+                        interval,
+                        next_due - now,
                         self.deadline - now,
                         # held: the bound is seconds away, the retention margin minutes
                         float(self.resume_not_before or now) - now
@@ -194,15 +207,6 @@ class AimlSttBatchTrigger(BaseTrigger):
                     ),
                 )
             )
-
-    def _poll_times(
-        self, generation_id: str, created_at: float, expected: ExpectedFinish | None, now: float
-    ) -> Iterator[float]:
-        """When to poll one job: around its expected finish, else from ``first_wait`` after its
-        create on (at once for a job already that old: an adopted job, or a straggler)."""
-        if expected is not None:
-            return self.schedule.poll_times(created_at, now, generation_id, expected)
-        return self.schedule.poll_times(created_at + self.first_wait, now, generation_id)
 
     async def _poll(
         self, hook: AimlSttHook, gate: asyncio.Semaphore, generation_id: str
@@ -272,11 +276,3 @@ class AimlSttBatchTrigger(BaseTrigger):
         return progress_line(
             done, total, failed, in_flight, started, int(self.progress.get("done_at_start", 0))
         )
-
-
-def _next_after(moments: Iterator[float], now: float) -> float:
-    """The first of a job's poll moments after ``now`` (the poll just made covers earlier ones)."""
-    moment = next(moments)
-    while moment <= now:
-        moment = next(moments)
-    return moment
