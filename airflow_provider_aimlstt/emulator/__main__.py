@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
     parser.add_argument(
+        "--processing-spread",
+        type=float,
+        default=defaults.processing_spread,
+        metavar="FRACTION",
+        help="scale each job's active/generating time by a factor fixed by its id, spread evenly "
+        "from 1 - FRACTION to 1 + FRACTION, as a busy API's jobs vary (default: %(default)s)",
+    )
+    parser.add_argument(
         "--max-concurrent-jobs",
         type=int,
         default=defaults.max_concurrent_jobs,
@@ -177,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             queued_seconds=args.queued_seconds,
             processing_seconds=args.processing_seconds,
             processing_seconds_per_audio_second=args.processing_seconds_per_audio_second,
+            processing_spread=args.processing_spread,
             max_concurrent_jobs=args.max_concurrent_jobs,
             retention_seconds=args.retention_seconds,
             fetch_style=args.fetch_style,

@@ -28,6 +28,9 @@ class EmulatorConfig:
         ``processing_seconds_per_audio_second`` times its audio's duration.
     :param processing_seconds_per_audio_second: extra processing time per second of audio, so long
         files take longer (0: every job takes the same time).
+    :param processing_spread: each job's processing time (after its queueing) is scaled by a factor
+        fixed by its id, spread evenly from ``1 - spread`` to ``1 + spread``, as a busy API's jobs
+        vary (0: jobs of the same audio take the same time).
     :param max_concurrent_jobs: how many unfinished jobs (pending or running) the API key may have
         at once; a create beyond it is refused with 429 (see :mod:`.slots`). None: no limit.
     :param retention_seconds: how long a job can be fetched after its creation (404 afterwards).
@@ -50,6 +53,7 @@ class EmulatorConfig:
     queued_seconds: float = 1.0
     processing_seconds: float = 2.0
     processing_seconds_per_audio_second: float = 0.0
+    processing_spread: float = 0.0
     max_concurrent_jobs: int | None = None
     retention_seconds: float = 3600.0
     fetch_style: FetchStyle = "legacy"
@@ -84,6 +88,9 @@ class EmulatorConfig:
         factor = self.processing_seconds_per_audio_second
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor < math.inf:
             raise ValueError(f"processing_seconds_per_audio_second: must be 0 or more, got {factor!r}")
+        spread = self.processing_spread
+        if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not 0 <= spread < 1:
+            raise ValueError(f"processing_spread: must be a fraction from 0 to below 1, got {spread!r}")
         limit = self.max_concurrent_jobs
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
             raise ValueError(f"max_concurrent_jobs: must be 1 or more, or None for no limit, got {limit!r}")

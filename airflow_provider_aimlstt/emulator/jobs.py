@@ -3,7 +3,8 @@
 A job's status follows the time since its creation: first pending (``waiting`` for the
 Deepgram-style models, ``queued`` for the newer ones) for ``queued_seconds``, then running
 (``active`` / ``generating``) for ``processing_seconds`` plus ``processing_seconds_per_audio_second``
-times its audio's duration, then ``completed`` -- or ``error`` when a failure was set on it. A held
+times its audio's duration (scaled by a factor fixed by its id when ``processing_spread`` is set),
+then ``completed`` -- or ``error`` when a failure was set on it. A held
 job stays pending for good. After the retention time every job is gone.
 
 Every operation is O(1) or O(log n) in the number of jobs: a dict by id, expiry popped lazily from
@@ -19,6 +20,7 @@ import secrets
 import string
 import threading
 import uuid
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
@@ -280,6 +282,9 @@ class JobStore:
         processing = (
             config.processing_seconds + config.processing_seconds_per_audio_second * job.audio_seconds
         )
+        if config.processing_spread:
+            share = zlib.crc32(job.generation_id.encode()) / 0xFFFFFFFF  # fixed by the id, 0 to 1
+            processing *= 1 + config.processing_spread * (2 * share - 1)
         return job.created_at + config.queued_seconds + processing
 
     def __len__(self) -> int:
@@ -303,6 +308,7 @@ class JobStore:
             config.queued_seconds,
             config.processing_seconds,
             config.processing_seconds_per_audio_second,
+            config.processing_spread,
             config.retention_seconds,
         )
 

@@ -132,6 +132,7 @@ def test_bad_settings_are_refused() -> None:
         (["--max-concurrent-jobs", "0"], "max_concurrent_jobs: must be 1 or more"),
         (["--max-concurrent-jobs", "two"], "--max-concurrent-jobs: invalid int value"),
         (["--processing-seconds-per-audio-second", "-1"], "processing_seconds_per_audio_second: must be 0"),
+        (["--processing-spread", "1.5"], "processing_spread: must be a fraction from 0 to below 1"),
     ],
 )
 def test_cli_refuses_bad_billing_and_log_flags(flags, message) -> None:
@@ -169,8 +170,10 @@ def test_the_help_documents_the_batch_settings() -> None:
     assert "--max-concurrent-jobs N" in text and "before any job is made, with 429 Too Many Requests" in text
     assert "the seconds until the earliest of them finishes" in text
     assert "--processing-seconds-per-audio-second FACTOR" in text
+    assert "--processing-spread FRACTION" in text
     defaults = build_parser().parse_args([])
     assert defaults.max_concurrent_jobs is None and defaults.processing_seconds_per_audio_second == 0.0
+    assert defaults.processing_spread == 0.0
 
 
 def test_the_cli_limits_concurrent_jobs_and_lengthens_them(run_cli, api_key, make_wav) -> None:

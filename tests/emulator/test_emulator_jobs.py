@@ -171,6 +171,28 @@ def test_without_the_factor_every_job_takes_the_same_time(client, emu_server, ma
     assert [client.fetch(i).json()["status"] for i in ids] == ["completed", "completed"]
 
 
+def test_a_spread_varies_each_jobs_processing_by_a_factor_fixed_by_its_id(
+    client, emu_server, make_wav
+) -> None:
+    config = emu_server.config
+    config.queued_seconds, config.processing_seconds, config.processing_spread = 1.0, 10.0, 0.2
+    ids = [client.create_upload("nova-3", make_wav(0.5)).json()["generation_id"] for _ in range(60)]
+    jobs = [emu_server.jobs.get(generation_id) for generation_id in ids]
+    took = [emu_server.jobs.finishes_at(job) - job.created_at for job in jobs]
+    assert all(1.0 + 8.0 <= seconds <= 1.0 + 12.0 for seconds in took)  # queueing is not scaled
+    assert max(took) - min(took) > 3.0 and abs(sum(took) / len(took) - 11.0) < 0.6
+    assert took == [emu_server.jobs.finishes_at(job) - job.created_at for job in jobs]  # fixed per job
+    slowest = jobs[took.index(max(took))]
+    emu_server.clock.advance(max(took) - 0.01)
+    assert client.fetch(slowest.generation_id).json()["status"] == "active"
+    emu_server.clock.advance(0.01)
+    assert client.fetch(slowest.generation_id).json()["status"] == "completed"
+    config.processing_spread = 0.0
+    assert {emu_server.jobs.finishes_at(job) - job.created_at for job in jobs} == {11.0}
+    with pytest.raises(ValueError, match="processing_spread"):
+        EmulatorConfig(processing_spread=1.0)
+
+
 def test_the_real_time_clock_moves_retention_and_slots(emu_config, api_key) -> None:
     emu_config.queued_seconds, emu_config.processing_seconds = 1000.0, 1000.0
     emu_config.retention_seconds, emu_config.max_concurrent_jobs = 5000.0, 1
