@@ -1,5 +1,5 @@
 """When to poll a job: the one schedule of every wait (the trigger, the hook's blocking wait, the
-sensor).
+sensor, the batch trigger's rounds), and what a job's polls prove of when it finished.
 
 Two shapes, chosen by what is known of the job:
 

@@ -14,11 +14,10 @@ A job joins the rounds in the middle of the window it is predicted to finish in 
 duration and the model's learned pace, see :mod:`~airflow_provider_aimlstt.job_timing`): about
 half such jobs are finished at their first poll, and the others tell the model how early jobs do
 not finish. Any other job joins when it is ``first_poll_after`` seconds old (what the task saw its
-jobs take), or ``poke_interval`` when the task has no such figure yet. Every
-round polls every job that is due, so an event carries all the jobs that finished by then (a
-resume has as much work as it can). The event is small: the finished ids, their statuses and what
-the polls proved of when each finished (:func:`~airflow_provider_aimlstt.polling.finish_bracket`),
-never a result.
+jobs take), or ``poke_interval`` when the task has no such figure yet. Every round polls every job
+that is due, so an event carries all the jobs that finished by then (a resume has as much work as
+it can). The event is small: the finished ids, their statuses and what the polls proved of when
+each finished (:func:`~airflow_provider_aimlstt.polling.finish_bracket`), never a result.
 """
 
 from __future__ import annotations
