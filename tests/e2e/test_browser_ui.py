@@ -131,11 +131,14 @@ def _keep_screenshot(page: Any, name: str, tmp_path: Path) -> None:
 
 
 def _press_test(page: Any) -> tuple[str, str]:
-    """Press the connection row's Test button; the toast's title and text."""
+    """Press the connection row's Test button; the title and text of the toast that shows its answer
+    (an earlier press's toast may still be on the page: wait for the one with this answer's message)."""
     with page.expect_response(lambda answer: answer.url.endswith("/connections/test")) as answered:
         page.get_by_role("button", name="Test Connection").first.click()
     assert answered.value.status == 200, answered.value.text()
-    toast = page.get_by_role("status").filter(has_text="Test Connection").last
+    message = str(answered.value.json()["message"])
+    toast = page.get_by_role("status").filter(has_text="Test Connection").filter(has_text=message).last
+    toast.wait_for(state="visible")
     title = toast.locator("[data-part=title]").inner_text()
     return title, toast.locator("[data-part=description]").inner_text()
 
