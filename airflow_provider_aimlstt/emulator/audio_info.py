@@ -1,15 +1,19 @@
 """What the emulator knows of an audio input: its format, duration and channels, and where it came from.
 
-The duration of a WAV file is exact (frames / rate); other formats get an estimate from their size
-at a typical bit rate, and say so.
+The duration of WAV, MP3, FLAC and MP4/M4A files is read exactly, as a server decoding them would
+know it (WAV here; the others in :mod:`.audio_formats`). Ogg, WebM, unknown formats, and files whose
+headers do not tell get an estimate from their size at a typical bit rate, and say so.
 """
 
 from __future__ import annotations
 
 import struct
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from airflow_provider_aimlstt.emulator.audio_formats import read_flac, read_mp3, read_mp4
 
 SOURCE_UPLOAD = "upload"
 SOURCE_URL_DOWNLOAD = "url-download"
@@ -35,7 +39,7 @@ class AudioInfo:
     :param size_bytes: size of the audio, 0 when there was none.
     :param duration_seconds: length of the audio.
     :param channels: number of channels (1 when unknown).
-    :param duration_estimated: True unless the duration was read exactly from a WAV header.
+    :param duration_estimated: True unless the duration was read exactly (WAV, MP3, FLAC, MP4).
     :param audio_format: ``wav``, ``mp3``, ``ogg``, ``flac``, ``mp4``, ``webm``, ``unknown`` or ``none``.
     """
 
@@ -56,11 +60,15 @@ def measure_audio(path: Path, sha256: str, size: int, head: bytes) -> AudioInfo:
     :param head: its first bytes, which tell the format.
     """
     audio_format = sniff_format(head)
-    if audio_format == "wav":
-        wav = read_wav(path)
-        if wav is not None:
-            duration, channels = wav
-            return AudioInfo(sha256, size, duration, channels, False, "wav")
+    reader = _EXACT_READERS.get(audio_format)
+    if reader is not None:
+        try:
+            exact = reader(path)
+        except OSError:
+            exact = None
+        if exact is not None:
+            duration, channels = exact
+            return AudioInfo(sha256, size, duration, channels, False, audio_format)
     bits_per_second = _NOMINAL_BITRATES.get(audio_format, _NOMINAL_BITRATES["unknown"])
     estimate = round(size * 8 / bits_per_second, 3)
     return AudioInfo(sha256, size, estimate, 1, True, audio_format)
@@ -122,3 +130,12 @@ def _read_wav_chunks(path: Path) -> tuple[float, int] | None:
             else:
                 handle.seek(chunk_size + chunk_size % 2, 1)
     return None
+
+
+# The formats whose duration is read exactly; each reader returns (seconds, channels) or None.
+_EXACT_READERS: dict[str, Callable[[Path], tuple[float, int] | None]] = {
+    "wav": read_wav,
+    "mp3": read_mp3,
+    "flac": read_flac,
+    "mp4": read_mp4,
+}

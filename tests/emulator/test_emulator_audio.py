@@ -1,4 +1,4 @@
-"""Audio facts: sha256, exact WAV durations, estimates, and the three kinds of URL source."""
+"""Audio facts: sha256, exact WAV/MP3/FLAC/MP4 durations, estimates, and the three kinds of URL source."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.encoded_audio import flac_bytes, mp3_bytes, mp3_seconds, mp4_bytes
 
 
 @pytest.fixture
@@ -60,6 +62,70 @@ def test_compressed_audio_gets_an_estimate_flagged_as_such(client) -> None:
     assert metadata["emulator"]["duration_estimated"] is True
     assert metadata["emulator"]["audio_format"] == "mp3"
     assert "estimated" in metadata["emulator"]["note"]
+
+
+def exact_audio_facts(client, audio: bytes, filename: str) -> dict:
+    """Upload ``audio`` and return its ``emulator`` facts, checking the duration was read exactly."""
+    metadata = metadata_of(client, client.create_upload("#g1_nova-2-general", audio, filename=filename))
+    emulator = metadata["emulator"]
+    assert emulator["duration_estimated"] is False
+    assert "estimated" not in emulator["note"]
+    assert metadata["duration"] == emulator["audio_duration_seconds"]
+    return emulator
+
+
+def test_cbr_mpeg2_mp3_duration_walks_every_frame_up_to_an_id3v1_tag(client) -> None:
+    audio = mp3_bytes([32] * 250, sample_rate=16000) + b"TAG" + bytes(125)
+    emulator = exact_audio_facts(client, audio, "speech.mp3")
+    assert emulator["audio_duration_seconds"] == pytest.approx(mp3_seconds(250, 16000))  # 9.0 s
+    assert emulator["audio_channels"] == 1 and emulator["audio_format"] == "mp3"
+
+
+def test_mpeg1_stereo_mp3_duration_and_channels(client) -> None:
+    audio = mp3_bytes([128] * 125, sample_rate=48000, mono=False)
+    emulator = exact_audio_facts(client, audio, "music.mp3")
+    assert emulator["audio_duration_seconds"] == pytest.approx(mp3_seconds(125, 48000))  # 3.0 s
+    assert emulator["audio_channels"] == 2
+
+
+@pytest.mark.parametrize(("rate", "mono"), [(44100, True), (22050, False)])
+def test_vbr_mp3_skips_the_id3v2_tag_and_does_not_count_the_xing_frame(client, rate, mono) -> None:
+    bitrates = [32, 64, 128, 96, 160, 48, 80, 112] * 20
+    audio = mp3_bytes(bitrates, sample_rate=rate, mono=mono, xing=True, id3_tag_bytes=3000)
+    emulator = exact_audio_facts(client, audio, "vbr.mp3")
+    assert emulator["audio_duration_seconds"] == pytest.approx(mp3_seconds(len(bitrates), rate))
+    assert emulator["audio_channels"] == (1 if mono else 2)
+
+
+def test_flac_duration_and_channels_come_from_streaminfo(client) -> None:
+    audio = flac_bytes(total_samples=123_456, sample_rate=16000, channels=2)
+    emulator = exact_audio_facts(client, audio, "speech.flac")
+    assert emulator["audio_duration_seconds"] == pytest.approx(123_456 / 16000)
+    assert emulator["audio_channels"] == 2 and emulator["audio_format"] == "flac"
+
+
+def test_flac_with_unknown_total_samples_is_estimated(client) -> None:
+    audio = flac_bytes(total_samples=0, audio_bytes=100_000 - 42)
+    metadata = metadata_of(client, client.create_upload("#g1_nova-2-general", audio, filename="a.flac"))
+    assert metadata["emulator"]["duration_estimated"] is True
+    assert metadata["duration"] == pytest.approx(1.0)  # 100 kB at 800 kbit/s
+    assert metadata["emulator"]["audio_format"] == "flac"
+
+
+@pytest.mark.parametrize(
+    ("moov_first", "version", "units", "timescale"),
+    [
+        (True, 0, 123_456, 1000),
+        (False, 0, 441_000 * 3 + 1, 44100),
+        (True, 1, 5_000_000_001, 1_000_000),  # more units than 32 bits hold
+        (False, 1, 90_000 * 7, 90_000),
+    ],
+)
+def test_mp4_duration_comes_from_mvhd_wherever_moov_is(client, moov_first, version, units, timescale) -> None:
+    audio = mp4_bytes(units, timescale, moov_first=moov_first, version=version)
+    emulator = exact_audio_facts(client, audio, "voice.m4a")
+    assert emulator["audio_duration_seconds"] == pytest.approx(units / timescale)
+    assert emulator["audio_channels"] == 1 and emulator["audio_format"] == "mp4"
 
 
 def test_empty_upload_is_refused(client) -> None:
