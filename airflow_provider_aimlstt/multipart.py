@@ -33,8 +33,8 @@ class UploadFile:
     :param name: the file name sent to the API.
     :param size: its size in bytes.
     :param open: returns a new binary stream positioned at the start.
-    :param head: the first :data:`HEAD_BYTES` the latest attempt streamed (a WAV header tells the
-        audio's duration from them), filled as the body is sent.
+    :param head: the first :data:`HEAD_BYTES` the latest attempt streamed (the headers of most audio
+        formats tell the audio's duration from them), filled as the body is sent.
     """
 
     name: str

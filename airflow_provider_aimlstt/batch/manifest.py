@@ -58,7 +58,7 @@ class ManifestRow(BaseModel):
     :param finished_between: ``[after, by]``: seconds after ``submitted_at`` between which its job
         finished, as the trigger's polls proved it
         (:func:`~airflow_provider_aimlstt.polling.finish_bracket`).
-    :param audio_seconds: the audio's length: read from a WAV upload's header, then from the result.
+    :param audio_seconds: the audio's length: read from the upload's head, then from the result.
     :param words: words in the transcript.
     :param cost_usd: what its job cost, when the API said.
     :param credits: the same in credits.

@@ -19,7 +19,8 @@ class SubmittedJob(BaseModel):
         the usage log by its client request id instead.
     :param reused: True when an earlier try of the task submitted it.
     :param submitted_at: epoch seconds when the create was answered (None for a reused job).
-    :param audio_seconds: the audio's duration, when its upload was a WAV (read from what it sent).
+    :param audio_seconds: the audio's duration, when its upload's head tells it
+        (:mod:`~airflow_provider_aimlstt.audio_duration`).
     :param expected_finish: when the job is predicted to finish, ``(earliest, latest)`` seconds
         after ``submitted_at`` (:mod:`~airflow_provider_aimlstt.job_timing`); None when nothing was
         learned of the model.

@@ -13,6 +13,7 @@ from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
 from tests.conftest import AUDIO_DIR
+from tests.encoded_audio import flac_bytes, mp3_bytes, mp4_bytes
 from tests.helpers import wait_until_finished
 
 SAMPLE = AUDIO_DIR / "weather_report.wav"
@@ -51,6 +52,27 @@ def test_an_object_is_uploaded_whole_and_transcribed(emulator: Any, bucket: str)
     job = wait_until_finished(hook, generation_id)
     assert job.is_completed
     assert job.result["metadata"]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("speech.mp3", mp3_bytes([64] * 3000, 16000)),  # 108 s, well past the head the upload keeps
+        ("music.mp3", mp3_bytes([96, 128, 192, 320] * 400, 44100, mono=False, xing=True, id3_tag_bytes=3000)),
+        ("speech.flac", flac_bytes(16000 * 42, 16000)),
+        ("speech.m4a", mp4_bytes(48000 * 61, 48000)),
+    ],
+)
+def test_a_compressed_objects_duration_is_the_one_the_api_reads(
+    emulator: Any, bucket: str, name: str, data: bytes
+) -> None:
+    _put(f"{bucket}/{name}", data)
+
+    submitted = AimlSttHook().submit_job(_request(f"{bucket}/{name}"))
+
+    emulated = emulator.jobs.get(submitted.generation_id)
+    assert submitted.audio_seconds is not None
+    assert submitted.audio_seconds == pytest.approx(emulated.audio_seconds, rel=0.01)
 
 
 @pytest.mark.parametrize(

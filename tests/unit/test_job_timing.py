@@ -1,17 +1,16 @@
-"""Predicting a job's length: the WAV duration reader and the speed learned per model."""
+"""Predicting a job's length: the duration an upload's head gives, and the speed learned per model."""
 
 from __future__ import annotations
 
 import itertools
 import random
-import struct
 import wave
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_aimlstt.audio_duration import duration_from_header, uploaded_duration
+from airflow_provider_aimlstt.audio_duration import uploaded_duration
 from airflow_provider_aimlstt.job_timing import (
     MAX_SAMPLES,
     JobTiming,
@@ -54,22 +53,8 @@ def test_an_uploads_duration_is_read_from_the_bytes_it_sent(tmp_path: Path) -> N
     (tmp_path / "c.mp3").write_bytes(b"ID3" + b"\0" * 100)
     mp3 = UploadFile.local(str(tmp_path / "c.mp3"))
     _sent(mp3)
-    assert uploaded_duration(mp3) is None  # not a WAV: unknown
+    assert uploaded_duration(mp3) is None  # a tag and no frame after it: unknown
     assert uploaded_duration(None) is None  # a URL source uploads nothing
-
-
-def test_wav_with_an_extra_chunk_or_a_streamed_size(tmp_path: Path) -> None:
-    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
-    data = b"\0" * 16000  # one second
-    listing = b"LIST" + struct.pack("<I", 5) + b"INFOx" + b"\0"  # odd size: padded
-    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + listing
-    exact = b"RIFF" + struct.pack("<I", 0) + body + b"data" + struct.pack("<I", len(data)) + data
-    assert duration_from_header(exact, len(exact)) == pytest.approx(1.0)
-    streamed = b"RIFF" + struct.pack("<I", 0) + body + b"data" + struct.pack("<I", 0xFFFFFFFF) + data
-    assert duration_from_header(streamed, len(streamed)) == pytest.approx(1.0)
-    assert duration_from_header(exact[:30], len(exact)) is None  # cut before the data chunk
-    no_fmt = b"RIFF" + struct.pack("<I", 0) + b"WAVE" + b"data" + struct.pack("<I", 4) + b"\0" * 4
-    assert duration_from_header(no_fmt, len(no_fmt)) is None
 
 
 def _server(audio: float) -> float:
