@@ -72,22 +72,31 @@ def _events(trigger: AimlSttBatchTrigger) -> list[dict[str, Any]]:
     return asyncio.run(guarded())
 
 
-def _events_finishing_all_after(
-    trigger: AimlSttBatchTrigger, emulator: Any, delay: float
-) -> list[dict[str, Any]]:
-    """Every event run() yields, while the emulator's jobs are all finished ``delay`` seconds in."""
+def _events_finishing_all_once_answered(
+    trigger: AimlSttBatchTrigger, emulator: Any, probe: FetchProbe, generation_id: str, polls: int
+) -> tuple[list[dict[str, Any]], float]:
+    """Every event run() yields, while the emulator's jobs are all finished as soon as
+    ``generation_id`` has had ``polls`` polls answered and none is in flight, and the moment they
+    were: a condition rather than a delay, so a slow machine cannot finish them before the polls a
+    test needs, and no poll straddles the change."""
+    finished_at: list[float] = []
 
     async def run_and_finish() -> list[dict[str, Any]]:
         async def finish() -> None:
-            await asyncio.sleep(delay)
-            _finish_all(emulator)
+            while not finished_at:
+                with probe.lock:
+                    if probe.polls_of(generation_id) >= polls and probe.in_flight == 0:
+                        _finish_all(emulator)
+                        finished_at.append(time.time())
+                await asyncio.sleep(0.01)
 
         finishing = asyncio.create_task(finish())
         events = [event.payload async for event in trigger.run()]
         await finishing
         return events
 
-    return asyncio.run(asyncio.wait_for(run_and_finish(), HANG_GUARD_SECONDS))
+    events = asyncio.run(asyncio.wait_for(run_and_finish(), HANG_GUARD_SECONDS))
+    return events, finished_at[0]
 
 
 def _without_request_ids(event: dict[str, Any]) -> dict[str, Any]:
@@ -517,11 +526,11 @@ def test_a_ready_event_is_held_until_resume_not_before_and_jobs_finishing_meanwh
     _finish_all(emulator)
     [second] = _submit()  # pending until the emulator's clock moves on
     now = time.time()
-    trigger = _trigger([first, second], resume_when_finished=1, resume_not_before=now + 0.8)
+    trigger = _trigger([first, second], resume_when_finished=1, resume_not_before=now + 1.5)
 
-    [event] = _events_finishing_all_after(trigger, emulator, 0.3)
+    [event], _ = _events_finishing_all_once_answered(trigger, emulator, probe, second, 1)
 
-    assert time.time() >= now + 0.8
+    assert time.time() >= now + 1.5
     assert event["status"] == "ready"
     assert event["finished"] == {first: "completed", second: "completed"}
     assert probe.polls_of(first) == 1, "a finished job is not polled again while the event is held"
@@ -549,8 +558,9 @@ def test_each_finished_job_comes_with_what_its_polls_proved_of_its_finish(emulat
     trigger = _trigger([early, late], poke_interval=0.1, max_poke_interval=0.1)
     created = dict(zip(trigger.generation_ids, trigger.created_at, strict=True))
 
-    [event] = _events_finishing_all_after(trigger, emulator, 0.5)
+    [event], finished_at = _events_finishing_all_once_answered(trigger, emulator, probe, late, 2)
 
+    finished_after = finished_at - created[late]
     late_polls = [moment - created[late] for moment, generation_id in probe.calls if generation_id == late]
     [early_poll] = [
         moment - created[early] for moment, generation_id in probe.calls if generation_id == early
@@ -558,7 +568,13 @@ def test_each_finished_job_comes_with_what_its_polls_proved_of_its_finish(emulat
     assert len(late_polls) >= 3
     after, by = event["finished_between"][late]
     assert (
-        late_polls[-2] - 0.1 <= after <= late_polls[-2] <= 0.5 <= late_polls[-1] <= by < late_polls[-1] + 0.1
+        late_polls[-2] - 0.1
+        <= after
+        <= late_polls[-2]
+        <= finished_after
+        <= late_polls[-1]
+        <= by
+        < late_polls[-1] + 0.1
     )
     assert event["finished_between"][early][0] == 0.0
     assert event["finished_between"][early][1] == pytest.approx(early_poll, abs=0.1)
