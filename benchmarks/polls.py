@@ -73,6 +73,7 @@ from goals import GoalResult, print_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.encoded_audio import mp3_bytes
+from tests.helpers import InMemoryVariables
 
 JOB_LENGTHS = (5.0, 30.0, 120.0, 600.0, 1800.0)
 QUEUED_SECONDS = 0.5
@@ -164,19 +165,6 @@ class BatchWait:
     def cell(self) -> str:
         late = f"{self.median_late:.0f} s late (median, max {self.max_late:.0f} s)"
         return f"{self.gets_per_job:.1f} GETs a job, {late}"
-
-
-class InMemoryVariables:
-    """A stand-in for ``airflow.sdk.Variable``: one deployment's learned timing."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
-    def set(self, key: str, value: str, description: str | None = None) -> None:
-        self.values[key] = value
 
 
 class OperatorStandIn:

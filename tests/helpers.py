@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import requests
 
@@ -12,6 +13,31 @@ from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import FetchResponse
 from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.protocol import CREATE_PATH, USAGE_LOG_PATH
+
+
+class InMemoryVariables:
+    """A stand-in for ``airflow.sdk.Variable`` (a worker reaches the real one through the API
+    server): one deployment's variables, kept in a dict."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """One variable's value.
+
+        :param key: the variable's name.
+        :param default: what an unset one reads as.
+        """
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: Any, description: str | None = None) -> None:
+        """Set one variable.
+
+        :param key: the variable's name.
+        :param value: its new value.
+        :param description: what the real one shows beside it; not kept here.
+        """
+        self.values[key] = value
 
 
 def wait_until_finished(hook: AimlSttHook, generation_id: str, limit: float = 15.0) -> FetchResponse:

@@ -22,6 +22,7 @@ from airflow_provider_aimlstt.job_timing import (
 from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.multipart import HEAD_BYTES, MultipartFileBody, UploadFile
 from airflow_provider_aimlstt.polling import lateness_allowed
+from tests.helpers import InMemoryVariables
 
 
 def _wav(path: Path, seconds: float, rate: int = 8000, channels: int = 1, width: int = 2) -> Path:
@@ -133,25 +134,12 @@ def test_the_variable_is_named_per_connection_and_model() -> None:
     assert timing_variable_key("other", "#g1_nova-2-general") == "aimlstt_job_timing.other._g1_nova-2-general"
 
 
-class _Variables:
-    """A stand-in for ``airflow.sdk.Variable`` (a worker reaches the real one through the API server)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
-    def set(self, key: str, value: Any, description: str | None = None) -> None:
-        self.values[key] = value
-
-
 def test_learn_then_predict_through_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     import logging
 
     import airflow.sdk
 
-    variables = _Variables()
+    variables = InMemoryVariables()
     monkeypatch.setattr(airflow.sdk, "Variable", variables)
     log = logging.getLogger("test")
     assert learned_timing("c", "m", log) == JobTiming()
