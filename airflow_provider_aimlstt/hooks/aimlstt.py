@@ -423,6 +423,7 @@ class AimlSttHook(BaseHook):
         def read(status_code: int, headers: dict[str, str], body: bytes) -> FetchResponse:
             job = parse_fetch(status_code, headers, body, generation_id)
             charge = ResponseTrace.of(headers).charge
+            job.charge = charge
             if charge is not None:
                 self.poll_charges[generation_id] = self.poll_charges.get(generation_id, Charge()) + charge
             return job

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from airflow_provider_aimlstt.models.status import SttStatus
+from airflow_provider_aimlstt.tracing import Charge
 
 
 class _Lenient(BaseModel):
@@ -38,6 +39,8 @@ class FetchResponse(_Lenient):
     status: str
     result: dict[str, Any] | None = Field(default=None, validation_alias=AliasChoices("result", "output"))
     error: JobError | str | None = None
+    charge: Charge | None = Field(default=None, exclude=True)
+    """What this answer's headers say the fetch cost (not part of the API's body)."""
 
     @property
     def known_status(self) -> SttStatus | None:
