@@ -33,20 +33,20 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": INTEGRATION,
                 "python-modules": [
-                    "airflow_provider_aimlstt.operators.aimlstt",
+                    "airflow_provider_aimlstt.operators.submit",
                     "airflow_provider_aimlstt.operators.transcribe",
                     "airflow_provider_aimlstt.operators.batch",
                 ],
             }
         ],
         "sensors": [
-            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_aimlstt.sensors.aimlstt"]}
+            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_aimlstt.sensors.job"]}
         ],
         "triggers": [
             {
                 "integration-name": INTEGRATION,
                 "python-modules": [
-                    "airflow_provider_aimlstt.triggers.aimlstt",
+                    "airflow_provider_aimlstt.triggers.job",
                     "airflow_provider_aimlstt.triggers.batch",
                 ],
             }

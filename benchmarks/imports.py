@@ -46,10 +46,10 @@ class Subject:
 OURS = Subject(
     "ours",
     (
-        "airflow_provider_aimlstt.operators.aimlstt",
+        "airflow_provider_aimlstt.operators.submit",
         "airflow_provider_aimlstt.operators.transcribe",
         "airflow_provider_aimlstt.operators.batch",
-        "airflow_provider_aimlstt.sensors.aimlstt",
+        "airflow_provider_aimlstt.sensors.job",
     ),
 )
 ANCHORS: tuple[Subject, ...] = (

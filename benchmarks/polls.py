@@ -392,7 +392,7 @@ class Bench:
         :param generation_id: its job.
         """
         from airflow_provider_aimlstt.hooks import async_clients
-        from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger, check_event
+        from airflow_provider_aimlstt.triggers.job import AimlSttTrigger, check_event
 
         _, kwargs = deferred.serialize()
         trigger = AimlSttTrigger(**json.loads(json.dumps(kwargs)))

@@ -127,7 +127,7 @@ def _install_lateness_probe() -> list[float]:
 def _make_triggers(scenario: str, ids: list[str]) -> list[Any]:
     deadline = time.time() + 20 * JOB_SECONDS
     if scenario == "ours":
-        from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+        from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
 
         return [
             AimlSttTrigger.starting_now(

@@ -17,8 +17,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import dag, task
 
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
-from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
+from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
 _log = logging.getLogger(__name__)
 

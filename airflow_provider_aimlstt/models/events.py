@@ -10,7 +10,7 @@ from airflow_provider_aimlstt.tracing import Charge
 
 
 class SttTriggerEvent(BaseModel):
-    """What :class:`~airflow_provider_aimlstt.triggers.aimlstt.AimlSttTrigger` yields.
+    """What :class:`~airflow_provider_aimlstt.triggers.job.AimlSttTrigger` yields.
 
     :param status: ``success`` (job completed), ``error`` (job failed or could not be polled) or
         ``timeout`` (the deadline passed first).

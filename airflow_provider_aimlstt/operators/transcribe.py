@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.configuration import conf
 
-from airflow_provider_aimlstt.operators.aimlstt import SUBMISSION_XCOM_KEY, AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import SUBMISSION_XCOM_KEY, AimlSttSubmitOperator
 from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin, output_settings_or_none
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS
 from airflow_provider_aimlstt.polling import PollSchedule

@@ -1,6 +1,6 @@
 """What every task that waits for a job shares: the deferral, the resumption, and the delivery.
 
-:class:`~airflow_provider_aimlstt.sensors.aimlstt.AimlSttSensor` and
+:class:`~airflow_provider_aimlstt.sensors.job.AimlSttSensor` and
 :class:`~airflow_provider_aimlstt.operators.transcribe.AimlSttTranscribeOperator` both mix this in.
 """
 
@@ -60,7 +60,7 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         :param deadline: epoch seconds when the wait ends with a timeout.
         :param submission: the job's submission; with an expected time, the trigger polls around it.
         """
-        from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+        from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
 
         self.log.info(
             "generation_id=%s is %s; deferring the wait to the triggerer",
@@ -104,7 +104,7 @@ class TranscriptionWaitMixin(TranscriptionLineageMixin):
         :param event: the trigger's event.
         :param generation_id: the job the task waited for, for the message of an unreadable event.
         """
-        from airflow_provider_aimlstt.triggers.aimlstt import check_event
+        from airflow_provider_aimlstt.triggers.job import check_event
 
         outcome = check_event(event, generation_id)
         self.log.info(outcome.message)

@@ -13,7 +13,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import dag
 
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
 
 MEETING_NOTE = Path(__file__).resolve().parents[2] / "example_dags" / "audio" / "meeting_note.wav"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import Param, dag
 
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
-from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
+from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
 AUDIO = Path(__file__).resolve().parents[2] / "example_dags" / "audio"
 

@@ -12,7 +12,7 @@ import pendulum
 from airflow.sdk import Asset, AssetAlias, Param, dag
 
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
-from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
 AUDIO = Path(__file__).resolve().parents[2] / "example_dags" / "audio"
 ALL_FORMATS = ("txt", "json", "srt", "vtt")

@@ -14,7 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
 from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 from tests.helpers import closed_port, wait_until_finished
 

@@ -10,7 +10,7 @@ import pytest
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import ModelFamily, TranscriptionRequest
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
 from airflow_provider_aimlstt.transcripts import to_transcript
 from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 from tests.helpers import closed_port, wait_until_finished

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from airflow_provider_aimlstt.exceptions import AimlSttError
-from airflow_provider_aimlstt.operators.aimlstt import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
-from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 from tests.conftest import AUDIO_DIR, REPO, connection_json
 
 WAV = AUDIO_DIR / "meeting_note.wav"

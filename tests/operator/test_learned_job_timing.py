@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_aimlstt.job_timing import JobTiming, timing_variable_key
-from airflow_provider_aimlstt.operators.aimlstt import SUBMISSION_XCOM_KEY
+from airflow_provider_aimlstt.operators.submit import SUBMISSION_XCOM_KEY
 from tests.dags.aimlstt_test_job_timing import MODEL, TASKS
 from tests.e2e.support import task_states
 

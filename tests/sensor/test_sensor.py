@@ -12,9 +12,9 @@ from airflow.sdk.exceptions import TaskDeferred
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
-from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 from airflow_provider_aimlstt.transcripts import to_transcript
-from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
 from tests.conftest import AUDIO_DIR
 from tests.helpers import wait_until_finished
 

@@ -13,7 +13,7 @@ from airflow_provider_aimlstt.hooks.connection import ConnectionSettings
 from airflow_provider_aimlstt.models import SttTriggerEvent, TranscriptionRequest
 from airflow_provider_aimlstt.polling import lateness_allowed
 from airflow_provider_aimlstt.protocol import FETCH_PATH
-from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
 from tests.conftest import AUDIO_DIR
 
 SAMPLE = AUDIO_DIR / "support_call.wav"

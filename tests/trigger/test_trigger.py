@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import FetchResponse, SttTriggerEvent, TranscriptionRequest
-from airflow_provider_aimlstt.triggers.aimlstt import AimlSttTrigger
+from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
 from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 from tests.helpers import closed_port
 
@@ -86,7 +86,7 @@ def test_serialize_round_trip_is_plain_json_and_keeps_the_deadline() -> None:
         expected_finish=(28.5, 31),
     )
     path, kwargs = original.serialize()
-    assert path == "airflow_provider_aimlstt.triggers.aimlstt.AimlSttTrigger"
+    assert path == "airflow_provider_aimlstt.triggers.job.AimlSttTrigger"
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert kwargs["expected_finish"] == [28.5, 31.0]
     restored = AimlSttTrigger(**kwargs)
@@ -154,7 +154,7 @@ def test_undocumented_status_counts_as_pending(logs) -> None:
 
 def test_a_job_that_expires_while_waited_on_ends_the_wait_as_expired(emulator) -> None:
     from airflow_provider_aimlstt import exceptions as exc
-    from airflow_provider_aimlstt.sensors.aimlstt import AimlSttSensor
+    from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
     generation_id = _submit()
     assert emulator.jobs.hold(generation_id)  # never finishes

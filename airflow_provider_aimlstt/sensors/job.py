@@ -11,7 +11,7 @@ from airflow.configuration import conf
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
-from airflow_provider_aimlstt.operators.aimlstt import (
+from airflow_provider_aimlstt.operators.submit import (
     MODEL_XCOM_KEY,
     SUBMISSION_XCOM_KEY,
     AimlSttSubmitOperator,
