@@ -22,8 +22,15 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from airflow_provider_aimlstt import defaults
+from airflow_provider_aimlstt.defaults import FIRST_POLL_SECONDS, MAX_POLL_SECONDS
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
+
+if TYPE_CHECKING:
+    from airflow_provider_aimlstt.models.responses import FetchResponse
+    from airflow_provider_aimlstt.tracing import Charge
 
 BACKOFF_FACTOR = 1.5
 DEFAULT_JITTER = 0.2
@@ -78,6 +85,35 @@ def finish_bracket(
 
 
 @dataclass(frozen=True)
+class WaitResult:
+    """What a wait for one job learned: the finished job, what its polls cost, and when they saw it
+    finish. :meth:`AimlSttHook.wait_for_job` returns it; a task resumed from the trigger makes it
+    from the trigger's event.
+
+    :param generation_id: the job's id.
+    :param job: the finished job (completed or error).
+    :param poll_charge: what the wait's polls were charged, summed, where their answers said.
+    :param found_at: epoch seconds when the poll that saw the job finished was answered.
+    :param last_pending_at: epoch seconds when the last poll that saw it pending was sent, if any.
+    """
+
+    generation_id: str
+    job: FetchResponse
+    poll_charge: Charge | None = None
+    found_at: float | None = None
+    last_pending_at: float | None = None
+
+    def finish_bracket(self, submitted_at: float | None) -> tuple[float, float] | None:
+        """When the job finished, as :func:`finish_bracket` reads the polls; None when unknown.
+
+        :param submitted_at: epoch seconds when the job's create was answered, if known.
+        """
+        if submitted_at is None or self.found_at is None:
+            return None
+        return finish_bracket(submitted_at, self.found_at, self.last_pending_at)
+
+
+@dataclass(frozen=True)
 class PollSchedule:
     """The polls of one job.
 
@@ -88,8 +124,8 @@ class PollSchedule:
     :param jitter: each wait is shortened by a fraction in ``[0, jitter)``, fixed by the job's id.
     """
 
-    poke_interval: float = 10.0
-    max_poke_interval: float = 60.0
+    poke_interval: float = FIRST_POLL_SECONDS
+    max_poke_interval: float = MAX_POLL_SECONDS
     jitter: float = DEFAULT_JITTER
 
     def __post_init__(self) -> None:
@@ -106,6 +142,16 @@ class PollSchedule:
         object.__setattr__(self, "poke_interval", float(self.poke_interval))
         object.__setattr__(self, "max_poke_interval", max(float(self.max_poke_interval), self.poke_interval))
         object.__setattr__(self, "jitter", float(self.jitter))
+
+    @classmethod
+    def default(cls, poke_interval: float | None = None) -> PollSchedule:
+        """The schedule of the provider's defaults, as :mod:`~airflow_provider_aimlstt.defaults`
+        holds them now.
+
+        :param poke_interval: seconds before the second poll; None: the default.
+        """
+        first = defaults.FIRST_POLL_SECONDS if poke_interval is None else poke_interval
+        return cls(first, defaults.MAX_POLL_SECONDS)
 
     def intervals(self, key: str | None = None) -> Iterator[float]:
         """The backoff's waits, in order, without end (the first spread wider, see

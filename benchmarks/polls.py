@@ -167,24 +167,6 @@ class BatchWait:
         return f"{self.gets_per_job:.1f} GETs a job, {late}"
 
 
-class OperatorStandIn:
-    """What :class:`TranscriptionWaitMixin`'s methods read of the transcribe operator, with its
-    defaults; ``defer`` keeps the trigger instead of raising."""
-
-    def __init__(self) -> None:
-        from airflow_provider_aimlstt.polling import PollSchedule
-
-        self.log = QUIET
-        self.aimlstt_conn_id = CONN_ID
-        self.api_retries = None
-        self.poll_schedule = PollSchedule()  # poke_interval 10 s, max_poke_interval 60 s
-        self.max_consecutive_failures = 5
-        self.deferred: Any = None
-
-    def defer(self, trigger: Any, **_: Any) -> None:
-        self.deferred = trigger
-
-
 class Bench:
     """The emulator on a manual clock, the clients' clock tied to it, and the three ways to wait.
 
@@ -358,26 +340,25 @@ class Bench:
         from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
         from airflow_provider_aimlstt.job_timing import learn_job, with_expected_time
         from airflow_provider_aimlstt.models.request import TranscriptionRequest
-        from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin
-        from airflow_provider_aimlstt.polling import finish_bracket
+        from airflow_provider_aimlstt.polling import PollSchedule, finish_bracket
+        from airflow_provider_aimlstt.waiter import JobWaiter
 
         airflow.sdk.Variable = self.variables  # type: ignore[attr-defined,assignment]
-        task = OperatorStandIn()
         hook = AimlSttHook(aimlstt_conn_id=CONN_ID)
         hook._log = QUIET  # type: ignore[assignment]  # one "Submitted" line per job says nothing here
+        waiter = JobWaiter(hook, PollSchedule(), QUIET)  # the transcribe operator's, with its defaults
         request = TranscriptionRequest.build(model=MODEL, audio_path=str(self.audio_file_for(job_seconds)))
         with self.virtual_time():
             submission = with_expected_time(hook.submit_job(request), CONN_ID, MODEL, QUIET)
             generation_id = submission.generation_id
             before = self.gets()
-            polled = TranscriptionWaitMixin.worth_polling_now(task, submission)  # type: ignore[arg-type]
-            job = hook.get_job(generation_id) if polled else None
+            job = waiter.first_poll(generation_id, submission)
             if job is not None and job.is_finished:
                 found: tuple[float, float | None] = (self.now(), None)
             else:
                 deadline = self.now() + 4 * 3600
-                TranscriptionWaitMixin.defer_wait(task, job, generation_id, deadline, submission)  # type: ignore[arg-type]
-                found = self.trigger_wait(task.deferred, generation_id)
+                trigger = waiter.trigger(job, generation_id, deadline, submission)
+                found = self.trigger_wait(trigger, generation_id)
             assert submission.submitted_at is not None and submission.audio_seconds is not None
             bracket = finish_bracket(submission.submitted_at, *found)
             learn_job(CONN_ID, MODEL, submission.audio_seconds, bracket, QUIET)

@@ -127,15 +127,16 @@ def _install_lateness_probe() -> list[float]:
 def _make_triggers(scenario: str, ids: list[str]) -> list[Any]:
     deadline = time.time() + 20 * JOB_SECONDS
     if scenario == "ours":
+        from airflow_provider_aimlstt import defaults
         from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
 
+        defaults.MAX_POLL_SECONDS = OUR_MAX_POLL_SECONDS  # a tuning constant, not an argument
         return [
             AimlSttTrigger.starting_now(
                 deadline - time.time(),
                 generation_id=gid,
                 aimlstt_conn_id="bench_aimlstt",
                 poke_interval=POLL_SECONDS,
-                max_poke_interval=OUR_MAX_POLL_SECONDS,
                 polled_at_start=True,  # as the operators defer: the task polled just before
             )
             for gid in ids

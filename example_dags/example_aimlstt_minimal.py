@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import XComArg, dag, task
 
-from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import (
+    MODEL_XCOM_KEY,
+    SUBMISSION_XCOM_KEY,
+    AimlSttSubmitOperator,
+)
 from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
 _log = logging.getLogger(__name__)
@@ -44,6 +48,8 @@ def example_aimlstt_minimal() -> None:
     wait = AimlSttSensor(
         task_id="wait_for_transcript",
         generation_id=submit.output,
+        model=XComArg(submit, key=MODEL_XCOM_KEY),  # read the result as this model's
+        submission=XComArg(submit, key=SUBMISSION_XCOM_KEY),  # for the job's cost
         deferrable=True,
         poke_interval=2,
     )

@@ -34,9 +34,10 @@ Params (defaults from the environment when the DAG is parsed):
 
 Read when the DAG is parsed: ``$AIMLSTT_NIGHTLY_SCHEDULE`` (default ``0 2 * * *``; empty for
 manual runs only), ``$AIMLSTT_WAIT_TIMEOUT_SECONDS`` (default 3600, the API's retention)
-bounds each file's wait; ``$AIMLSTT_POKE_INTERVAL_SECONDS`` (default 3) is the first wait between
-polls, which then grows; ``$AIMLSTT_RETRY_DELAY_SECONDS`` (default 30) is the wait before a
-task's retry. Needs a connection ``aimlstt_default`` of type ``aimlstt``.
+bounds each file's wait; ``$AIMLSTT_RETRY_DELAY_SECONDS`` (default 30) is the wait before a
+task's retry. Each wait polls at once, then from 10 s apart up to a minute until the model's
+times are learned, then around each job's expected finish. Needs a connection
+``aimlstt_default`` of type ``aimlstt``.
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ DEFAULT_OUTPUT_DIR = (
 )
 SCHEDULE = os.environ.get("AIMLSTT_NIGHTLY_SCHEDULE", "0 2 * * *") or None  # 02:00 UTC; "" for none
 WAIT_TIMEOUT_SECONDS = float(os.environ.get("AIMLSTT_WAIT_TIMEOUT_SECONDS") or 3600)
-POKE_INTERVAL_SECONDS = float(os.environ.get("AIMLSTT_POKE_INTERVAL_SECONDS") or 3)
 RETRY_DELAY_SECONDS = float(os.environ.get("AIMLSTT_RETRY_DELAY_SECONDS") or 30)
 # A logical asset: where the files are is in each event's extra (the output folder is a param).
 TRANSCRIPTS = Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")
@@ -220,8 +220,6 @@ def example_aimlstt_per_file() -> None:
         output_path="{{ params.output_dir }}",
         formats=FORMATS,
         deferrable=True,
-        poke_interval=POKE_INTERVAL_SECONDS,
-        max_poke_interval=30,
         timeout=WAIT_TIMEOUT_SECONDS,
         on_failure_callback=record_failure,
         map_index_template=MAP_INDEX_TEMPLATE,

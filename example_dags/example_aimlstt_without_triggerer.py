@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import XComArg, dag, task
 
-from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import (
+    MODEL_XCOM_KEY,
+    SUBMISSION_XCOM_KEY,
+    AimlSttSubmitOperator,
+)
 from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
 _log = logging.getLogger(__name__)
@@ -55,6 +59,8 @@ def example_aimlstt_without_triggerer() -> None:
     wait_call = AimlSttSensor(
         task_id="poke_for_support_call",
         generation_id=submit_call.output,
+        model=XComArg(submit_call, key=MODEL_XCOM_KEY),
+        submission=XComArg(submit_call, key=SUBMISSION_XCOM_KEY),
         deferrable=False,
         mode="poke",
         poke_interval=1,
@@ -62,6 +68,8 @@ def example_aimlstt_without_triggerer() -> None:
     wait_note = AimlSttSensor(
         task_id="reschedule_for_product_note",
         generation_id=submit_note.output,
+        model=XComArg(submit_note, key=MODEL_XCOM_KEY),
+        submission=XComArg(submit_note, key=SUBMISSION_XCOM_KEY),
         deferrable=False,
         mode="reschedule",
         poke_interval=1,

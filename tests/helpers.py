@@ -42,7 +42,7 @@ class InMemoryVariables:
 
 def wait_until_finished(hook: AimlSttHook, generation_id: str, limit: float = 15.0) -> FetchResponse:
     """Poll the emulator until the job completes or fails, with the hook's own synchronous wait."""
-    return hook.wait_for_job(generation_id, limit, PollSchedule(0.05, 0.05))
+    return hook.wait_for_job(generation_id, limit, PollSchedule(0.05, 0.05)).job
 
 
 def closed_port() -> int:

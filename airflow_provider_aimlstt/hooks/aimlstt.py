@@ -48,7 +48,7 @@ from airflow_provider_aimlstt.models.responses import CreateResponse, FetchRespo
 from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.models.usage_log import UsageLogPage
 from airflow_provider_aimlstt.multipart import MultipartFileBody, UploadFile
-from airflow_provider_aimlstt.polling import PollSchedule
+from airflow_provider_aimlstt.polling import PollSchedule, WaitResult
 from airflow_provider_aimlstt.protocol import (
     ApiCall,
     create_call,
@@ -70,6 +70,9 @@ MAX_CREATES = 3
 
 class AimlSttHook(BaseHook):
     """Talks to the AI/ML API speech-to-text endpoints.
+
+    A hook holds no state of any job: what a call or a wait learned is in what it returns
+    (:class:`FetchResponse` with its ``charge``, :class:`~airflow_provider_aimlstt.polling.WaitResult`).
 
     Workers use the blocking methods (``submit``, ``get_job``); the triggerer uses ``aget_job``,
     which never blocks the event loop. Both build and read calls through
@@ -105,11 +108,6 @@ class AimlSttHook(BaseHook):
         super().__init__(**kwargs)
         self.aimlstt_conn_id = aimlstt_conn_id
         self.resubmit_if_not_logged = resubmit_if_not_logged
-        self.poll_charges: dict[str, Charge] = {}
-        """What the polls of each generation were charged, summed, where their answers said."""
-        self.finish_polls: dict[str, tuple[float, float | None]] = {}
-        """Per finished generation: epoch seconds of the poll that saw it finished, and of the
-        last that saw it pending (None if unknown), to learn how long its model takes."""
         self.retry_overrides: dict[str, Any] = {
             "api_retries": api_retries,
             "api_retry_backoff": api_retry_backoff,
@@ -120,8 +118,8 @@ class AimlSttHook(BaseHook):
 
     @classmethod
     def for_task(cls, task: Any) -> AimlSttHook:
-        """The hook of an operator, sensor or trigger, from its ``aimlstt_conn_id``, ``api_retries``
-        and (where it has one) ``resubmit_if_not_logged``.
+        """The hook of a batch task or trigger, from its ``aimlstt_conn_id``, ``api_retries`` and
+        (where it has one) ``resubmit_if_not_logged``.
 
         :param task: the task or trigger.
         """
@@ -291,11 +289,12 @@ class AimlSttHook(BaseHook):
         return self._call(usage_log_call(start, end, offset), parse_usage_log)
 
     def get_job(self, generation_id: str) -> FetchResponse:
-        """Read a job's status, and its result once completed.
+        """Read a job's status, and its result once completed; its ``charge`` is what this fetch
+        was charged, where the answer said.
 
         :param generation_id: the id :meth:`submit` returned.
         """
-        return self._call(fetch_call(generation_id), self._fetch_reader(generation_id))
+        return self._call(fetch_call(generation_id), _fetch_reader(generation_id))
 
     def wait_for_job(
         self,
@@ -304,14 +303,15 @@ class AimlSttHook(BaseHook):
         schedule: PollSchedule | None = None,
         job: FetchResponse | None = None,
         submission: SubmittedJob | None = None,
-    ) -> FetchResponse:
-        """Poll a job on this worker until it is finished (completed or error), and return it.
+    ) -> WaitResult:
+        """Poll a job on this worker until it is finished (completed or error).
 
         :param generation_id: the id :meth:`submit` returned.
         :param timeout: the longest wait, in seconds.
-        :param schedule: the polls (default 10 s, growing to 60 s).
-        :param job: the job as just fetched, to spare the first poll.
+        :param schedule: the polls (default :meth:`PollSchedule.default`).
+        :param job: the job as just fetched, to spare the first poll (its charge is counted).
         :param submission: the job's submission; with an expected time, the polls follow it.
+        :return: the finished job, what the polls cost, and when they saw it finish.
         :raises AimlSttTimeoutError: when the job is not finished after ``timeout`` seconds.
         """
         started = time.monotonic()
@@ -319,16 +319,16 @@ class AimlSttHook(BaseHook):
         origin = started
         if submission is not None and submission.submitted_at is not None and expected is not None:
             origin = started - (time.time() - submission.submitted_at)
-        times = (schedule or PollSchedule()).poll_times(
+        times = (schedule or PollSchedule.default()).poll_times(
             origin, started, generation_id, expected, polled_at=started if job is not None else None
         )
+        charge = job.charge if job is not None else None
         last_pending: float | None = None
         sent_at: float | None = None  # when the poll of ``job`` was sent (unknown for the caller's)
         for moment in times:
             if job is not None:
                 if job.is_finished:
-                    self.finish_polls[generation_id] = (time.time(), last_pending)
-                    return job
+                    return WaitResult(generation_id, job, charge, time.time(), last_pending)
                 last_pending = sent_at if sent_at is not None else last_pending
             waited = time.monotonic() - started
             if waited >= timeout:
@@ -341,6 +341,7 @@ class AimlSttHook(BaseHook):
             time.sleep(pause)
             sent_at = time.time()
             job = self.get_job(generation_id)
+            charge = Charge.total([charge, job.charge])
         raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
 
     def test_connection(self) -> tuple[bool, str]:
@@ -358,7 +359,7 @@ class AimlSttHook(BaseHook):
         call = fetch_call(generation_id)
         base_url = self.settings.base_url
         try:
-            self._call(call, self._fetch_reader(generation_id), ApiRetryPolicy(api_retries=0))
+            self._call(call, _fetch_reader(generation_id), ApiRetryPolicy(api_retries=0))
         except AimlSttApiError as exc:
             if exc.status_code == 404:
                 return True, f"Connected to {base_url}; the API key was accepted."
@@ -417,19 +418,6 @@ class AimlSttHook(BaseHook):
             ) from None
         return response.status_code, dict(response.headers), response.content
 
-    def _fetch_reader(self, generation_id: str) -> _Reader[FetchResponse]:
-        """Reads a fetch answer, adding its charge (if the answer has one) to :attr:`poll_charges`."""
-
-        def read(status_code: int, headers: dict[str, str], body: bytes) -> FetchResponse:
-            job = parse_fetch(status_code, headers, body, generation_id)
-            charge = ResponseTrace.of(headers).charge
-            job.charge = charge
-            if charge is not None:
-                self.poll_charges[generation_id] = self.poll_charges.get(generation_id, Charge()) + charge
-            return job
-
-        return read
-
     # -- non-blocking transport (triggerer) ------------------------------------------------
 
     async def aget_job(self, generation_id: str) -> FetchResponse:
@@ -441,7 +429,7 @@ class AimlSttHook(BaseHook):
         settings = await self._aget_settings()
         async for attempt in async_retrying(call, self.retry_policy(settings), self.log):
             with attempt:
-                return self._fetch_reader(generation_id)(*await self._asend(call))
+                return _fetch_reader(generation_id)(*await self._asend(call))
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def aclose(self) -> None:
@@ -477,6 +465,17 @@ class AimlSttHook(BaseHook):
                 conn = await asyncio.to_thread(self.get_connection, self.aimlstt_conn_id)
             self._async_settings = settings_from_connection(conn)
         return self._async_settings
+
+
+def _fetch_reader(generation_id: str) -> _Reader[FetchResponse]:
+    """Reads a fetch answer, with what its headers say the fetch was charged."""
+
+    def read(status_code: int, headers: dict[str, str], body: bytes) -> FetchResponse:
+        job = parse_fetch(status_code, headers, body, generation_id)
+        job.charge = ResponseTrace.of(headers).charge
+        return job
+
+    return read
 
 
 def _create_reader(

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_aimlstt.defaults import (
+    CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_BASE_URL,
+    READ_TIMEOUT_SECONDS,
+    USAGE_LOG_WAIT_SECONDS,
+)
 from airflow_provider_aimlstt.exceptions import AimlSttConfigError
 from airflow_provider_aimlstt.hooks.retry import ApiRetryPolicy
 
-DEFAULT_BASE_URL = "https://api.aimlapi.com"
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 60.0
-DEFAULT_USAGE_LOG_WAIT = 60.0
 FORM_FIELD_PREFIX = "extra__aimlstt__"
 
 
@@ -34,18 +35,17 @@ class ConnectionSettings:
 
     base_url: str
     api_key: str = field(repr=False)
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    read_timeout: float = DEFAULT_READ_TIMEOUT
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS
+    read_timeout: float = READ_TIMEOUT_SECONDS
     retry_policy: ApiRetryPolicy = field(default_factory=ApiRetryPolicy)
-    usage_log_wait: float = DEFAULT_USAGE_LOG_WAIT
+    usage_log_wait: float = USAGE_LOG_WAIT_SECONDS
 
 
 def settings_from_connection(conn: Any, named: str | None = None) -> ConnectionSettings:
     """Read the settings of an Airflow connection.
 
     The API key is the password; the base URL is the host (with scheme and port, or a bare host
-    name with ``schema`` as scheme); extras may set ``read_timeout`` (seconds; the old name
-    ``timeout`` still works, with a deprecation warning), ``connect_timeout``,
+    name with ``schema`` as scheme); extras may set ``read_timeout`` (seconds), ``connect_timeout``,
     ``usage_log_wait`` (seconds, 0 or more) and ``allow_insecure_http`` (plain http to a host that
     is not loopback).
 
@@ -72,28 +72,14 @@ def settings_from_connection(conn: Any, named: str | None = None) -> ConnectionS
         base_url=base_url,
         api_key=conn.password,
         connect_timeout=_seconds(
-            extra.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT), "connect_timeout", named
+            extra.get("connect_timeout", CONNECT_TIMEOUT_SECONDS), "connect_timeout", named
         ),
-        read_timeout=_read_timeout(extra, named),
+        read_timeout=_seconds(extra.get("read_timeout", READ_TIMEOUT_SECONDS), "read_timeout", named),
         retry_policy=_retry_policy(extra, named),
         usage_log_wait=_seconds(
-            extra.get("usage_log_wait", DEFAULT_USAGE_LOG_WAIT), "usage_log_wait", named, allow_zero=True
+            extra.get("usage_log_wait", USAGE_LOG_WAIT_SECONDS), "usage_log_wait", named, allow_zero=True
         ),
     )
-
-
-def _read_timeout(extra: dict[str, Any], named: str) -> float:
-    """The extra ``read_timeout``; the old name ``timeout`` is read too, with a deprecation warning."""
-    if "timeout" in extra:
-        warnings.warn(
-            f"{named}: the extra 'timeout' is now 'read_timeout' (an operator's "
-            "'timeout' is the job's deadline); rename it",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-        if "read_timeout" not in extra:
-            return _seconds(extra["timeout"], "timeout", named)
-    return _seconds(extra.get("read_timeout", DEFAULT_READ_TIMEOUT), "read_timeout", named)
 
 
 def _retry_policy(extra: dict[str, Any], named: str) -> ApiRetryPolicy:

@@ -21,6 +21,11 @@ from typing import Any
 
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from airflow_provider_aimlstt.defaults import (
+    API_RETRIES,
+    API_RETRY_BACKOFF_SECONDS,
+    API_RETRY_MAX_BACKOFF_SECONDS,
+)
 from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
     AimlSttConnectionError,
@@ -35,10 +40,6 @@ NOT_ACCEPTED_STATUS_CODES = frozenset({429, 503})
 MAX_RETRY_AFTER = 600.0
 """A ``Retry-After`` longer than this (seconds) is not waited out: the error is raised instead."""
 
-DEFAULT_API_RETRIES = 5
-DEFAULT_API_RETRY_BACKOFF = 1.0
-DEFAULT_API_RETRY_MAX_BACKOFF = 60.0
-
 
 @dataclass(frozen=True)
 class ApiRetryPolicy:
@@ -49,9 +50,9 @@ class ApiRetryPolicy:
     :param api_retry_max_backoff: the cap of the random wait, in seconds.
     """
 
-    api_retries: int = DEFAULT_API_RETRIES
-    api_retry_backoff: float = DEFAULT_API_RETRY_BACKOFF
-    api_retry_max_backoff: float = DEFAULT_API_RETRY_MAX_BACKOFF
+    api_retries: int = API_RETRIES
+    api_retry_backoff: float = API_RETRY_BACKOFF_SECONDS
+    api_retry_max_backoff: float = API_RETRY_MAX_BACKOFF_SECONDS
 
     def __post_init__(self) -> None:
         retries = self.api_retries

@@ -15,17 +15,26 @@ if TYPE_CHECKING:  # what only running the task needs is imported there, not whe
     from airflow_provider_aimlstt.models.request import TranscriptionRequest
 
 MODEL_XCOM_KEY = "model"
-"""The XCom key under which the submit operator records the model id, for the sensor to read."""
+"""The XCom key under which the submit operator records the model id, for a sensor's ``model``."""
 SUBMISSION_XCOM_KEY = "submission"
-"""The XCom key of the submit operator's :class:`SubmittedJob` (ids and charge), for the sensor."""
+"""The XCom key of the submit operator's :class:`SubmittedJob` (ids and charge), for a sensor's
+``submission``."""
 
 
 class AimlSttSubmitOperator(BaseOperator):
     """Submit audio for transcription; the generation id is the task's return value (XCom).
 
-    The model id is pushed too (key ``model``), so that a sensor waiting on this task's output
-    reads the result as that model's, and the submission (key ``submission``: generation id,
-    client request id, charge), so that it reports the job's cost.
+    The model id is pushed too (key ``model``), and the submission (key ``submission``:
+    generation id, client request id, charge). A sensor waiting on this task's job is given them,
+    to read the result as that model's and to report the job's cost::
+
+        submit = AimlSttSubmitOperator(task_id="submit", model="#g1_nova-2-general", audio_path=path)
+        wait = AimlSttSensor(
+            task_id="wait",
+            generation_id=submit.output,
+            model=XComArg(submit, key=MODEL_XCOM_KEY),
+            submission=XComArg(submit, key=SUBMISSION_XCOM_KEY),
+        )
 
     Everything is validated before any request is sent: the model id, exactly one audio source,
     the file (exists, readable, not empty), the URL (http or https) and the options (names and
@@ -44,7 +53,6 @@ class AimlSttSubmitOperator(BaseOperator):
     :param options: the model's options (its create schema's), for example ``{"diarize": True}``. Templated.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
     :param allow_unknown_model: accept a model id this provider does not list yet.
-    :param api_retries: retries of each API call; None reads the connection (default 5).
     :param max_upload_bytes: refuse a local file larger than this, before uploading anything.
     :param resubmit_if_not_logged: when a submission's answer is lost and the API's usage log
         shows no job made by it, submit again instead of failing (default False).
@@ -62,7 +70,6 @@ class AimlSttSubmitOperator(BaseOperator):
         options: dict[str, Any] | None = None,
         aimlstt_conn_id: str = DEFAULT_CONN_ID,
         allow_unknown_model: bool = False,
-        api_retries: int | None = None,
         max_upload_bytes: int | None = None,
         resubmit_if_not_logged: bool = False,
         **kwargs: Any,
@@ -74,16 +81,17 @@ class AimlSttSubmitOperator(BaseOperator):
         self.options = options
         self.aimlstt_conn_id = aimlstt_conn_id
         self.allow_unknown_model = allow_unknown_model
-        self.api_retries = api_retries
         self.max_upload_bytes = max_upload_bytes
         self.resubmit_if_not_logged = resubmit_if_not_logged
 
     @cached_property
     def hook(self) -> AimlSttHook:
-        """The hook for the configured connection."""
+        """The hook of the task's connection."""
         from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 
-        return AimlSttHook.for_task(self)
+        return AimlSttHook(
+            aimlstt_conn_id=self.aimlstt_conn_id, resubmit_if_not_logged=self.resubmit_if_not_logged
+        )
 
     def build_request(self) -> TranscriptionRequest:
         """The validated request, from the rendered fields."""

@@ -9,26 +9,29 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.configuration import conf
 
+from airflow_provider_aimlstt.defaults import RESULT_RETENTION_SECONDS
+from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 from airflow_provider_aimlstt.operators.submit import SUBMISSION_XCOM_KEY, AimlSttSubmitOperator
-from airflow_provider_aimlstt.operators.waiting import TranscriptionWaitMixin, output_settings_or_none
-from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS
-from airflow_provider_aimlstt.polling import PollSchedule
+from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, output_settings_or_none
 
 if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
-    from airflow_provider_aimlstt.models.responses import FetchResponse
     from airflow_provider_aimlstt.models.submission import SubmittedJob
+    from airflow_provider_aimlstt.polling import WaitResult
+    from airflow_provider_aimlstt.waiter import JobWaiter
 
 GENERATION_ID_XCOM_KEY = "generation_id"
 
 
-class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
+class AimlSttTranscribeOperator(TranscriptionLineageMixin, AimlSttSubmitOperator):
     """Transcribe audio in one task: submit it, wait for the job, then write or return the transcript.
 
     The generation id is pushed to XCom (key ``generation_id``) as soon as the job is accepted,
     before the wait, with the submission (key ``submission``: client request id and charge).
     The wait runs in the triggerer when ``deferrable`` (the default follows
-    ``[operators] default_deferrable``), else on the worker. A retry of the task reuses the job
-    while it is pending or completed, and submits again when it ended in ``error`` or expired.
+    ``[operators] default_deferrable``), else on the worker; its polls follow the job's expected
+    time once the model's times were learned, else start at once and back off from 10 s to 60 s
+    (see :mod:`~airflow_provider_aimlstt.polling`). A retry of the task reuses the job while it
+    is pending or completed, and submits again when it ended in ``error`` or expired.
 
     With ``output_path`` the transcript is written there in each of ``formats`` (``txt``,
     ``json``, ``srt``, ``vtt``) and the task returns a small summary; an ``Asset`` or
@@ -43,13 +46,8 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
     :param output_name: the files' name without suffix; default the audio file's stem, or the
         generation id for an ``audio_url`` without one. Templated.
     :param output_conn_id: the Airflow connection of the output store, when the path names none.
-    :param poke_interval: seconds before the second poll when the job's length cannot be predicted;
-        the wait then grows 1.5 times per poll (see :mod:`~airflow_provider_aimlstt.polling`).
-    :param max_poke_interval: the longest wait between two polls.
     :param timeout: the longest wait for the job, seconds or a timedelta (default one hour, the
         API's retention).
-    :param max_consecutive_failures: in the triggerer, polls in a row that fail even after their
-        retries before the wait ends.
     :param deferrable: wait in the triggerer; None reads ``[operators] default_deferrable``.
     """
 
@@ -64,20 +62,15 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
         formats: Sequence[str] = DEFAULT_FORMATS,
         output_name: str | None = None,
         output_conn_id: str | None = None,
-        poke_interval: float = 10.0,
-        max_poke_interval: float = 60.0,
-        timeout: float | timedelta = timedelta(hours=1),
-        max_consecutive_failures: int = 5,
+        timeout: float | timedelta = RESULT_RETENTION_SECONDS,
         deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
         self.output_settings = output_settings_or_none(output_path, formats, output_name, output_conn_id)
-        self.poll_schedule = PollSchedule(poke_interval, max_poke_interval)
         super().__init__(**kwargs)
         self.output_path = output_path
         self.output_name = output_name
         self.timeout_seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
-        self.max_consecutive_failures = max_consecutive_failures
         if deferrable is None:
             deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
         self.deferrable = deferrable
@@ -98,13 +91,16 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
         context["ti"].xcom_push(key=GENERATION_ID_XCOM_KEY, value=generation_id)
         context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=submission.model_dump(mode="json"))
         deadline = time.time() + self.timeout_seconds
-        job = self.hook.get_job(generation_id) if self.worth_polling_now(submission) else None
+        waiter = self._waiter()
+        job = waiter.first_poll(generation_id, submission)
         if (job is None or not job.is_finished) and self.deferrable:
-            self.defer_wait(job, generation_id, deadline, submission)
-        job = self.hook.wait_for_job(
-            generation_id, deadline - time.time(), self.poll_schedule, job=job, submission=submission
-        )
-        return self._finish(job, generation_id, submission, context)
+            self.defer(
+                trigger=waiter.trigger(job, generation_id, deadline, submission),
+                method_name="execute_complete",
+                timeout=None,  # the trigger enforces its own deadline and reports it as an event
+            )
+        wait = waiter.wait_here(generation_id, deadline, job, submission)
+        return self._deliver(waiter, wait, submission, context)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         """Check the trigger's event; on success fetch the result here and deliver it.
@@ -113,25 +109,39 @@ class AimlSttTranscribeOperator(TranscriptionWaitMixin, AimlSttSubmitOperator):
         """
         from airflow_provider_aimlstt.models.submission import SubmittedJob
 
-        generation_id, job = self.resumed_job(event, str((event or {}).get("generation_id", "?")))
+        waiter = self._waiter()
+        wait = waiter.resumed(event, str((event or {}).get("generation_id", "?")))
         ti = context["ti"]
         pushed = ti.xcom_pull(task_ids=ti.task_id, key=SUBMISSION_XCOM_KEY, map_indexes=ti.map_index)
         known = SubmittedJob.model_validate(pushed) if isinstance(pushed, dict) else None
-        return self._finish(job, generation_id, known, context)
+        return self._deliver(waiter, wait, known, context)
 
-    def _finish(
-        self, job: FetchResponse, generation_id: str, submission: SubmittedJob | None, context: Any
+    def _waiter(self) -> JobWaiter:
+        from airflow_provider_aimlstt.polling import PollSchedule
+        from airflow_provider_aimlstt.waiter import JobWaiter
+
+        return JobWaiter(self.hook, PollSchedule.default(), self.log)
+
+    def _deliver(
+        self, waiter: JobWaiter, wait: WaitResult, submission: SubmittedJob | None, context: Any
     ) -> Any:
         from airflow_provider_aimlstt.audio_source import AudioSource
 
         audio = AudioSource(
             url=self.audio_url or None, path=str(self.audio_path) if self.audio_path else None
         )
-        return self.finish(
-            job,
-            generation_id,
+        outputs = self.output_settings
+        if outputs is not None:
+            outputs = outputs.rendered(self.output_path, self.output_name)
+        value = waiter.deliver(
+            wait,
+            outputs,
             model=self.model,
-            default_name=audio.stem or generation_id,
-            context=context,
             submission=submission,
+            default_name=audio.stem or wait.generation_id,
+            outlets=self.outlets,
+            context=context,
         )
+        if outputs is not None:
+            self.lineage_outputs = list(value["paths"].values())
+        return value

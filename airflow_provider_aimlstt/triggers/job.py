@@ -1,4 +1,5 @@
-"""The trigger: waits for a transcription job in the triggerer, without holding a worker slot."""
+"""The trigger of one job: waits for it in the triggerer, without holding a worker slot, and
+:func:`check_event`, which reads its event back in the task."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 from pydantic import ValidationError
 
+from airflow_provider_aimlstt import defaults
 from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
     AimlSttConnectionError,
@@ -24,26 +26,26 @@ from airflow_provider_aimlstt.models.events import SttTriggerEvent
 from airflow_provider_aimlstt.models.responses import FetchResponse
 from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.protocol import api_error_class
+from airflow_provider_aimlstt.tracing import Charge
 
 
 class AimlSttTrigger(BaseTrigger):
     """Poll a job until it completes, fails, or its deadline passes.
 
-    The waits between polls follow :class:`~airflow_provider_aimlstt.polling.PollSchedule`. The
-    deadline is an absolute epoch time, so a trigger re-created after a triggerer restart keeps the
-    original one. Each poll is retried by the hook's retry policy
-    (network errors, 429, 5xx); a poll that still fails counts as one failure, and
-    ``max_consecutive_failures`` of them in a row end the wait with an error event; one successful
-    poll resets the count. The event is small: never the transcript itself.
+    The waits between polls follow :class:`~airflow_provider_aimlstt.polling.PollSchedule`, up to
+    :data:`~airflow_provider_aimlstt.defaults.MAX_POLL_SECONDS` apart. The deadline is an absolute
+    epoch time, so a trigger re-created after a triggerer restart keeps the original one. Each
+    poll is retried by the connection's retry policy (network errors, 429, 5xx); a poll that still
+    fails counts as one failure, and
+    :data:`~airflow_provider_aimlstt.defaults.MAX_CONSECUTIVE_FAILURES` of them in a row end the
+    wait with an error event; one successful poll resets the count. The event is small (never the
+    transcript itself): it carries what the polls cost and when they saw the job finish.
 
     :param generation_id: the job to wait for.
     :param aimlstt_conn_id: the Airflow connection to poll with.
     :param deadline: epoch seconds after which the wait ends with a ``timeout`` event.
     :param poke_interval: seconds before the second poll.
-    :param max_poke_interval: the longest wait between two polls.
-    :param max_consecutive_failures: transient failures in a row that end the wait.
     :param started_at: epoch seconds when the wait began (for the elapsed time in logs).
-    :param api_retries: retries of one poll; None reads the connection (default 5).
     :param submitted_at: epoch seconds when the job's create was answered.
     :param expected_finish: ``[earliest, latest]`` seconds after ``submitted_at`` when the job is
         predicted to finish (on the worker, see :mod:`~airflow_provider_aimlstt.job_timing`);
@@ -57,11 +59,8 @@ class AimlSttTrigger(BaseTrigger):
         generation_id: str,
         aimlstt_conn_id: str,
         deadline: float,
-        poke_interval: float = 10.0,
-        max_poke_interval: float = 60.0,
-        max_consecutive_failures: int = 5,
+        poke_interval: float = defaults.FIRST_POLL_SECONDS,
         started_at: float | None = None,
-        api_retries: int | None = None,
         submitted_at: float | None = None,
         expected_finish: list[float] | tuple[float, float] | None = None,
         polled_at_start: bool = False,
@@ -70,16 +69,15 @@ class AimlSttTrigger(BaseTrigger):
         self.generation_id = generation_id
         self.aimlstt_conn_id = aimlstt_conn_id
         self.deadline = float(deadline)
-        self.schedule = PollSchedule(poke_interval, max_poke_interval)
-        self.max_consecutive_failures = max(1, int(max_consecutive_failures))
+        self.schedule = PollSchedule.default(poke_interval)
         self.started_at = float(started_at if started_at is not None else time.time())
-        self.api_retries = api_retries
         self.submitted_at = None if submitted_at is None else float(submitted_at)
         self.expected_finish: tuple[float, float] | None = None
         if expected_finish is not None and self.submitted_at is not None:
             earliest, latest = (float(moment) for moment in expected_finish)
             self.expected_finish = (earliest, latest)
         self.polled_at_start = bool(polled_at_start)
+        self._poll_charge: Charge | None = None
 
     @classmethod
     def starting_now(cls, timeout_seconds: float, **kwargs: Any) -> AimlSttTrigger:
@@ -100,10 +98,7 @@ class AimlSttTrigger(BaseTrigger):
                 "aimlstt_conn_id": self.aimlstt_conn_id,
                 "deadline": self.deadline,
                 "poke_interval": self.schedule.poke_interval,
-                "max_poke_interval": self.schedule.max_poke_interval,
-                "max_consecutive_failures": self.max_consecutive_failures,
                 "started_at": self.started_at,
-                "api_retries": self.api_retries,
                 "submitted_at": self.submitted_at,
                 "expected_finish": None if self.expected_finish is None else list(self.expected_finish),
                 "polled_at_start": self.polled_at_start,
@@ -112,15 +107,16 @@ class AimlSttTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the job ends or the deadline passes, then yield one event."""
-        hook = AimlSttHook.for_task(self)
+        hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
         try:
             event = await self._wait(hook)
         finally:
             await hook.aclose()
-        charge = hook.poll_charges.get(self.generation_id)
-        yield TriggerEvent(event.model_copy(update={"poll_charge": charge}).model_dump(mode="json"))
+        charged = event.model_copy(update={"poll_charge": self._poll_charge})
+        yield TriggerEvent(charged.model_dump(mode="json"))
 
     async def _wait(self, hook: AimlSttHook) -> SttTriggerEvent:
+        most_failures = max(1, int(defaults.MAX_CONSECUTIVE_FAILURES))
         failures = 0
         last_status: str | None = None
         last_pending: float | None = None
@@ -153,19 +149,20 @@ class AimlSttTrigger(BaseTrigger):
                 if not is_transient(exc):
                     return self._failure(exc, last_status)
                 failures += 1
-                if failures >= self.max_consecutive_failures:
+                if failures >= most_failures:
                     return self._failure(
                         exc, last_status, f"gave up after {failures} failed polls in a row: "
                     )
                 self.log.warning(
                     "Poll %d/%d of generation_id=%s failed, will poll again: %s",
                     failures,
-                    self.max_consecutive_failures,
+                    most_failures,
                     self.generation_id,
                     exc,
                 )
             else:
                 failures = 0
+                self._poll_charge = Charge.total([self._poll_charge, job.charge])
                 last_status = job.status
                 finished = self._finished(job)
                 if finished is not None:

@@ -1,5 +1,6 @@
 """A test-only DAG: three transcriptions of one model in a row, each waiting in the triggerer, so
-that each later one is predicted from what the earlier ones taught.
+that each later one is predicted from what the earlier ones taught. The test that runs it makes the
+polls' defaults short (``airflow_provider_aimlstt.defaults``).
 
 ``audio_dir`` (a param) holds ``first.wav``, ``second.wav`` and ``third.wav``.
 """
@@ -31,8 +32,6 @@ def aimlstt_test_job_timing() -> None:
                 model=MODEL,
                 audio_path=f"{{{{ params.audio_dir }}}}/{name}.wav",
                 deferrable=True,
-                poke_interval=0.3,
-                max_poke_interval=0.5,
             )
             for name in TASKS
         )

@@ -1,7 +1,7 @@
-"""A test-only DAG: a submit task and a sensor that learns the model from it.
+"""A test-only DAG: a submit task and a sensor given the model and submission it recorded.
 
-The sensor is given no ``model``: it reads the one the submit task recorded, so a Microsoft result
-(``{text, usage}``, the same shape as OpenAI's) is read as Microsoft's.
+The sensor's ``model`` and ``submission`` are the submit task's XComs, so a Microsoft result
+(``{text, usage}``, the same shape as OpenAI's) is read as Microsoft's, and its cost is known.
 """
 
 from __future__ import annotations
@@ -9,9 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Param, dag
+from airflow.sdk import Param, XComArg, dag
 
-from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
+from airflow_provider_aimlstt.operators.submit import (
+    MODEL_XCOM_KEY,
+    SUBMISSION_XCOM_KEY,
+    AimlSttSubmitOperator,
+)
 from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
 AUDIO = Path(__file__).resolve().parents[2] / "example_dags" / "audio"
@@ -32,6 +36,8 @@ def aimlstt_test_sensor_model() -> None:
     AimlSttSensor(
         task_id="wait",
         generation_id=submit.output,
+        model=XComArg(submit, key=MODEL_XCOM_KEY),
+        submission=XComArg(submit, key=SUBMISSION_XCOM_KEY),
         deferrable=False,
         poke_interval=0.2,
         output_path="{{ params.output_dir }}",

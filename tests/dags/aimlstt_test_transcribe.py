@@ -1,7 +1,8 @@
 """A test-only DAG: the combined operator for each model family, writing every format it can.
 
 ``output_dir`` (a param) is where all tasks write; ``deferrable`` waits in the triggerer for half
-of them and on the worker for the others, so both paths run.
+of them and on the worker for the others, so both paths run. The tests that run it make the polls'
+defaults short (``airflow_provider_aimlstt.defaults``); the sensor sets its own ``poke_interval``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ def aimlstt_test_transcribe() -> None:
         output_path=output,
         formats=ALL_FORMATS,
         deferrable=True,
-        poke_interval=0.5,
         outlets=[ALIAS, NAMED],
     )
     AimlSttTranscribeOperator(
@@ -49,7 +49,6 @@ def aimlstt_test_transcribe() -> None:
         output_path=output,
         formats=ALL_FORMATS,
         deferrable=False,
-        poke_interval=0.2,
         outlets=[ALIAS],
     )
     AimlSttTranscribeOperator(
@@ -60,7 +59,6 @@ def aimlstt_test_transcribe() -> None:
         output_path=output,
         formats=ALL_FORMATS,
         deferrable=True,
-        poke_interval=0.5,
         outlets=[ALIAS],
     )
     openai = AimlSttTranscribeOperator(
@@ -70,7 +68,6 @@ def aimlstt_test_transcribe() -> None:
         output_path=output,
         formats=("txt", "json"),
         deferrable=False,
-        poke_interval=0.2,
         outlets=[ALIAS],
     )
     AimlSttSensor(

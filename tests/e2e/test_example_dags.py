@@ -21,6 +21,17 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
+
+@pytest.fixture(autouse=True)
+def _polls_of_the_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transcribe operator polls with the provider's defaults: here the per-file DAG's former
+    ones (3 s, growing to 30 s), so its tests wait as long as they always did."""
+    from airflow_provider_aimlstt import defaults
+
+    monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 3.0)
+    monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 30.0)
+
+
 LoadDag = Callable[[str], "DAG"]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_aimlstt import defaults
 from tests.conftest import DAGS_FOLDER
 from tests.e2e.support import task_states
 
@@ -90,7 +91,8 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
     assert len(set(hashes.values())) == FILES
     # Stuck jobs must end: each wait gets 4 s; retries come at once (the DAG reads these when parsed).
     monkeypatch.setenv("AIMLSTT_WAIT_TIMEOUT_SECONDS", "4")
-    monkeypatch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.5")
+    monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 0.5)  # the transcribe operator's first wait
+    monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 30.0)
     monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
     dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
     stats_before = emulator.stats()
@@ -212,7 +214,8 @@ def test_creates_whose_answer_is_lost_are_found_in_the_usage_log_and_never_made_
     for index in range(files):
         _write_tone(input_dir / f"memo_{index:02d}.wav", 300 + 11 * index, 0.5)
     hashes = {path.name: _sha256(path) for path in input_dir.iterdir()}
-    monkeypatch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.5")
+    monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 0.5)  # the transcribe operator's first wait
+    monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 30.0)
     monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
     dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
     stats_before = emulator.stats()

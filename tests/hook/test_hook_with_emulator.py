@@ -177,3 +177,29 @@ def test_operator_returns_the_generation_id_and_records_the_model(emulator) -> N
     submission = ti.pushed["submission"]
     assert isinstance(submission, dict) and submission["generation_id"] == generation_id
     assert submission["charge"]["credits"] > 0 and submission["client_request_id"].startswith("aimlstt-")
+
+
+def test_the_blocking_wait_returns_what_it_learned_and_the_hook_keeps_nothing_of_the_job(emulator) -> None:
+    import time
+
+    from airflow_provider_aimlstt.polling import PollSchedule
+
+    hook = AimlSttHook()
+    submission = hook.submit_job(
+        TranscriptionRequest.build(model="#g1_nova-2-general", audio_path=str(SAMPLE))
+    )
+    state_before = dict(vars(hook))
+    first = hook.get_job(submission.generation_id)
+    assert first.charge is not None and first.charge.credits == 0  # the emulator's polls are free
+    assert submission.charge is not None and submission.charge.credits > 0  # its creates are not
+
+    wait = hook.wait_for_job(submission.generation_id, 15, PollSchedule(0.05, 0.05), job=first)
+
+    assert (wait.generation_id, wait.job.status) == (submission.generation_id, "completed")
+    assert wait.poll_charge is not None and wait.poll_charge.credits == 0
+    assert wait.found_at is not None and wait.last_pending_at is not None
+    assert submission.submitted_at is not None
+    after, by = wait.finish_bracket(submission.submitted_at) or (None, None)
+    assert after is not None and by is not None and 0 <= after <= by <= time.time() - submission.submitted_at
+    assert set(vars(hook)) <= set(state_before) | {"session", "settings"}  # nothing kept of the job
+    assert submission.generation_id not in repr(vars(hook))

@@ -8,6 +8,9 @@ import wave
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from airflow_provider_aimlstt import defaults
 from airflow_provider_aimlstt.job_timing import JobTiming, timing_variable_key
 from airflow_provider_aimlstt.operators.submit import SUBMISSION_XCOM_KEY
 from tests.dags.aimlstt_test_job_timing import MODEL, TASKS
@@ -41,9 +44,17 @@ def _submission(dag_run: Any, task_id: str) -> dict[str, Any]:
 
 
 def test_each_job_teaches_the_next_its_expected_finish(
-    airflow_db: Path, load_dag: Any, emulator: Any, tmp_path: Path, logs: Any
+    airflow_db: Path,
+    load_dag: Any,
+    emulator: Any,
+    tmp_path: Path,
+    logs: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from airflow.models.variable import Variable
+
+    monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 0.3)  # the polls of a job not yet predicted
+    monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 0.5)
 
     emulator.config.queued_seconds = 0.2
     emulator.config.processing_seconds = 0.3

@@ -16,6 +16,15 @@ from tests.transcripts.subtitles import match_words, parse_srt, parse_vtt, words
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
+
+@pytest.fixture(autouse=True)
+def _short_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transcribe operator polls with the provider's defaults: short ones here, to run fast."""
+    from airflow_provider_aimlstt import defaults
+
+    monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 0.3)
+
+
 TASKS = {
     "deepgram_diarized": ("txt", "json", "srt", "vtt"),
     "deepgram_multichannel": ("txt", "json", "srt", "vtt"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -164,12 +165,14 @@ def test_deferrable_default_comes_from_airflow_config(monkeypatch) -> None:
 
 @pytest.mark.usefixtures("airflow_db")
 def test_the_sensor_reads_the_result_as_the_model_its_submit_task_used(load_dag, emulator, tmp_path) -> None:
-    """Without ``model`` the sensor learns it from the submit task: Microsoft, not OpenAI by shape."""
+    """Given the submit task's ``model`` XCom the sensor reads Microsoft's result as Microsoft's,
+    not OpenAI's by its shape; given its ``submission``, it reports the cost."""
     import json
 
     dag = load_dag("aimlstt_test_sensor_model")
     sensor = dag.get_task("wait")
     assert getattr(sensor.model, "key", None) == "model"  # an XComArg of the submit task
+    assert getattr(sensor.submission, "key", None) == "submission"
 
     dag_run = dag.test(run_conf={"output_dir": tmp_path.as_uri()})
 
@@ -177,3 +180,39 @@ def test_the_sensor_reads_the_result_as_the_model_its_submit_task_used(load_dag,
     (written_file,) = tmp_path.glob("*.json")  # named after the generation id
     written = json.loads(written_file.read_text())
     assert (written["family"], written["model"]) == ("microsoft", "microsoft/mai-transcribe-1.5")
+    job = emulator.jobs.get(written["generation_id"])
+    assert written["cost"]["credits"] == job.cost.credits > 0
+
+
+def test_a_sensor_given_only_the_id_reads_the_family_from_the_shape_and_knows_no_cost(
+    emulator, tmp_path
+) -> None:
+    from airflow.sdk import DAG
+
+    from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
+
+    with DAG("sensor_inputs", schedule=None):
+        submit = AimlSttSubmitOperator(
+            task_id="submit", model="microsoft/mai-transcribe-1.5", audio_path=str(SAMPLE)
+        )
+        sensor = AimlSttSensor(task_id="wait", generation_id=submit.output, output_path=str(tmp_path))
+    assert (sensor.model, sensor.submission) == (None, None)  # nothing is taken from the submit task
+
+    generation_id = AimlSttHook().submit(
+        TranscriptionRequest.build(model="microsoft/mai-transcribe-1.5", audio_path=str(SAMPLE))
+    )
+    wait_until_finished(AimlSttHook(), generation_id)
+    summary = _sensor(generation_id, output_path=str(tmp_path)).execute(context={})
+    assert summary["cost_usd"] is None
+    written = json.loads((tmp_path / f"{generation_id}.json").read_text())
+    assert (written["family"], written["model"]) == ("openai", None)  # Microsoft's shape is OpenAI's
+
+
+def test_a_submission_as_json_text_gives_the_cost(emulator, tmp_path) -> None:
+    job = AimlSttHook().submit_job(
+        TranscriptionRequest.build(model="#g1_nova-2-general", audio_path=str(SAMPLE))
+    )
+    wait_until_finished(AimlSttHook(), job.generation_id)
+    sensor = _sensor(job.generation_id, submission=job.model_dump_json(), output_path=str(tmp_path))
+    summary = sensor.execute(context={})
+    assert job.charge is not None and summary["credits_used"] == job.charge.credits > 0

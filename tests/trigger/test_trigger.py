@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from airflow_provider_aimlstt import defaults
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import FetchResponse, SttTriggerEvent, TranscriptionRequest
 from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
@@ -110,7 +111,8 @@ def test_recreated_trigger_continues_with_the_same_deadline(emulator) -> None:
 
 def test_unreachable_api_gives_up_after_the_configured_failures(monkeypatch, logs) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(f"http://127.0.0.1:{closed_port()}"))
-    [event] = _events(_trigger("abc", poke_interval=0.01, max_consecutive_failures=3))
+    monkeypatch.setattr(defaults, "MAX_CONSECUTIVE_FAILURES", 3)
+    [event] = _events(_trigger("abc", poke_interval=0.01))
     assert event.status == "error"
     assert "gave up after 3 failed polls in a row" in event.message
     text = logs()
@@ -121,14 +123,16 @@ def test_unreachable_api_gives_up_after_the_configured_failures(monkeypatch, log
 def test_wrong_key_fails_at_once_without_retrying(emulator, monkeypatch) -> None:
     generation_id = _submit()
     monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, api_key="bad"))
-    [event] = _events(_trigger(generation_id, max_consecutive_failures=50))
+    monkeypatch.setattr(defaults, "MAX_CONSECUTIVE_FAILURES", 50)
+    [event] = _events(_trigger(generation_id))
     assert event.status == "error" and "401" in event.message
 
 
-def test_poll_interval_grows_to_its_cap(emulator, logs) -> None:
+def test_poll_interval_grows_to_its_cap(emulator, logs, monkeypatch) -> None:
     emulator.config.processing_seconds = 30
     generation_id = _submit()
-    trigger = _trigger(generation_id, deadline_in=1.6, poke_interval=0.2, max_poke_interval=0.4)
+    monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 0.4)
+    trigger = _trigger(generation_id, deadline_in=1.6, poke_interval=0.2)
     [event] = _events(trigger)
     assert event.status == "timeout"
     pauses = [float(found) for found in re.findall(r"next poll in ([0-9.]+)s", logs())]
@@ -168,7 +172,7 @@ def test_a_job_that_expires_while_waited_on_ends_the_wait_as_expired(emulator) -
         sensor.execute_complete(context={}, event=event.model_dump())
 
 
-def test_the_wait_rides_out_every_kind_of_fetch_fault(emulator, logs) -> None:
+def test_the_wait_rides_out_every_kind_of_fetch_fault(emulator, logs, monkeypatch) -> None:
     generation_id = _submit()
     emulator.config.processing_seconds = 1.0
     emulator.faults.set(
@@ -180,14 +184,35 @@ def test_the_wait_rides_out_every_kind_of_fetch_fault(emulator, logs) -> None:
         routes=["fetch"],
         seed=5,
     )
-    [event] = _events(_trigger(generation_id, poke_interval=0.1, max_consecutive_failures=3))
+    monkeypatch.setattr(defaults, "MAX_CONSECUTIVE_FAILURES", 3)
+    [event] = _events(_trigger(generation_id, poke_interval=0.1))
     assert event.status == "success", event.message
     assert "retry 1/5" in logs()
 
 
-def test_the_triggers_kwargs_carry_the_retry_override_and_no_secret(emulator) -> None:
-    trigger = _trigger("abc", api_retries=2)
+def test_the_triggers_kwargs_are_what_the_wait_needs_and_no_secret(emulator) -> None:
+    trigger = _trigger("abc")
     path, kwargs = trigger.serialize()
-    assert kwargs["api_retries"] == 2
+    assert set(kwargs) == {
+        "generation_id",
+        "aimlstt_conn_id",
+        "deadline",
+        "poke_interval",
+        "started_at",
+        "submitted_at",
+        "expected_finish",
+        "polled_at_start",
+    }
     assert TEST_API_KEY not in json.dumps(kwargs)
     assert AimlSttTrigger(**kwargs).serialize() == (path, kwargs)
+
+
+def test_the_event_carries_what_the_polls_cost_and_when_they_saw_the_job_finish(emulator) -> None:
+    generation_id = _submit()
+    emulator.config.processing_seconds = 0.5
+    started = time.time()
+    [event] = _events(_trigger(generation_id, poke_interval=0.1))
+    assert event.status == "success"
+    assert event.poll_charge is not None and event.poll_charge.credits == 0  # the emulator's polls are free
+    assert event.found_at is not None and started < event.found_at <= time.time()
+    assert event.last_pending_at is not None and started <= event.last_pending_at < event.found_at

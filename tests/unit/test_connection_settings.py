@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_aimlstt.defaults import DEFAULT_BASE_URL, READ_TIMEOUT_SECONDS
 from airflow_provider_aimlstt.exceptions import AimlSttConfigError
-from airflow_provider_aimlstt.hooks.connection import DEFAULT_BASE_URL, settings_from_connection
+from airflow_provider_aimlstt.hooks.connection import settings_from_connection
 from airflow_provider_aimlstt.hooks.retry import ApiRetryPolicy
 
 
@@ -69,13 +70,16 @@ def test_timeouts_from_plain_and_form_extras() -> None:
             settings_from_connection(Conn(extra_dejson={"read_timeout": bad}))
 
 
-def test_the_old_timeout_extra_still_works_with_a_deprecation_warning() -> None:
-    with pytest.warns(DeprecationWarning, match="'timeout' is now 'read_timeout'"):
+def test_the_old_timeout_extra_is_not_read_any_more() -> None:
+    """``timeout`` was the old name of ``read_timeout``, removed before the first release."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         settings = settings_from_connection(Conn(extra_dejson={"extra__aimlstt__timeout": 7}))
-    assert settings.read_timeout == 7.0
-    with pytest.warns(DeprecationWarning):
         both = settings_from_connection(Conn(extra_dejson={"timeout": 7, "read_timeout": 9}))
-    assert both.read_timeout == 9.0  # the new name wins
+    assert settings.read_timeout == READ_TIMEOUT_SECONDS
+    assert both.read_timeout == 9.0
 
 
 def test_unusable_host_is_reported() -> None:
