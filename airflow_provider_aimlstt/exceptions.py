@@ -204,23 +204,3 @@ class AimlSttTimeoutError(AimlSttError):
 
 class AimlSttRenderError(AimlSttError, ValueError):
     """A transcript cannot be rendered as asked: an unknown format, or subtitles without word timings."""
-
-
-_RENAMED = {"AimlSttOutOfCreditsError": "AimlSttForbiddenError"}
-
-
-def __getattr__(name: str) -> type[AimlSttError]:
-    """Old names of renamed exceptions, with a deprecation warning.
-
-    :param name: the attribute asked for.
-    """
-    if name in _RENAMED:
-        import warnings
-
-        new_name = _RENAMED[name]
-        warnings.warn(
-            f"{name} is now {new_name} (a 403 is not always about credits)", DeprecationWarning, stacklevel=2
-        )
-        renamed: type[AimlSttError] = globals()[new_name]
-        return renamed
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,17 +3,17 @@
 The options classes of the models are generated into :mod:`airflow_provider_aimlstt.models.options`
 (``OPTIONS_BY_MODEL``), imported on first use; :func:`options_class_for` gives a model's.
 
-Every name below is imported from its module the first time it is asked for, so that a DAG file
+Every name below is imported from its module the first time it is asked for
+(:mod:`airflow_provider_aimlstt._lazy`), so that a DAG file
 reading :mod:`~airflow_provider_aimlstt.models.families` (``KNOWN_MODELS``) or
 :mod:`~airflow_provider_aimlstt.models.status` builds no pydantic model.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from airflow_provider_aimlstt.models import families as _families
+from airflow_provider_aimlstt._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from airflow_provider_aimlstt.models.events import SttTriggerEvent
@@ -73,21 +73,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use; or an old per-family options name
-    (``DeepgramOptions``, ``OPTIONS_BY_FAMILY``, ...), deprecated.
-
-    :param name: the attribute asked for.
-    """
-    if name in _HOMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-        globals()[name] = value  # asked once: later lookups skip this function
-        return value
-    if name in _families.DEPRECATED_NAMES:
-        return _families.deprecated(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    """The public names, with those not imported yet."""
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -11,9 +11,7 @@ This module imports nothing of the package at import time: the generator reads i
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
-from typing import Any
 
 
 class ModelFamily(str, Enum):
@@ -97,70 +95,3 @@ def family_of(model: str) -> ModelFamily | None:
         if model.startswith(prefix):
             return family
     return None
-
-
-# Old per-family options classes: options now differ per model (nova-3's are not nova-2's). Each
-# old name stands for the options of one model of its family, with a warning.
-_DEPRECATED_OPTIONS = {
-    "DeepgramOptions": "#g1_nova-2-general",
-    "AssemblyAIOptions": "aai/universal",
-    "OpenAIOptions": "openai/gpt-4o-transcribe",
-    "MicrosoftOptions": "microsoft/mai-transcribe-1.5",
-}
-DEPRECATED_NAMES = frozenset({*_DEPRECATED_OPTIONS, "OPTIONS_BY_FAMILY"})
-_OWN_MODULES = ("airflow_provider_aimlstt.models", __name__)
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` of the first caller outside this package's models.
-
-    ``from airflow_provider_aimlstt.models import DeepgramOptions`` reaches a module ``__getattr__``
-    through more frames than a plain attribute access: a fixed level cannot name both. Frames of
-    the import system are not counted: ``warnings`` skips them itself.
-    """
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None:
-        internal = frame.f_code.co_filename.startswith("<frozen importlib")
-        if not internal and not str(frame.f_globals.get("__name__")).startswith(_OWN_MODULES):
-            break
-        frame, level = frame.f_back, level + (not internal)
-    return level
-
-
-def deprecated(name: str) -> Any:
-    """The value an old name stands for now, with a deprecation warning saying what to use.
-
-    :param name: one of :data:`DEPRECATED_NAMES`.
-    """
-    import warnings
-
-    from airflow_provider_aimlstt.models.options import OPTIONS_BY_MODEL
-
-    advice = "options differ per model, not per family; use options_class_for(model) from"
-    if name == "OPTIONS_BY_FAMILY":
-        models = {KNOWN_MODELS[model]: model for model in _DEPRECATED_OPTIONS.values()}
-        message = (
-            f"OPTIONS_BY_FAMILY is deprecated: {advice} airflow_provider_aimlstt.models, or "
-            "airflow_provider_aimlstt.models.options.OPTIONS_BY_MODEL (this map gives each family the "
-            f"options of {', '.join(models.values())})"
-        )
-        warnings.warn(message, DeprecationWarning, stacklevel=_user_stacklevel())
-        return {family: OPTIONS_BY_MODEL[model] for family, model in models.items()}
-    model = _DEPRECATED_OPTIONS[name]
-    options_class = OPTIONS_BY_MODEL[model]
-    message = (
-        f"{name} is deprecated: {advice} airflow_provider_aimlstt.models ({name} is now "
-        f"{options_class.__name__}, the options of {model!r})"
-    )
-    warnings.warn(message, DeprecationWarning, stacklevel=_user_stacklevel())
-    return options_class
-
-
-def __getattr__(name: str) -> Any:
-    """Old names of the per-family options classes, with a deprecation warning.
-
-    :param name: the attribute asked for.
-    """
-    if name in DEPRECATED_NAMES:
-        return deprecated(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

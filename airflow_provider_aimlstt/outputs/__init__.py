@@ -5,13 +5,13 @@
 - :mod:`.storage`: one file put whole on each kind of store.
 - :mod:`.delivery`: a finished job's result or files, and the task's asset events.
 
-The names below are imported on first use, so that building a DAG imports only the settings.
+The names below are imported on first use (:mod:`airflow_provider_aimlstt._lazy`), so that
+building a DAG imports only the settings.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from airflow_provider_aimlstt._lazy import lazy_exports
 
 _HOMES = {
     "DEFAULT_FORMATS": "settings",
@@ -28,11 +28,4 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module the first time it is asked for.
-
-    :param name: the attribute asked for.
-    """
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

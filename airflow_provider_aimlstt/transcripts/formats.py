@@ -9,7 +9,7 @@ from __future__ import annotations
 from airflow_provider_aimlstt.exceptions import AimlSttRenderError
 
 FORMATS: tuple[str, ...] = ("txt", "json", "srt", "vtt")
-"""The format names :func:`~airflow_provider_aimlstt.transcripts.render` accepts."""
+"""The format names :func:`~airflow_provider_aimlstt.transcripts.rendering.render` accepts."""
 
 SUFFIXES: dict[str, str] = {"txt": ".txt", "json": ".json", "srt": ".srt", "vtt": ".vtt"}
 """The file suffix of each format."""

@@ -77,12 +77,11 @@ def test_an_assemblyai_result_without_a_model_is_read_in_milliseconds() -> None:
     assert transcript.words[0].end == 0.4
 
 
-def test_a_403_is_forbidden_not_only_out_of_credits_and_the_old_name_warns() -> None:
+def test_a_403_is_forbidden_not_only_out_of_credits_and_the_old_name_is_gone() -> None:
     error = exc.AimlSttForbiddenError(403, "You've run out of credits")
     assert "out of credits" in str(error) and "plan" in str(error)
-    with pytest.warns(DeprecationWarning, match="AimlSttForbiddenError"):
-        old = exc.AimlSttOutOfCreditsError  # type: ignore[attr-defined]
-    assert old is exc.AimlSttForbiddenError
+    with pytest.raises(AttributeError, match="AimlSttOutOfCreditsError"):
+        exc.AimlSttOutOfCreditsError  # type: ignore[attr-defined]  # noqa: B018  # removed before release
 
 
 def test_a_404_hint_depends_on_whether_a_generation_was_asked_for() -> None:
@@ -122,3 +121,28 @@ def test_get_provider_info_lists_every_module_that_defines_an_operator_sensor_ho
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert info["connection-types"][0]["conn-fields"]["read_timeout"]["label"].startswith("Read timeout")
+
+
+def test_one_lazy_import_mechanism_and_no_module_swaps_its_class() -> None:
+    """Packages that export names on first use all do it through ``_lazy``; none defines its own
+    ``__getattr__`` or replaces its module's class (the transcripts' ``render`` is the function:
+    its module is ``rendering``)."""
+    import importlib
+
+    own_ways = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            defines = isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
+            swaps = isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Attribute) and target.attr == "__class__" for target in node.targets
+            )
+            if defines or swaps:
+                own_ways.append(path.relative_to(PACKAGE).as_posix())
+    assert own_ways == []
+    for name in ("models", "outputs", "transcripts"):
+        package = importlib.import_module(f"airflow_provider_aimlstt.{name}")
+        assert package.__getattr__.__module__ == "airflow_provider_aimlstt._lazy", name
+        assert set(package.__all__) <= set(dir(package)), name
+    transcripts = importlib.import_module("airflow_provider_aimlstt.transcripts")
+    importlib.import_module("airflow_provider_aimlstt.transcripts.rendering")
+    assert callable(transcripts.render) and transcripts.render.__module__.endswith(".rendering")

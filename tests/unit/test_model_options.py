@@ -19,7 +19,6 @@ from airflow_provider_aimlstt.models import (
     upload_field_of,
 )
 from airflow_provider_aimlstt.models import options as generated
-from airflow_provider_aimlstt.models.options import OPTIONS_BY_MODEL
 
 URL = "https://example.org/a.mp3"
 NEW_IDS = (
@@ -248,33 +247,19 @@ def test_lookups() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "model"),
-    [
-        ("DeepgramOptions", "#g1_nova-2-general"),
-        ("AssemblyAIOptions", "aai/universal"),
-        ("OpenAIOptions", "openai/gpt-4o-transcribe"),
-        ("MicrosoftOptions", "microsoft/mai-transcribe-1.5"),
-    ],
+    "name", ["DeepgramOptions", "AssemblyAIOptions", "OpenAIOptions", "MicrosoftOptions", "OPTIONS_BY_FAMILY"]
 )
-def test_the_old_per_family_names_still_import_with_a_warning(name: str, model: str) -> None:
-    new_name = OPTIONS_BY_MODEL[model].__name__
-    with pytest.warns(
-        DeprecationWarning, match=rf"{name} is deprecated: .*options_class_for\(model\).*{new_name}"
-    ):
-        assert getattr(models, name) is OPTIONS_BY_MODEL[model]
-    with pytest.warns(DeprecationWarning, match=name):
-        exec(f"from airflow_provider_aimlstt.models.families import {name} as found", {})
+def test_the_old_per_family_names_are_gone(name: str) -> None:
+    """Options differ per model, not per family: the old names were removed before the first release."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AttributeError, match=name):
+            getattr(models, name)
+        with pytest.raises(ImportError, match=name):
+            exec(f"from airflow_provider_aimlstt.models.families import {name} as found", {})
 
 
-def test_the_old_family_map_still_imports_with_a_warning() -> None:
-    with pytest.warns(DeprecationWarning, match="OPTIONS_BY_FAMILY is deprecated: .*options_class_for"):
-        from airflow_provider_aimlstt.models import OPTIONS_BY_FAMILY as by_family
-    assert by_family == {
-        ModelFamily.DEEPGRAM: OPTIONS_BY_MODEL["#g1_nova-2-general"],
-        ModelFamily.ASSEMBLYAI: OPTIONS_BY_MODEL["aai/universal"],
-        ModelFamily.OPENAI: OPTIONS_BY_MODEL["openai/gpt-4o-transcribe"],
-        ModelFamily.MICROSOFT: OPTIONS_BY_MODEL["microsoft/mai-transcribe-1.5"],
-    }
+def test_an_unknown_name_is_an_attribute_error() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(AttributeError, match="no attribute 'NovaOptions'"):
