@@ -12,15 +12,25 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
+from airflow_provider_aimlstt.exceptions import (
+    AimlSttConnectionError,
+    AimlSttResponseError,
+    AimlSttTimeoutError,
+    AimlSttTranscriptionFailedError,
+)
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.job_timing import learn_job
+from airflow_provider_aimlstt.models.events import SttTriggerEvent
 from airflow_provider_aimlstt.models.responses import FetchResponse
 from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.outputs.delivery import deliver
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
 from airflow_provider_aimlstt.polling import PollSchedule, WaitResult
+from airflow_provider_aimlstt.protocol import api_error_class
 from airflow_provider_aimlstt.tracing import Charge
-from airflow_provider_aimlstt.triggers.job import AimlSttTrigger, check_event
+from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
 
 
 @dataclass(frozen=True)
@@ -168,3 +178,33 @@ class JobWaiter:
             context=context,
             log=self.log,
         )
+
+
+def check_event(event: dict[str, Any] | None, generation_id: str) -> SttTriggerEvent:
+    """Read the trigger's event in ``execute_complete``; raise what a worker would have raised.
+
+    :param event: the event's payload.
+    :param generation_id: the job the task waited for (for the message of an unreadable event).
+    :raises AimlSttTimeoutError: the deadline passed.
+    :raises AimlSttApiError: the wait ended on an HTTP error answer (same subclass as on a worker).
+    :raises AimlSttTranscriptionFailedError: the job ended in ``error``.
+    :raises AimlSttConnectionError: polls kept failing.
+    :raises AimlSttResponseError: the event is not an :class:`SttTriggerEvent`.
+    """
+    try:
+        outcome = SttTriggerEvent.model_validate(event)
+    except ValidationError as exc:
+        raise AimlSttResponseError(
+            f"The trigger for generation_id={generation_id} sent an unreadable event {event!r}: {exc}"
+        ) from None
+    if outcome.status == "timeout":
+        raise AimlSttTimeoutError(outcome.message)
+    if outcome.status == "error":
+        if outcome.http_status is not None:
+            raise api_error_class(outcome.http_status).with_text(
+                outcome.http_status, outcome.message, outcome.generation_id
+            )
+        if outcome.api_status == "error":
+            raise AimlSttTranscriptionFailedError(outcome.generation_id, outcome.message)
+        raise AimlSttConnectionError(outcome.message)
+    return outcome

@@ -373,7 +373,8 @@ class Bench:
         :param generation_id: its job.
         """
         from airflow_provider_aimlstt.hooks import async_clients
-        from airflow_provider_aimlstt.triggers.job import AimlSttTrigger, check_event
+        from airflow_provider_aimlstt.triggers.job import AimlSttTrigger
+        from airflow_provider_aimlstt.waiter import check_event
 
         _, kwargs = deferred.serialize()
         trigger = AimlSttTrigger(**json.loads(json.dumps(kwargs)))

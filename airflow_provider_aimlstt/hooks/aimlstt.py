@@ -201,7 +201,7 @@ class AimlSttHook(BaseHook):
                 raise
             duration = uploaded_duration(upload)
             return self._settle_lost_create(request, audio, request_id, attempt, sent_at, exc, duration)
-        job = SubmittedJob(
+        submission = SubmittedJob(
             generation_id=created.generation_id,
             client_request_id=request_id,
             charge=trace.charge,
@@ -212,11 +212,11 @@ class AimlSttHook(BaseHook):
             "Submitted %s (model %s) as generation_id=%s (client_request_id=%s, charged %s)",
             audio.display,
             request.model,
-            job.generation_id,
+            submission.generation_id,
             request_id,
-            job.charge.describe() if job.charge else "(not reported)",
+            submission.charge.describe() if submission.charge else "(not reported)",
         )
-        return job
+        return submission
 
     def _settle_lost_create(
         self,
@@ -377,7 +377,7 @@ class AimlSttHook(BaseHook):
             return False, str(exc)
         return True, f"Connected to {base_url}."
 
-    def retry_policy(self, settings: ConnectionSettings) -> ApiRetryPolicy:
+    def _retry_policy(self, settings: ConnectionSettings) -> ApiRetryPolicy:
         """The connection's retry policy with this hook's overrides.
 
         :param settings: the connection's settings.
@@ -393,7 +393,7 @@ class AimlSttHook(BaseHook):
     ) -> _Parsed:
         """Send ``call`` (with ``upload`` as its file) and read its answer with ``read``, retrying by
         ``policy`` (else the hook's)."""
-        policy = policy or self.retry_policy(self.settings)
+        policy = policy or self._retry_policy(self.settings)
         for attempt in retrying(call, policy, self.log):
             with attempt:
                 return read(*self._send(call, upload))
@@ -427,7 +427,7 @@ class AimlSttHook(BaseHook):
         """
         call = fetch_call(generation_id)
         settings = await self._aget_settings()
-        async for attempt in async_retrying(call, self.retry_policy(settings), self.log):
+        async for attempt in async_retrying(call, self._retry_policy(settings), self.log):
             with attempt:
                 return _fetch_reader(generation_id)(*await self._asend(call))
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover

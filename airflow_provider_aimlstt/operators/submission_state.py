@@ -1,4 +1,5 @@
-"""Remember a task's submission across its tries, so a retry reuses the job instead of paying twice.
+"""Internal: remember a task's submission across its tries, so a retry reuses the job instead of
+paying twice.
 
 The generation id is written to Airflow's task state store (Airflow 3.3+) as soon as the API
 returns it. The store is kept per DAG run, task and map index, and every try of the task instance
@@ -48,16 +49,16 @@ def submit_once(
     :param log: the task's logger.
     """
     fingerprint = request_fingerprint(request, audio)
-    reused = reusable_job(context, hook, fingerprint, log)
+    reused = reusable_submission(context, hook, fingerprint, log)
     if reused is not None:
         return reused
     request_id = task_client_request_id(context, fingerprint)
     try:
-        job = hook.submit_job(request, audio, client_request_id=request_id)
+        submission = hook.submit_job(request, audio, client_request_id=request_id)
     except AimlSttSubmissionUncertainError as exc:
         raise AirflowFailException(str(exc)) from exc
-    remember_submission(context, fingerprint, job, log)
-    return job
+    remember_submission(context, fingerprint, submission, log)
+    return submission
 
 
 def task_client_request_id(context: Any, fingerprint: str) -> str:
@@ -83,7 +84,7 @@ def request_fingerprint(request: TranscriptionRequest, audio: AudioSource) -> st
     return hashlib.sha256(encoded).hexdigest()
 
 
-def reusable_job(context: Any, hook: AimlSttHook, fingerprint: str, log: Any) -> SubmittedJob | None:
+def reusable_submission(context: Any, hook: AimlSttHook, fingerprint: str, log: Any) -> SubmittedJob | None:
     """The job an earlier try of this task submitted, if it can still be used.
 
     :param context: the task's context (its ``task_state_store``, when Airflow has one).
@@ -133,12 +134,12 @@ def reusable_job(context: Any, hook: AimlSttHook, fingerprint: str, log: Any) ->
     )
 
 
-def remember_submission(context: Any, fingerprint: str, job: SubmittedJob, log: Any) -> None:
+def remember_submission(context: Any, fingerprint: str, submission: SubmittedJob, log: Any) -> None:
     """Store the new job for later tries of this task.
 
     :param context: the task's context.
     :param fingerprint: what was submitted (:func:`request_fingerprint`).
-    :param job: what the API (or its usage log) said of the new job.
+    :param submission: what the API (or its usage log) said of the new job.
     :param log: the task's logger.
     """
     store = _store(context)
@@ -148,11 +149,11 @@ def remember_submission(context: Any, fingerprint: str, job: SubmittedJob, log: 
     store.set(
         STATE_KEY,
         {
-            "generation_id": job.generation_id,
+            "generation_id": submission.generation_id,
             "fingerprint": fingerprint,
             "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "client_request_id": job.client_request_id,
-            "charge": job.charge.model_dump(mode="json") if job.charge else None,
+            "client_request_id": submission.client_request_id,
+            "charge": submission.charge.model_dump(mode="json") if submission.charge else None,
         },
     )
 

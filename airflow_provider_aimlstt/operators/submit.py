@@ -113,8 +113,8 @@ class AimlSttSubmitOperator(BaseOperator):
         from airflow_provider_aimlstt.operators.submission_state import submit_once
 
         request = self.build_request()
-        job = submit_once(context, self.hook, request, AudioSource.of(request).checked(), self.log)
-        job = with_expected_time(job, self.aimlstt_conn_id, request.model, self.log)
+        submission = submit_once(context, self.hook, request, AudioSource.of(request).checked(), self.log)
+        submission = with_expected_time(submission, self.aimlstt_conn_id, request.model, self.log)
         context["ti"].xcom_push(key=MODEL_XCOM_KEY, value=request.model)
-        context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=job.model_dump(mode="json"))
-        return job.generation_id
+        context["ti"].xcom_push(key=SUBMISSION_XCOM_KEY, value=submission.model_dump(mode="json"))
+        return submission.generation_id

@@ -12,7 +12,7 @@ from airflow.configuration import conf
 from airflow_provider_aimlstt.defaults import RESULT_RETENTION_SECONDS
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 from airflow_provider_aimlstt.operators.submit import SUBMISSION_XCOM_KEY, AimlSttSubmitOperator
-from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, output_settings_or_none
+from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, OutputSettings
 
 if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
     from airflow_provider_aimlstt.models.submission import SubmittedJob
@@ -66,7 +66,7 @@ class AimlSttTranscribeOperator(TranscriptionLineageMixin, AimlSttSubmitOperator
         deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        self.output_settings = output_settings_or_none(output_path, formats, output_name, output_conn_id)
+        self.output_settings = OutputSettings.of_task(output_path, formats, output_name, output_conn_id)
         super().__init__(**kwargs)
         self.output_path = output_path
         self.output_name = output_name
@@ -113,8 +113,8 @@ class AimlSttTranscribeOperator(TranscriptionLineageMixin, AimlSttSubmitOperator
         wait = waiter.resumed(event, str((event or {}).get("generation_id", "?")))
         ti = context["ti"]
         pushed = ti.xcom_pull(task_ids=ti.task_id, key=SUBMISSION_XCOM_KEY, map_indexes=ti.map_index)
-        known = SubmittedJob.model_validate(pushed) if isinstance(pushed, dict) else None
-        return self._deliver(waiter, wait, known, context)
+        submission = SubmittedJob.model_validate(pushed) if isinstance(pushed, dict) else None
+        return self._deliver(waiter, wait, submission, context)
 
     def _waiter(self) -> JobWaiter:
         from airflow_provider_aimlstt.polling import PollSchedule

@@ -42,6 +42,21 @@ class OutputSettings:
         if self.output_name is not None:
             check_output_name(self.output_name)
 
+    @classmethod
+    def of_task(
+        cls, output_path: Any, formats: Any, output_name: str | None, output_conn_id: str | None
+    ) -> OutputSettings | None:
+        """A task's output settings from its arguments; None when it writes no files (no ``output_path``).
+
+        :param output_path: the folder, or None.
+        :param formats: the formats.
+        :param output_name: the file name, or None.
+        :param output_conn_id: the store's connection, or None.
+        """
+        if output_path is None:
+            return None
+        return cls(output_path, formats, output_name, output_conn_id)
+
     def rendered(self, output_path: Any, output_name: str | None) -> OutputSettings:
         """These settings with the task's rendered template values, checked again.
 
@@ -111,18 +126,3 @@ def check_output_name(name: object) -> str:
             f"output_name: must be a file name without '/' (nor backslash, NUL), got {name!r}"
         )
     return name
-
-
-def output_settings_or_none(
-    output_path: Any, formats: Any, output_name: str | None, output_conn_id: str | None
-) -> OutputSettings | None:
-    """A task's output settings from its arguments; None when it writes no files (no ``output_path``).
-
-    :param output_path: the folder, or None.
-    :param formats: the formats.
-    :param output_name: the file name, or None.
-    :param output_conn_id: the store's connection, or None.
-    """
-    if output_path is None:
-        return None
-    return OutputSettings(output_path, formats, output_name, output_conn_id)

@@ -13,7 +13,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID, FIRST_POLL_SECONDS, RESULT_RETENTION_SECONDS
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
-from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, output_settings_or_none
+from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, OutputSettings
 
 if TYPE_CHECKING:  # what only running the task needs is imported there, not when a DAG is parsed
     from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
@@ -87,7 +87,7 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
         output_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.output_settings = output_settings_or_none(output_path, formats, output_name, output_conn_id)
+        self.output_settings = OutputSettings.of_task(output_path, formats, output_name, output_conn_id)
         super().__init__(poke_interval=poke_interval, timeout=timeout, **kwargs)
         self.output_path = output_path
         self.output_name = output_name

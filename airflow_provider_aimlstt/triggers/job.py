@@ -1,5 +1,4 @@
-"""The trigger of one job: waits for it in the triggerer, without holding a worker slot, and
-:func:`check_event`, which reads its event back in the task."""
+"""The trigger of one job: waits for it in the triggerer, without holding a worker slot."""
 
 from __future__ import annotations
 
@@ -9,23 +8,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
-from pydantic import ValidationError
 
 from airflow_provider_aimlstt import defaults
 from airflow_provider_aimlstt.exceptions import (
     AimlSttApiError,
-    AimlSttConnectionError,
     AimlSttError,
-    AimlSttResponseError,
-    AimlSttTimeoutError,
-    AimlSttTranscriptionFailedError,
 )
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.hooks.retry import is_transient
 from airflow_provider_aimlstt.models.events import SttTriggerEvent
 from airflow_provider_aimlstt.models.responses import FetchResponse
 from airflow_provider_aimlstt.polling import PollSchedule
-from airflow_provider_aimlstt.protocol import api_error_class
 from airflow_provider_aimlstt.tracing import Charge
 
 
@@ -211,33 +204,3 @@ class AimlSttTrigger(BaseTrigger):
 
     def _elapsed(self) -> float:
         return time.time() - self.started_at
-
-
-def check_event(event: dict[str, Any] | None, generation_id: str) -> SttTriggerEvent:
-    """Read the trigger's event in ``execute_complete``; raise what a worker would have raised.
-
-    :param event: the event's payload.
-    :param generation_id: the job the task waited for (for the message of an unreadable event).
-    :raises AimlSttTimeoutError: the deadline passed.
-    :raises AimlSttApiError: the wait ended on an HTTP error answer (same subclass as on a worker).
-    :raises AimlSttTranscriptionFailedError: the job ended in ``error``.
-    :raises AimlSttConnectionError: polls kept failing.
-    :raises AimlSttResponseError: the event is not an :class:`SttTriggerEvent`.
-    """
-    try:
-        outcome = SttTriggerEvent.model_validate(event)
-    except ValidationError as exc:
-        raise AimlSttResponseError(
-            f"The trigger for generation_id={generation_id} sent an unreadable event {event!r}: {exc}"
-        ) from None
-    if outcome.status == "timeout":
-        raise AimlSttTimeoutError(outcome.message)
-    if outcome.status == "error":
-        if outcome.http_status is not None:
-            raise api_error_class(outcome.http_status).with_text(
-                outcome.http_status, outcome.message, outcome.generation_id
-            )
-        if outcome.api_status == "error":
-            raise AimlSttTranscriptionFailedError(outcome.generation_id, outcome.message)
-        raise AimlSttConnectionError(outcome.message)
-    return outcome

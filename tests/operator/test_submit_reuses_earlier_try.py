@@ -18,7 +18,7 @@ from airflow_provider_aimlstt.operators.submission_state import (
     STATE_KEY,
     remember_submission,
     request_fingerprint,
-    reusable_job,
+    reusable_submission,
 )
 from tests.conftest import AUDIO_DIR
 from tests.e2e.support import return_value, task_states
@@ -84,7 +84,7 @@ def _submitted(hook: AimlSttHook, store: MemoryStore, request: TranscriptionRequ
 
 
 def _reused(context: Any, hook: AimlSttHook, request: TranscriptionRequest) -> str | None:
-    job = reusable_job(context, hook, _fingerprint(request), LOG)
+    job = reusable_submission(context, hook, _fingerprint(request), LOG)
     return job.generation_id if job is not None else None
 
 
@@ -152,7 +152,7 @@ def test_a_reused_job_keeps_its_client_request_id_and_charge(hook: AimlSttHook, 
     generation_id = _submitted(hook, store, request)
     stored = store.values[STATE_KEY]
 
-    reused = reusable_job({"task_state_store": store}, hook, _fingerprint(request), LOG)
+    reused = reusable_submission({"task_state_store": store}, hook, _fingerprint(request), LOG)
 
     assert reused is not None and reused.reused
     assert reused.generation_id == generation_id
