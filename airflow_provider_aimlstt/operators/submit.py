@@ -28,6 +28,8 @@ class AimlSttSubmitOperator(BaseOperator):
     generation id, client request id, charge). A sensor waiting on this task's job is given them,
     to read the result as that model's and to report the job's cost::
 
+        from airflow.sdk import XComArg
+
         submit = AimlSttSubmitOperator(task_id="submit", model="#g1_nova-2-general", audio_path=path)
         wait = AimlSttSensor(
             task_id="wait",
