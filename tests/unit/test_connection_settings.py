@@ -113,3 +113,26 @@ def test_retry_policy_defaults_and_extras_in_both_forms() -> None:
 def test_bad_retry_extras_name_the_connection_and_the_extra(extra: dict[str, Any], field: str) -> None:
     with pytest.raises(AimlSttConfigError, match=rf"Connection 'aimlstt_default': extra '{field}'"):
         settings_from_connection(Conn(extra_dejson=extra))
+
+
+def test_the_connection_form_shows_the_defaults_the_hook_uses() -> None:
+    from airflow_provider_aimlstt.get_provider_info import get_provider_info
+    from airflow_provider_aimlstt.hooks.connection import ConnectionSettings
+
+    [connection_type] = get_provider_info()["connection-types"]
+    form = {name: field["schema"]["default"] for name, field in connection_type["conn-fields"].items()}
+    used = ConnectionSettings(base_url=DEFAULT_BASE_URL, api_key="k")
+    policy = ApiRetryPolicy()
+    assert form == {
+        "read_timeout": used.read_timeout,
+        "connect_timeout": used.connect_timeout,
+        "allow_insecure_http": False,
+        "api_retries": policy.api_retries,
+        "api_retry_backoff": policy.api_retry_backoff,
+        "api_retry_max_backoff": policy.api_retry_max_backoff,
+        "usage_log_wait": used.usage_log_wait,
+    }
+    assert (
+        connection_type["ui-field-behaviour"]["placeholders"]["host"]
+        == settings_from_connection(Conn()).base_url
+    )
