@@ -18,7 +18,7 @@ Three ways to wait, for jobs of 5 s, 30 s, 2 min, 10 min and 30 min:
   default 600 s would end the 30 min wait in a ``TimeoutError``);
 - ours, as the transcribe operator runs: the hook's submit (which reads the audio's duration),
   ``with_expected_time`` (the prediction from the model's Variable), the operator's decision to
-  poll before deferring, ``defer_wait`` building the trigger, the trigger rebuilt from its kwargs
+  poll before deferring, the waiter building the trigger, the trigger rebuilt from its kwargs
   as a triggerer does and run, then ``learn_job`` with what its polls proved. The Variable is an
   in-memory stand-in; everything else is the provider's code. Poke 10 s, max 60 s (the
   operator's defaults).
@@ -217,16 +217,16 @@ class Bench:
     @contextmanager
     def virtual_time(self) -> Iterator[None]:
         """The provider's modules read this clock, and its trigger sleeps on it."""
+        from airflow_provider_aimlstt import waiter
         from airflow_provider_aimlstt.hooks import aimlstt as hook_module
-        from airflow_provider_aimlstt.operators import waiting
-        from airflow_provider_aimlstt.triggers import aimlstt as trigger_module
         from airflow_provider_aimlstt.triggers import batch as batch_module
+        from airflow_provider_aimlstt.triggers import job as trigger_module
 
         clock = types.SimpleNamespace(time=self.now, monotonic=self.clock.now, sleep=self.sleep)
         loop = types.SimpleNamespace(sleep=self.asleep, gather=asyncio.gather, Semaphore=asyncio.Semaphore)
         patched = [
             (hook_module, "time", clock),
-            (waiting, "time", clock),
+            (waiter, "time", clock),
             (trigger_module, "time", clock),
             (trigger_module, "asyncio", loop),
             (batch_module, "time", clock),
