@@ -422,6 +422,7 @@ class Bench:
         from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
         from airflow_provider_aimlstt.job_timing import learned_timing
         from airflow_provider_aimlstt.models.request import TranscriptionRequest
+        from airflow_provider_aimlstt.triggers import batch as batch_trigger
         from airflow_provider_aimlstt.triggers.batch import AimlSttBatchTrigger
 
         hook = AimlSttHook(aimlstt_conn_id=CONN_ID)
@@ -437,14 +438,13 @@ class Bench:
             windows = [timing.expected_finish(job.audio_seconds) for job in jobs]
             quartile = sorted(job_lengths)[len(job_lengths) // 4]
             before = self.gets()
+            # the nightly DAG's former schedule, set on the trigger's internal constants
+            batch_trigger.FIRST_POLL_SECONDS, batch_trigger.MAX_POLL_SECONDS = 3.0, 30.0
             trigger = AimlSttBatchTrigger(
                 generation_ids=[job.generation_id for job in jobs],
                 aimlstt_conn_id=CONN_ID,
                 deadline=self.now() + 4 * 3600,
                 created_at=[float(job.submitted_at or 0.0) for job in jobs],
-                poke_interval=3.0,  # the nightly DAG's
-                max_poke_interval=30.0,
-                max_concurrent_polls=16,
                 first_poll_after=None if predicted else FIRST_POLL_EARLY * quartile,
                 expected_finish=[None if window is None else list(window) for window in windows]
                 if predicted

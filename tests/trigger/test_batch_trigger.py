@@ -73,10 +73,10 @@ def _trigger(
 ) -> AimlSttBatchTrigger:
     """A trigger on the ``aimlstt_default`` connection, polling on the schedule given: the
     module's constants (no trigger argument), set for this test only."""
-    batch_trigger.FIRST_POLL_SECONDS = poke_interval  # type: ignore[misc]
-    batch_trigger.MAX_POLL_SECONDS = max_poke_interval  # type: ignore[misc]
+    batch_trigger.FIRST_POLL_SECONDS = poke_interval
+    batch_trigger.MAX_POLL_SECONDS = max_poke_interval
     if max_concurrent_polls is not None:
-        batch_trigger.MAX_CONCURRENT_POLLS = max_concurrent_polls  # type: ignore[misc]
+        batch_trigger.MAX_CONCURRENT_POLLS = max_concurrent_polls
     return AimlSttBatchTrigger(
         generation_ids=generation_ids,
         aimlstt_conn_id="aimlstt_default",
