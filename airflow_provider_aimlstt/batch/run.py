@@ -107,7 +107,7 @@ class BatchRun:
 
     Build it with :meth:`open`; then, when the task starts, :meth:`plan`, or when it resumes,
     :meth:`apply`; then :meth:`submit_what_fits` and :meth:`wait_for_in_flight`, and once nothing
-    is in flight :meth:`finish`.
+    is in flight :meth:`finish` and :meth:`check_failed_files`.
 
     :param settings: what the task does.
     :param manifest: its files' rows.
