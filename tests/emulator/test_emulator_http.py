@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES
+from aimlstt_emulator.catalog import MODEL_FAMILIES
 from airflow_provider_aimlstt.models import ApiErrorBody
 
 UNAUTHORIZED = (
