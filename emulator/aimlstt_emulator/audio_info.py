@@ -1,8 +1,9 @@
 """What the emulator knows of an audio input: its format, duration and channels, and where it came from.
 
-The duration of WAV, MP3, FLAC and MP4/M4A files is read exactly, as a server decoding them would
-know it (WAV here; the others in :mod:`.audio_formats`). Ogg, WebM, unknown formats, and files whose
-headers do not tell get an estimate from their size at a typical bit rate, and say so.
+The duration of WAV, MP3, FLAC, MP4/M4A, Ogg (Opus, Vorbis) and WebM/Matroska files is read
+exactly, as a server decoding them would know it (WAV here; MP3, FLAC and MP4 in
+:mod:`.audio_formats`; Ogg and WebM in :mod:`.audio_containers`). Unknown formats, and files whose
+headers do not tell, get an estimate from their size at a typical bit rate, and say so.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aimlstt_emulator.audio_containers import read_ogg, read_webm
 from aimlstt_emulator.audio_formats import read_flac, read_mp3, read_mp4
 
 SOURCE_UPLOAD = "upload"
@@ -39,7 +41,7 @@ class AudioInfo:
     :param size_bytes: size of the audio, 0 when there was none.
     :param duration_seconds: length of the audio.
     :param channels: number of channels (1 when unknown).
-    :param duration_estimated: True unless the duration was read exactly (WAV, MP3, FLAC, MP4).
+    :param duration_estimated: True unless the duration was read exactly (WAV, MP3, FLAC, MP4, Ogg, WebM).
     :param audio_format: ``wav``, ``mp3``, ``ogg``, ``flac``, ``mp4``, ``webm``, ``unknown`` or ``none``.
     """
 
@@ -138,4 +140,6 @@ _EXACT_READERS: dict[str, Callable[[Path], tuple[float, int] | None]] = {
     "mp3": read_mp3,
     "flac": read_flac,
     "mp4": read_mp4,
+    "ogg": read_ogg,
+    "webm": read_webm,
 }
