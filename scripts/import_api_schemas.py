@@ -15,8 +15,8 @@ reference folder). What lands in ``emulator/aimlstt_emulator/api_schemas/`` (pac
   the one component its ``GET /v1/stt/{generation_id}`` refers to.
 - ``service/``: ``service-endpoints_logs-v2.json`` (``GET /v2/logs``), unchanged.
 
-Files in ``create/`` that the docs do not have (the Microsoft page links a schema the docs source
-does not hold) are kept: they say where they come from in their own ``x-source``.
+Files in ``create/`` that the docs do not have are kept (a schema written for the project from a
+model page must say so in its own ``x-source``); today every one is the docs' own.
 Afterwards run ``scripts/generate_option_models.py`` and register new model ids.
 """
 
