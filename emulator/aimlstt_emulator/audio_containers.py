@@ -11,15 +11,18 @@
   Segments and Clusters) are read through.
 
 Each reader returns ``(seconds, channels)``, or None when the file does not tell (the caller then
-estimates). Files are read by seeking, never loaded whole.
+estimates). Files are read by seeking (Ogg) or mapped into memory (Matroska), never loaded whole.
 """
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+
+# The bytes of a file being read: mapped (mmap) or in memory.
+Buffer = bytes | mmap.mmap
 
 OPUS_RATE = 48_000
 _OGG_CAPTURE = b"OggS"
@@ -135,20 +138,19 @@ _AUDIO_TRACK = 2
 _DEFAULT_TIMESTAMP_SCALE = 1_000_000  # nanoseconds per timestamp unit
 
 
-def _vint(handle: BinaryIO, keep_marker: bool) -> tuple[int, int, bool] | None:
-    """One EBML variable-length integer: ``(value, bytes read, all value bits set)``, or None.
+def _vint(data: Buffer, at: int, keep_marker: bool) -> tuple[int, int, bool] | None:
+    """One EBML variable-length integer: ``(value, bytes it takes, all value bits set)``, or None.
 
-    :param handle: the file, at the integer.
+    :param data: the file's bytes.
+    :param at: where the integer starts.
     :param keep_marker: keep the length marker bit (element IDs) or drop it (sizes).
     """
-    first = handle.read(1)
-    if not first or first[0] == 0:
+    if at >= len(data) or data[at] == 0:
         return None
-    length = 9 - first[0].bit_length()
-    rest = handle.read(length - 1)
-    if len(rest) < length - 1:
+    length = 9 - data[at].bit_length()
+    if at + length > len(data):
         return None
-    value = int.from_bytes(first + rest, "big")
+    value = int.from_bytes(data[at : at + length], "big")
     marker = 1 << (7 * length)
     unmarked = value & (marker - 1)
     return (value if keep_marker else unmarked), length, unmarked == marker - 1
@@ -193,21 +195,22 @@ class _MatroskaTiming:
             self.last_block_end_ns = end_ns
 
 
-def _read_uint(handle: BinaryIO, size: int) -> int:
-    return int.from_bytes(handle.read(size), "big") if 0 < size <= 8 else 0
+def _read_uint(data: Buffer, at: int, size: int) -> int:
+    return int.from_bytes(data[at : at + size], "big") if 0 < size <= 8 else 0
 
 
-def _block_start(handle: BinaryIO, size: int, cluster_timestamp: int) -> tuple[int, int] | None:
+def _block_start(data: Buffer, at: int, size: int, cluster_timestamp: int) -> tuple[int, int] | None:
     """A Block's or SimpleBlock's track and absolute start (timestamp units), from its first bytes.
 
-    :param handle: the file, at the block's body.
+    :param data: the file's bytes.
+    :param at: where the block's body starts.
     :param size: the body's size.
     :param cluster_timestamp: the enclosing cluster's timestamp.
     """
-    track = _vint(handle, keep_marker=False)
+    track = _vint(data, at, keep_marker=False)
     if track is None or size < track[1] + 2:
         return None
-    (relative,) = struct.unpack(">h", handle.read(2))
+    (relative,) = struct.unpack_from(">h", data, at + track[1])
     return track[0], cluster_timestamp + relative
 
 
@@ -218,43 +221,11 @@ def read_webm(path: Path) -> tuple[float, int] | None:
 
     :param path: the WebM/Matroska file.
     """
-    timing = _MatroskaTiming()
-    open_track_entry_ends: list[int] = []
     with open(path, "rb") as handle:
-        end = handle.seek(0, 2)
-        handle.seek(0)
-        offset = 0
-        while offset < end:
-            while open_track_entry_ends and offset >= open_track_entry_ends[-1]:
-                open_track_entry_ends.pop()
-                timing.end_track_entry()
-            handle.seek(offset)
-            element = _vint(handle, keep_marker=True)
-            size = _vint(handle, keep_marker=False)
-            if element is None or size is None:
-                break
-            element_id, body_size, unknown_size = element[0], size[0], size[2]
-            body = offset + element[1] + size[1]
-            if element_id == _CLUSTER and timing.pending_block is not None:
-                timing.block(*timing.pending_block, None)
-                timing.pending_block = None
-            if element_id in _MASTERS:
-                if element_id == _CLUSTER and timing.duration_units is not None:
-                    break  # Info came first and told the duration: no need to walk the blocks
-                if element_id == _TRACK_ENTRY and not unknown_size:
-                    open_track_entry_ends.append(body + body_size)
-                if element_id == _BLOCK_GROUP and timing.pending_block is not None:
-                    timing.block(*timing.pending_block, None)
-                    timing.pending_block = None
-                offset = body
-                continue
-            if unknown_size or body + body_size > end:
-                break
-            _read_element(handle, element_id, body_size, timing)
-            offset = body + body_size
-    while open_track_entry_ends:
-        open_track_entry_ends.pop()
-        timing.end_track_entry()
+        if handle.seek(0, 2) == 0:
+            return None
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            timing = _walk_matroska(data)
     if timing.pending_block is not None:
         timing.block(*timing.pending_block, None)
     if timing.duration_units is not None and timing.duration_units > 0:
@@ -266,34 +237,74 @@ def read_webm(path: Path) -> tuple[float, int] | None:
     return seconds, timing.channels or 1
 
 
-def _read_element(handle: BinaryIO, element_id: int, size: int, timing: _MatroskaTiming) -> None:
+def _walk_matroska(data: Buffer) -> _MatroskaTiming:
+    """Walk a Matroska file's elements, into the masters that hold timing; what it learns.
+
+    :param data: the file's bytes.
+    """
+    timing = _MatroskaTiming()
+    open_track_entry_ends: list[int] = []
+    end = len(data)
+    offset = 0
+    while offset < end:
+        while open_track_entry_ends and offset >= open_track_entry_ends[-1]:
+            open_track_entry_ends.pop()
+            timing.end_track_entry()
+        element = _vint(data, offset, keep_marker=True)
+        size = None if element is None else _vint(data, offset + element[1], keep_marker=False)
+        if element is None or size is None:
+            break
+        element_id, body_size, unknown_size = element[0], size[0], size[2]
+        body = offset + element[1] + size[1]
+        if element_id in _MASTERS:
+            if element_id == _CLUSTER and timing.duration_units is not None:
+                break  # Info came first and told the duration: no need to walk the blocks
+            if element_id in (_CLUSTER, _BLOCK_GROUP) and timing.pending_block is not None:
+                timing.block(*timing.pending_block, None)
+                timing.pending_block = None
+            if element_id == _TRACK_ENTRY and not unknown_size:
+                open_track_entry_ends.append(body + body_size)
+            offset = body
+            continue
+        if unknown_size or body + body_size > end:
+            break
+        _read_element(data, body, element_id, body_size, timing)
+        offset = body + body_size
+    while open_track_entry_ends:
+        open_track_entry_ends.pop()
+        timing.end_track_entry()
+    return timing
+
+
+def _read_element(data: Buffer, at: int, element_id: int, size: int, timing: _MatroskaTiming) -> None:
     """Take what the timing needs from one non-master element.
 
-    :param handle: the file, at the element's body.
+    :param data: the file's bytes.
+    :param at: where the element's body starts.
     :param element_id: the element's ID.
     :param size: its body's size.
     :param timing: what the walk has learnt so far.
     """
     if element_id == _TIMESTAMP_SCALE:
-        timing.timestamp_scale = _read_uint(handle, size) or _DEFAULT_TIMESTAMP_SCALE
+        timing.timestamp_scale = _read_uint(data, at, size) or _DEFAULT_TIMESTAMP_SCALE
     elif element_id == _DURATION and size in (4, 8):
-        (timing.duration_units,) = struct.unpack(">f" if size == 4 else ">d", handle.read(size))
+        (timing.duration_units,) = struct.unpack_from(">f" if size == 4 else ">d", data, at)
     elif element_id == _TRACK_NUMBER:
-        timing.track_number = _read_uint(handle, size)
+        timing.track_number = _read_uint(data, at, size)
     elif element_id == _TRACK_TYPE:
-        timing.track_type = _read_uint(handle, size)
+        timing.track_type = _read_uint(data, at, size)
     elif element_id == _DEFAULT_DURATION:
-        timing.track_default_ns = _read_uint(handle, size)
+        timing.track_default_ns = _read_uint(data, at, size)
     elif element_id == _CHANNELS:
-        timing.channels = timing.channels or _read_uint(handle, size)
+        timing.channels = timing.channels or _read_uint(data, at, size)
     elif element_id == _CLUSTER_TIMESTAMP:
-        timing.cluster_timestamp = _read_uint(handle, size)
+        timing.cluster_timestamp = _read_uint(data, at, size)
     elif element_id == _SIMPLE_BLOCK:
-        start = _block_start(handle, size, timing.cluster_timestamp)
+        start = _block_start(data, at, size, timing.cluster_timestamp)
         if start is not None:
             timing.block(*start, None)
     elif element_id == _BLOCK:
-        timing.pending_block = _block_start(handle, size, timing.cluster_timestamp)
+        timing.pending_block = _block_start(data, at, size, timing.cluster_timestamp)
     elif element_id == _BLOCK_DURATION and timing.pending_block is not None:
-        timing.block(*timing.pending_block, _read_uint(handle, size))
+        timing.block(*timing.pending_block, _read_uint(data, at, size))
         timing.pending_block = None
