@@ -70,9 +70,9 @@ aimlstt_bench_batch()
 
 def _emulator_main(conn: Connection, settings: dict[str, Any]) -> None:
     """Child process: run an emulator and answer ``(command, argument)`` messages on ``conn``."""
-    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
-    from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES
-    from airflow_provider_aimlstt.emulator.jobs import new_generation_id
+    from aimlstt_emulator import EmulatorConfig, EmulatorServer
+    from aimlstt_emulator.catalog import MODEL_FAMILIES
+    from aimlstt_emulator.jobs import new_generation_id
 
     server = EmulatorServer(EmulatorConfig(api_key=API_KEY, **settings)).start()
     conn.send(server.base_url)
@@ -449,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
         table = Table()
         use_bench_schedule()
         bench_throughput(table, dag, work, files, args.in_flight)
-        from airflow_provider_aimlstt.emulator import EmulatorConfig
+        from aimlstt_emulator import EmulatorConfig
 
         if "max_concurrent_jobs" in EmulatorConfig.__dataclass_fields__:
             bench_limit(table, dag, work, limit_files, 32, 20)

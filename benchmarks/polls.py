@@ -1,7 +1,7 @@
 """Benchmark P4: how many GETs a wait makes, and how late it notices its job finished.
 
 Every wait here is a real client of the emulator over loopback HTTP; the emulator runs on a
-:class:`~airflow_provider_aimlstt.emulator.clock.ManualClock` that is also the clients' clock, and
+:class:`~aimlstt_emulator.clock.ManualClock` that is also the clients' clock, and
 every sleep moves it on at once. So a 30 min job takes seconds, a GET takes no time on that clock,
 and the figures are the schedules' own (a real GET adds its round trip to the lateness). The
 emulator's schedule flags make a job take ``1 s + 0.25 s per second of audio`` (0.5 s queued,
@@ -192,7 +192,7 @@ class Bench:
     """
 
     def __init__(self, workdir: Path) -> None:
-        from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, ManualClock
+        from aimlstt_emulator import EmulatorConfig, EmulatorServer, ManualClock
 
         self.workdir = workdir
         self.clock = ManualClock()
@@ -205,7 +205,7 @@ class Bench:
             usage_log_delay_seconds=0.0,
         )
         self.server = EmulatorServer(config, host="127.0.0.1", port=0, clock=self.clock)
-        logging.getLogger("airflow_provider_aimlstt.emulator").setLevel(logging.WARNING)  # a line per request
+        logging.getLogger("aimlstt_emulator").setLevel(logging.WARNING)  # a line per request
         self.variables = InMemoryVariables()
         self.audio_format = "wav"
 

@@ -140,7 +140,7 @@ def test_a_bad_file_is_recorded_and_fails_the_task_only_beyond_the_threshold(
 def test_a_concurrency_limit_slows_the_batch_down_instead_of_failing_it(
     load_dag: Any, tmp_path: Path, logs: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+    from aimlstt_emulator import EmulatorConfig, EmulatorServer
     from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 
     # An emulator of its own: jobs other tests left unfinished would count against the limit.
