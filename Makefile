@@ -1,10 +1,12 @@
 # The two commands of the README: `make demo` (the nightly DAG against the emulator) and
 # `make test` (lint, types and the whole test suite). Both set up .venv from this repo's files,
-# with the versions pinned in constraints/airflow-$(AIRFLOW)/python-<python3's minor>.txt.
+# with the versions pinned in constraints/airflow-$(AIRFLOW)/python-<python3's minor>.txt: the
+# provider and the emulator (a distribution of its own, emulator/), both editable.
 #
 # `make test-matrix`: every supported (Airflow, Python) cell, each in its own venv under .matrix/.
 # `make constraints`: resolve every cell anew and rewrite its constraints file (CELL=3.3/3.13: one).
-# `make release-check`: build the sdist and wheel and try the wheel in a clean venv.
+# `make release-check`: build the sdists and wheels of both distributions (the provider, and the
+# emulator in emulator/) and try each wheel alone in a clean venv.
 # `make screenshots`: retake the README's screenshots of the Airflow UI.
 
 PYTHON ?= python3
@@ -17,11 +19,11 @@ STAMP := $(VENV)/.installed-airflow-$(AIRFLOW)-python-$(PYTHON_VERSION)
 
 .PHONY: demo test lint bench screenshots test-matrix constraints release-check clean
 
-$(STAMP): pyproject.toml $(CONSTRAINTS)
+$(STAMP): pyproject.toml emulator/pyproject.toml $(CONSTRAINTS)
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) --upgrade pip
-	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) -e ".[test,release,distributed]"
+	$(BIN)/pip install --quiet --constraint $(CONSTRAINTS) -e ./emulator -e ".[test,release,distributed]"
 	touch $(STAMP)
 
 $(CONSTRAINTS):
@@ -44,11 +46,11 @@ test: lint
 BENCH_VENV := .bench/venv
 BENCH_STAMP := $(BENCH_VENV)/.installed-airflow-$(AIRFLOW)-python-$(PYTHON_VERSION)
 
-$(BENCH_STAMP): pyproject.toml $(CONSTRAINTS) benchmarks/anchors.txt
+$(BENCH_STAMP): pyproject.toml emulator/pyproject.toml $(CONSTRAINTS) benchmarks/anchors.txt
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install --quiet --constraint $(CONSTRAINTS) --upgrade pip
-	$(BENCH_VENV)/bin/pip install --quiet --constraint $(CONSTRAINTS) -e ".[test,distributed]"
+	$(BENCH_VENV)/bin/pip install --quiet --constraint $(CONSTRAINTS) -e ./emulator -e ".[test,distributed]"
 	$(BENCH_VENV)/bin/pip install --quiet -r benchmarks/anchors.txt
 	touch $(BENCH_STAMP)
 

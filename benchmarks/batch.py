@@ -41,8 +41,9 @@ MODEL = "#g1_nova-2-general"
 FORMATS = ("txt", "json")
 QUEUED_SECONDS, PROCESSING_SECONDS = 1.0, 4.0
 JOB_SECONDS = QUEUED_SECONDS + PROCESSING_SECONDS
-POKE, MAX_POKE = 1.0, 2.0
-"""The operator's poll schedule in this benchmark (its defaults are 10 s growing to 60 s)."""
+POKE, MAX_POKE, CONCURRENT_POLLS = 1.0, 2.0, 32
+"""The batch trigger's poll schedule and concurrency in this benchmark (the provider's are 10 s
+growing to 60 s, 16 polls at once): its internal constants, set by :func:`use_bench_schedule`."""
 
 DAG_SOURCE = f'''
 import pendulum
@@ -56,8 +57,7 @@ from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOpera
 def aimlstt_bench_batch():
     AimlSttBatchTranscribeOperator(
         task_id="batch", input_path="{{{{ params.input_dir }}}}", output_path="{{{{ params.output_dir }}}}",
-        model="{MODEL}", formats={FORMATS!r}, poke_interval={POKE}, max_poke_interval={MAX_POKE},
-        max_concurrent_polls=32,
+        model="{MODEL}", formats={FORMATS!r},
     )
 
 
@@ -70,9 +70,9 @@ aimlstt_bench_batch()
 
 def _emulator_main(conn: Connection, settings: dict[str, Any]) -> None:
     """Child process: run an emulator and answer ``(command, argument)`` messages on ``conn``."""
-    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
-    from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES
-    from airflow_provider_aimlstt.emulator.jobs import new_generation_id
+    from aimlstt_emulator import EmulatorConfig, EmulatorServer
+    from aimlstt_emulator.catalog import MODEL_FAMILIES
+    from aimlstt_emulator.jobs import new_generation_id
 
     server = EmulatorServer(EmulatorConfig(api_key=API_KEY, **settings)).start()
     conn.send(server.base_url)
@@ -153,6 +153,15 @@ def set_up_airflow(home: Path) -> Path:
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
     return dags
+
+
+def use_bench_schedule() -> None:
+    """Poll on this benchmark's schedule (``dag.test()`` runs the trigger in this process)."""
+    from airflow_provider_aimlstt.triggers import batch as batch_trigger
+
+    batch_trigger.FIRST_POLL_SECONDS = POKE
+    batch_trigger.MAX_POLL_SECONDS = MAX_POKE
+    batch_trigger.MAX_CONCURRENT_POLLS = CONCURRENT_POLLS
 
 
 def use_emulator(base_url: str) -> None:
@@ -354,6 +363,7 @@ def bench_limit(table: Table, dag: Any, work: Path, files: int, in_flight: int, 
 
 def bench_trigger(table: Table, ids: int, job_seconds: float) -> None:
     """Part 3: one batch trigger over ``ids`` jobs in one loop, with a lateness probe."""
+    from airflow_provider_aimlstt.triggers import batch as batch_trigger
     from airflow_provider_aimlstt.triggers.batch import AimlSttBatchTrigger
 
     emulator = Emulator(queued_seconds=1.0, processing_seconds=job_seconds - 1.0)
@@ -361,14 +371,12 @@ def bench_trigger(table: Table, ids: int, job_seconds: float) -> None:
         use_emulator(emulator.base_url)
         generation_ids: list[str] = emulator.ask("jobs", ids)
         made_at = time.time()
+        batch_trigger.FIRST_POLL_SECONDS, batch_trigger.MAX_POLL_SECONDS = 5.0, 15.0
         trigger = AimlSttBatchTrigger(
             generation_ids=generation_ids,
             aimlstt_conn_id="aimlstt_default",
             deadline=time.time() + 600,
             created_at=[made_at] * ids,
-            poke_interval=5.0,
-            max_poke_interval=15.0,
-            max_concurrent_polls=32,
         )
         before = emulator.ask("stats")["requests_total"]
         lateness: list[float] = []
@@ -439,8 +447,9 @@ def main(argv: list[str] | None = None) -> None:
         dag = bag.dags["aimlstt_bench_batch"]
         print(f"batch benchmark on {os.cpu_count()} cores; the DAG runs in dag.test() (trigger in line)")
         table = Table()
+        use_bench_schedule()
         bench_throughput(table, dag, work, files, args.in_flight)
-        from airflow_provider_aimlstt.emulator import EmulatorConfig
+        from aimlstt_emulator import EmulatorConfig
 
         if "max_concurrent_jobs" in EmulatorConfig.__dataclass_fields__:
             bench_limit(table, dag, work, limit_files, 32, 20)

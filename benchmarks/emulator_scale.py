@@ -14,10 +14,10 @@ from __future__ import annotations
 import random
 import time
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, ManualClock
-from airflow_provider_aimlstt.emulator.jobs import JobStore
-from airflow_provider_aimlstt.emulator.models import SttBackend
-from airflow_provider_aimlstt.emulator.stats import EmulatorStats
+from aimlstt_emulator import EmulatorConfig, ManualClock
+from aimlstt_emulator.jobs import JobStore
+from aimlstt_emulator.models import SttBackend
+from aimlstt_emulator.stats import EmulatorStats
 
 SIZES = (100, 10_000)
 MEASURED_CREATES = 3_000

@@ -1,7 +1,7 @@
 """Benchmark P4: how many GETs a wait makes, and how late it notices its job finished.
 
 Every wait here is a real client of the emulator over loopback HTTP; the emulator runs on a
-:class:`~airflow_provider_aimlstt.emulator.clock.ManualClock` that is also the clients' clock, and
+:class:`~aimlstt_emulator.clock.ManualClock` that is also the clients' clock, and
 every sleep moves it on at once. So a 30 min job takes seconds, a GET takes no time on that clock,
 and the figures are the schedules' own (a real GET adds its round trip to the lateness). The
 emulator's schedule flags make a job take ``1 s + 0.25 s per second of audio`` (0.5 s queued,
@@ -174,7 +174,7 @@ class Bench:
     """
 
     def __init__(self, workdir: Path) -> None:
-        from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, ManualClock
+        from aimlstt_emulator import EmulatorConfig, EmulatorServer, ManualClock
 
         self.workdir = workdir
         self.clock = ManualClock()
@@ -187,7 +187,7 @@ class Bench:
             usage_log_delay_seconds=0.0,
         )
         self.server = EmulatorServer(config, host="127.0.0.1", port=0, clock=self.clock)
-        logging.getLogger("airflow_provider_aimlstt.emulator").setLevel(logging.WARNING)  # a line per request
+        logging.getLogger("aimlstt_emulator").setLevel(logging.WARNING)  # a line per request
         self.variables = InMemoryVariables()
         self.audio_format = "wav"
 
@@ -404,6 +404,7 @@ class Bench:
         from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
         from airflow_provider_aimlstt.job_timing import learned_timing
         from airflow_provider_aimlstt.models.request import TranscriptionRequest
+        from airflow_provider_aimlstt.triggers import batch as batch_trigger
         from airflow_provider_aimlstt.triggers.batch import AimlSttBatchTrigger
 
         hook = AimlSttHook(aimlstt_conn_id=CONN_ID)
@@ -419,14 +420,13 @@ class Bench:
             windows = [timing.expected_finish(job.audio_seconds) for job in jobs]
             quartile = sorted(job_lengths)[len(job_lengths) // 4]
             before = self.gets()
+            # the nightly DAG's former schedule, set on the trigger's internal constants
+            batch_trigger.FIRST_POLL_SECONDS, batch_trigger.MAX_POLL_SECONDS = 3.0, 30.0
             trigger = AimlSttBatchTrigger(
                 generation_ids=[job.generation_id for job in jobs],
                 aimlstt_conn_id=CONN_ID,
                 deadline=self.now() + 4 * 3600,
                 created_at=[float(job.submitted_at or 0.0) for job in jobs],
-                poke_interval=3.0,  # the nightly DAG's
-                max_poke_interval=30.0,
-                max_concurrent_polls=16,
                 first_poll_after=None if predicted else FIRST_POLL_EARLY * quartile,
                 expected_finish=[None if window is None else list(window) for window in windows]
                 if predicted

@@ -342,7 +342,7 @@ def measure(
         }
         emulator_port = folder / "emulator.port"
         emulator = subprocess.Popen(
-            [sys.executable, "-m", "airflow_provider_aimlstt.emulator", "--port", "0", "--port-file",
+            [sys.executable, "-m", "aimlstt_emulator", "--port", "0", "--port-file",
              str(emulator_port), "--api-key", API_KEY, "--queued-seconds", "1", "--processing-seconds",
              str(job_seconds - 1), "--retention-seconds", "7200", "--fault-latency-seconds",
              str(LATENCY_SECONDS), "--fault-latency-probability", "1", "--fault-routes", "fetch"],

@@ -112,7 +112,7 @@ def _start_emulator(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     port_file = folder / "port"
     emulator = subprocess.Popen(
         [
-            *(sys.executable, "-m", "airflow_provider_aimlstt.emulator"),
+            *(sys.executable, "-m", "aimlstt_emulator"),
             *("--port", "0", "--api-key", API_KEY, "--port-file", str(port_file)),
         ],
         stdout=subprocess.DEVNULL,

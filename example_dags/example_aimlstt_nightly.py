@@ -23,9 +23,8 @@ Params: ``input_dir`` (``$AIMLSTT_INPUT_DIR``, else the ``audio`` folder next to
 ``output_dir`` (``$AIMLSTT_OUTPUT_DIR``, else ``$AIRFLOW_HOME/transcripts``), ``model``,
 ``chunk_size`` (500), ``max_in_flight`` (jobs in flight per batch task, 32) and
 ``max_failed_files`` (per batch task, 0). Read when the DAG is parsed:
-``$AIMLSTT_NIGHTLY_SCHEDULE`` (default ``0 2 * * *``; empty for manual runs only),
-``$AIMLSTT_POKE_INTERVAL_SECONDS`` (default 3), ``$AIMLSTT_MAX_POKE_INTERVAL_SECONDS`` (default 30)
-and ``$AIMLSTT_RETRY_DELAY_SECONDS`` (default 30).
+``$AIMLSTT_NIGHTLY_SCHEDULE`` (default ``0 2 * * *``; empty for manual runs only) and
+``$AIMLSTT_RETRY_DELAY_SECONDS`` (default 30).
 Needs a connection ``aimlstt_default`` of type ``aimlstt``. For one task per file, see
 ``example_aimlstt_per_file``.
 """
@@ -58,8 +57,6 @@ DEFAULT_OUTPUT_DIR = (
     or (Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "transcripts").resolve().as_uri()
 )
 SCHEDULE = os.environ.get("AIMLSTT_NIGHTLY_SCHEDULE", "0 2 * * *") or None  # 02:00 UTC; "" for none
-POKE_INTERVAL_SECONDS = float(os.environ.get("AIMLSTT_POKE_INTERVAL_SECONDS") or 3)
-MAX_POKE_INTERVAL_SECONDS = float(os.environ.get("AIMLSTT_MAX_POKE_INTERVAL_SECONDS") or 30)
 RETRY_DELAY_SECONDS = float(os.environ.get("AIMLSTT_RETRY_DELAY_SECONDS") or 30)
 TRANSCRIPTS = Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")
 LISTING_TASK_ID = "list_new_audio"
@@ -220,8 +217,6 @@ def example_aimlstt_nightly() -> None:
         formats=FORMATS,
         max_in_flight="{{ params.max_in_flight }}",
         max_failed_files="{{ params.max_failed_files }}",
-        poke_interval=POKE_INTERVAL_SECONDS,
-        max_poke_interval=MAX_POKE_INTERVAL_SECONDS,
     ).expand(audio_list_path=chunks)
     announce_transcripts(batches.output)
     summarize(chunks, batches.output, output_dir="{{ params.output_dir }}")

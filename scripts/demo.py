@@ -114,7 +114,7 @@ def print_transcripts(samples: list[Path]) -> list[str]:
 
 def main() -> int:
     """Run the demo; return the process exit status."""
-    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+    from aimlstt_emulator import EmulatorConfig, EmulatorServer
 
     started = time.monotonic()
     shutil.rmtree(DEMO_DIR, ignore_errors=True)

@@ -1,6 +1,7 @@
 """Generate the create options of every model from the API's own schemas.
 
-Reads every ``airflow_provider_aimlstt/api_schemas/create/*.json`` and the model registry
+Reads every ``emulator/aimlstt_emulator/api_schemas/create/*.json`` (the repository's one copy of
+the API's schemas, shipped with the emulator) and the model registry
 (``models/families.py``: ``KNOWN_MODELS``, ``SCHEMA_ALIASES``); writes
 ``airflow_provider_aimlstt/models/options.py`` and the model table of ``README.md``::
 
@@ -31,7 +32,8 @@ from pydantic import BaseModel
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "airflow_provider_aimlstt"
-CREATE_SCHEMAS = PACKAGE / "api_schemas" / "create"
+# The one copy of the API's schemas: the emulator's package data (scripts/import_api_schemas.py).
+CREATE_SCHEMAS = REPO / "emulator" / "aimlstt_emulator" / "api_schemas" / "create"
 REGISTRY = PACKAGE / "models" / "families.py"
 OPTIONS_MODULE = PACKAGE / "models" / "options.py"
 README = REPO / "README.md"

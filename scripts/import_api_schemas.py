@@ -1,11 +1,13 @@
-"""Copy the API's own OpenAPI documents into the package, where the provider and the emulator read them.
+"""Copy the API's own OpenAPI documents into the emulator's package, the repository's one copy of them.
 
 Run it after the API's documentation changes (a new model page, a changed option)::
 
     .venv/bin/python scripts/import_api_schemas.py path/to/api-docs
 
 ``path/to/api-docs`` holds the docs' files with ``/`` turned into ``_`` (as in the project's
-reference folder). What lands in ``airflow_provider_aimlstt/api_schemas/``:
+reference folder). What lands in ``emulator/aimlstt_emulator/api_schemas/`` (package data of the
+``aimlstt-emulator`` distribution, which validates requests with them;
+``scripts/generate_option_models.py`` reads the create schemas there for the provider's options):
 
 - ``create/``: every ``speech-models_<Vendor>_<model>.json``, unchanged: the create schema of a model.
 - ``fetch/``: ``speech-models_universal-stt-fetch.json`` unchanged, and the speech-to-text answer of
@@ -13,8 +15,8 @@ reference folder). What lands in ``airflow_provider_aimlstt/api_schemas/``:
   the one component its ``GET /v1/stt/{generation_id}`` refers to.
 - ``service/``: ``service-endpoints_logs-v2.json`` (``GET /v2/logs``), unchanged.
 
-Files in ``create/`` that the docs do not have (the Microsoft page links a schema the docs source
-does not hold) are kept: they say where they come from in their own ``x-source``.
+Files in ``create/`` that the docs do not have are kept (a schema written for the project from a
+model page must say so in its own ``x-source``); today every one is the docs' own.
 Afterwards run ``scripts/generate_option_models.py`` and register new model ids.
 """
 
@@ -27,7 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PACKAGE_SCHEMAS = Path(__file__).resolve().parent.parent / "airflow_provider_aimlstt" / "api_schemas"
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE_SCHEMAS = REPO / "emulator" / "aimlstt_emulator" / "api_schemas"
 EVERY_MODEL_FETCH = "speech-models_stt-fetch-every-model.json"
 UNIVERSAL_FETCH = "speech-models_universal-stt-fetch.json"
 USAGE_LOGS = "service-endpoints_logs-v2.json"
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("docs", type=Path, help="folder of the API's documentation files")
     arguments = parser.parse_args(argv)
     for path in import_schemas(arguments.docs):
-        print(path.relative_to(PACKAGE_SCHEMAS.parent.parent))
+        print(path.relative_to(REPO))
     return 0
 
 

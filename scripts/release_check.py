@@ -1,12 +1,25 @@
-"""Check what would be published: build the sdist and wheel, then use the wheel as a user would.
+"""Check what would be published: both distributions built, then each wheel used alone as a user would.
 
-1. ``python -m build`` makes both into ``dist/`` (the wheel is built from the sdist).
-2. ``twine check --strict`` passes on both.
-3. The wheel holds every shipped API schema (``api_schemas/*/*.json``) and both entry points.
-4. A clean venv gets the wheel with its declared dependencies only (pinned by the constraints
-   file, which limits versions and adds no package): ``pip check`` passes, pytest is absent,
-   ``airflow providers list`` shows the provider, and the ``aimlstt-emulator`` console script
-   serves the API (401 without a key, 404 for an unknown job with one).
+The repository holds two distributions: the provider (``airflow-provider-aimlstt``, this folder's
+``pyproject.toml``) and the emulator (``aimlstt-emulator``, ``emulator/pyproject.toml``).
+
+1. ``python -m build`` makes the sdist and the wheel of each (the wheel is built from the sdist)
+   into ``dist/``.
+2. ``twine check --strict`` passes on all four.
+3. The provider's wheel holds its Airflow entry point and no emulator code, schema or console
+   script, and depends on neither the emulator nor its libraries (``jsonschema``,
+   ``python-multipart``); the emulator's wheel holds every API schema of the source tree
+   (``emulator/aimlstt_emulator/api_schemas/*/*.json``) and the ``aimlstt-emulator`` console
+   script. Neither ships tests, example DAGs or benchmarks.
+4. Each wheel goes into a clean venv of its own, with its declared dependencies only (pinned by the
+   constraints file, which limits versions and adds no package); ``pip check`` passes and pytest
+   is absent in both.
+
+   - The provider's venv: the provider imports, ``airflow providers list`` shows it, and the
+     emulator is absent (no ``aimlstt_emulator``, no ``aimlstt-emulator`` script).
+   - The emulator's venv: neither Airflow nor the provider is installed, and the
+     ``aimlstt-emulator`` console script serves the API (401 without a key, 404 for an unknown
+     job with one, and a multipart upload of a WAV file accepted as a job).
 
 Usage: ``.venv/bin/python scripts/release_check.py --constraints constraints/airflow-3.3/python-3.11.txt``
 (``make release-check``). Exits non-zero, naming the failed check, on any failure.
@@ -15,6 +28,8 @@ Usage: ``.venv/bin/python scripts/release_check.py --constraints constraints/air
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import shutil
 import subprocess
@@ -22,14 +37,41 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+import uuid
+import wave
 import zipfile
+from dataclasses import dataclass
+from email.parser import Parser
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DIST = REPO / "dist"
-PACKAGE = "airflow_provider_aimlstt"
-DISTRIBUTION = "airflow-provider-aimlstt"
 EMULATOR_KEY = "release-check-key"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One of the repository's two distributions.
+
+    :param name: the distribution's name on the package index.
+    :param source: the folder of its ``pyproject.toml``.
+    :param package: its import package.
+    """
+
+    name: str
+    source: Path
+    package: str
+
+    @property
+    def file_prefix(self) -> str:
+        """How its sdist and wheel file names begin."""
+        return self.name.replace("-", "_") + "-"
+
+
+PROVIDER = Distribution("airflow-provider-aimlstt", REPO, "airflow_provider_aimlstt")
+EMULATOR = Distribution("aimlstt-emulator", REPO / "emulator", "aimlstt_emulator")
+# What the emulator brings and the provider's wheel must not: its distribution and its libraries.
+EMULATOR_ONLY_REQUIREMENTS = ("aimlstt-emulator", "aimlstt_emulator", "jsonschema", "python-multipart")
 
 
 class ReleaseCheckFailed(Exception):
@@ -37,7 +79,12 @@ class ReleaseCheckFailed(Exception):
 
 
 def run(*command: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None) -> str:
-    """Run a command; its output, or a failure with that output."""
+    """Run a command; its output, or a failure with that output.
+
+    :param command: the program and its arguments.
+    :param cwd: the folder to run it in.
+    :param env: its environment (None: ours).
+    """
     printable = " ".join(str(part) for part in command)
     print("+", printable, flush=True)
     done = subprocess.run(
@@ -48,39 +95,109 @@ def run(*command: str | Path, cwd: Path = REPO, env: dict[str, str] | None = Non
     return done.stdout
 
 
-def build() -> tuple[Path, Path]:
-    """Build into a fresh ``dist/``; the sdist and the wheel."""
-    shutil.rmtree(DIST, ignore_errors=True)
-    run(sys.executable, "-m", "build", "--outdir", DIST, REPO)
-    (sdist,) = DIST.glob("*.tar.gz")
-    (wheel,) = DIST.glob("*.whl")
+def build(distribution: Distribution) -> tuple[Path, Path]:
+    """Build one distribution into ``dist/`` and check both files with twine; its sdist and wheel.
+
+    :param distribution: the distribution to build.
+    """
+    run(sys.executable, "-m", "build", "--outdir", DIST, distribution.source)
+    (sdist,) = DIST.glob(f"{distribution.file_prefix}*.tar.gz")
+    (wheel,) = DIST.glob(f"{distribution.file_prefix}*.whl")
     run(sys.executable, "-m", "twine", "check", "--strict", sdist, wheel)
     return sdist, wheel
 
 
-def check_wheel_contents(wheel: Path) -> None:
-    """Every schema of the source tree is in the wheel, and so are both entry points."""
-    schemas = {str(path.relative_to(REPO)) for path in (REPO / PACKAGE).glob("api_schemas/*/*.json")}
-    if not schemas:
-        raise ReleaseCheckFailed(f"no api_schemas/*/*.json under {PACKAGE}/: nothing to compare")
+def wheel_names(wheel: Path) -> set[str]:
+    """The paths of every file in a wheel.
+
+    :param wheel: the wheel file.
+    """
     with zipfile.ZipFile(wheel) as archive:
-        names = set(archive.namelist())
-        (entry_points,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
-        entry_text = archive.read(entry_points).decode()
+        return set(archive.namelist())
+
+
+def wheel_metadata(wheel: Path, suffix: str) -> str:
+    """The text of one ``.dist-info`` file of a wheel, empty when it has none.
+
+    :param wheel: the wheel file.
+    :param suffix: how the file's path ends, e.g. ``/entry_points.txt``.
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        found = [name for name in archive.namelist() if ".dist-info/" in name and name.endswith(suffix)]
+        return archive.read(found[0]).decode() if found else ""
+
+
+def _ships_development_files(names: set[str]) -> bool:
+    return any(name.startswith(("tests/", "example_dags/", "benchmarks/", "scripts/")) for name in names)
+
+
+def check_provider_wheel(wheel: Path) -> None:
+    """The provider's wheel: its Airflow entry point; no emulator code, schema, script or library.
+
+    :param wheel: the provider's wheel.
+    """
+    names = wheel_names(wheel)
+    emulator_files = sorted(
+        name
+        for name in names
+        if name.startswith(f"{EMULATOR.package}/")
+        or "/emulator/" in name
+        or "api_schemas/" in name
+        or name.endswith(".json")
+    )
+    if emulator_files:
+        count = len(emulator_files)
+        raise ReleaseCheckFailed(
+            f"the provider's wheel holds {count} emulator or schema file(s), e.g. {emulator_files[:3]}"
+        )
+    entry_text = wheel_metadata(wheel, "/entry_points.txt")
+    for needed in ("[apache_airflow_provider]", "provider_info"):
+        if needed not in entry_text:
+            raise ReleaseCheckFailed(f"the provider's entry_points.txt lacks {needed!r}:\n{entry_text}")
+    if "aimlstt-emulator" in entry_text or "[console_scripts]" in entry_text:
+        raise ReleaseCheckFailed(f"the provider's wheel declares a console script:\n{entry_text}")
+    requires = [
+        value.split(";")[0].strip().lower()
+        for key, value in Parser().parsestr(wheel_metadata(wheel, "/METADATA")).items()
+        if key == "Requires-Dist" and "extra ==" not in value
+    ]
+    brought = [req for req in requires if req.startswith(EMULATOR_ONLY_REQUIREMENTS)]
+    if brought:
+        raise ReleaseCheckFailed(f"the provider's wheel depends on the emulator's libraries: {brought}")
+    if _ships_development_files(names):
+        raise ReleaseCheckFailed("the provider's wheel ships tests, example DAGs, benchmarks or scripts")
+    size = wheel.stat().st_size
+    print(f"provider wheel: {len(names)} files, {size:,} bytes; no emulator code, schema or script")
+
+
+def check_emulator_wheel(wheel: Path) -> None:
+    """The emulator's wheel: every API schema of the source tree and the console script.
+
+    :param wheel: the emulator's wheel.
+    """
+    schemas_root = EMULATOR.source / EMULATOR.package
+    schemas = {str(path.relative_to(EMULATOR.source)) for path in schemas_root.glob("api_schemas/*/*.json")}
+    if not schemas:
+        raise ReleaseCheckFailed(f"no api_schemas/*/*.json under {schemas_root}: nothing to compare")
+    names = wheel_names(wheel)
     missing = sorted(schemas - names)
     if missing:
-        raise ReleaseCheckFailed(f"the wheel lacks {len(missing)} schema(s), e.g. {missing[:3]}")
-    for needed in ("[apache_airflow_provider]", "provider_info", "aimlstt-emulator"):
-        if needed not in entry_text:
-            raise ReleaseCheckFailed(f"the wheel's entry_points.txt lacks {needed!r}:\n{entry_text}")
-    if any(name.startswith(("tests/", "example_dags/", "benchmarks/")) for name in names):
-        raise ReleaseCheckFailed("the wheel ships tests, example DAGs or benchmarks")
-    print(f"wheel: {len(schemas)} schemas, both entry points")
+        raise ReleaseCheckFailed(f"the emulator's wheel lacks {len(missing)} schema(s), e.g. {missing[:3]}")
+    entry_text = wheel_metadata(wheel, "/entry_points.txt")
+    if "aimlstt-emulator" not in entry_text:
+        raise ReleaseCheckFailed(f"the emulator's entry_points.txt lacks aimlstt-emulator:\n{entry_text}")
+    if any(name.startswith(f"{PROVIDER.package}/") for name in names) or _ships_development_files(names):
+        raise ReleaseCheckFailed("the emulator's wheel ships provider code, tests, examples or scripts")
+    print(f"emulator wheel: {len(names)} files, {len(schemas)} schemas, the aimlstt-emulator script")
 
 
-def install_clean(wheel: Path, constraints: Path, workdir: Path) -> Path:
-    """A new venv holding the wheel and its declared dependencies only; its bin folder."""
-    venv = workdir / "venv"
+def install_clean(wheel: Path, constraints: Path, venv: Path) -> Path:
+    """A new venv holding one wheel and its declared dependencies only; its bin folder.
+
+    :param wheel: the wheel to install.
+    :param constraints: the pins every install follows.
+    :param venv: where to make the venv.
+    """
     run(sys.executable, "-m", "venv", venv)
     bin_dir = venv / "bin"
     run(
@@ -91,29 +208,92 @@ def install_clean(wheel: Path, constraints: Path, workdir: Path) -> Path:
     return bin_dir
 
 
-def check_installed(bin_dir: Path, workdir: Path) -> None:
-    """The installed wheel, away from the source tree: imports, Airflow sees it, the emulator serves."""
+def clean_env(workdir: Path) -> dict[str, str]:
+    """The environment of the installed tools: away from the source tree and any Airflow settings.
+
+    :param workdir: the scratch folder (``AIRFLOW_HOME`` goes under it).
+    """
     env = {**os.environ, "AIRFLOW_HOME": str(workdir / "airflow-home"), "PYTHONPATH": ""}
     env.pop("AIRFLOW_CONN_AIMLSTT_DEFAULT", None)
-    where = run(
-        bin_dir / "python", "-c", f"import {PACKAGE}; print({PACKAGE}.__file__)", cwd=workdir, env=env
+    return env
+
+
+def importable(bin_dir: Path, module: str, workdir: Path) -> bool:
+    """Whether a venv's python can import a module.
+
+    :param bin_dir: the venv's bin folder.
+    :param module: the module's name.
+    :param workdir: the folder to run in (away from the source tree).
+    """
+    probe = subprocess.run(
+        [bin_dir / "python", "-c", f"import {module}"],
+        capture_output=True,
+        cwd=workdir,
+        env=clean_env(workdir),
     )
-    if str(REPO / PACKAGE) in where:
+    return probe.returncode == 0
+
+
+def check_imported_from_venv(bin_dir: Path, distribution: Distribution, workdir: Path) -> None:
+    """The venv imports the distribution's package from the installed wheel, not the source tree.
+
+    :param bin_dir: the venv's bin folder.
+    :param distribution: the installed distribution.
+    :param workdir: the folder to run in.
+    """
+    package = distribution.package
+    where = run(
+        bin_dir / "python",
+        "-c",
+        f"import {package}; print({package}.__file__)",
+        cwd=workdir,
+        env=clean_env(workdir),
+    )
+    if str(distribution.source / package) in where:
         raise ReleaseCheckFailed(f"imported the source tree, not the wheel: {where}")
-    absent = subprocess.run([bin_dir / "python", "-c", "import pytest"], capture_output=True, cwd=workdir)
-    if absent.returncode == 0:
+    if importable(bin_dir, "pytest", workdir):
         raise ReleaseCheckFailed(
-            "pytest is installed: the wheel pulled in more than its declared dependencies"
+            f"pytest is installed: {distribution.name}'s wheel pulled in more than its declared dependencies"
         )
-    providers = run(bin_dir / "airflow", "providers", "list", "--output", "plain", cwd=workdir, env=env)
-    if DISTRIBUTION not in providers:
-        raise ReleaseCheckFailed(f"`airflow providers list` does not show {DISTRIBUTION}:\n{providers}")
-    print(f"airflow providers list: shows {DISTRIBUTION}")
-    check_emulator(bin_dir / "aimlstt-emulator", workdir, env)
 
 
-def check_emulator(script: Path, workdir: Path, env: dict[str, str]) -> None:
-    """Start the console script on a free port; it must authenticate and answer as the API does."""
+def check_provider_installed(bin_dir: Path, workdir: Path) -> None:
+    """The provider alone: imports, Airflow lists it, and the emulator is nowhere.
+
+    :param bin_dir: the venv's bin folder.
+    :param workdir: the folder to run in.
+    """
+    check_imported_from_venv(bin_dir, PROVIDER, workdir)
+    providers = run(
+        bin_dir / "airflow", "providers", "list", "--output", "plain", cwd=workdir, env=clean_env(workdir)
+    )
+    if PROVIDER.name not in providers:
+        raise ReleaseCheckFailed(f"`airflow providers list` does not show {PROVIDER.name}:\n{providers}")
+    if importable(bin_dir, EMULATOR.package, workdir) or (bin_dir / "aimlstt-emulator").exists():
+        raise ReleaseCheckFailed("the provider's venv has the emulator: the provider's wheel brought it")
+    print(f"provider alone: imports, `airflow providers list` shows {PROVIDER.name}, no emulator")
+
+
+def check_emulator_installed(bin_dir: Path, workdir: Path) -> None:
+    """The emulator alone: no Airflow, no provider, and its console script serves the API.
+
+    :param bin_dir: the venv's bin folder.
+    :param workdir: the folder to run in.
+    """
+    check_imported_from_venv(bin_dir, EMULATOR, workdir)
+    for absent in ("airflow", PROVIDER.package):
+        if importable(bin_dir, absent, workdir):
+            raise ReleaseCheckFailed(f"{absent} is importable: the emulator's wheel brought it")
+    check_emulator_serves(bin_dir / "aimlstt-emulator", workdir, clean_env(workdir))
+
+
+def check_emulator_serves(script: Path, workdir: Path, env: dict[str, str]) -> None:
+    """Start the console script on a free port; it must authenticate and answer as the API does.
+
+    :param script: the installed ``aimlstt-emulator``.
+    :param workdir: the folder to run it in.
+    :param env: its environment.
+    """
     command = [str(script), "--port", "0", "--api-key", EMULATOR_KEY]
     with subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, text=True) as emulator:
         try:
@@ -126,10 +306,14 @@ def check_emulator(script: Path, workdir: Path, env: dict[str, str]) -> None:
             statuses = (_status(unknown_job, None), _status(unknown_job, EMULATOR_KEY))
             if statuses != (401, 404):
                 raise ReleaseCheckFailed(f"aimlstt-emulator answered {statuses}, not (401, 404)")
+            generation_id = _upload_wav(base_url)
+            fetched = _status(f"{base_url}/v1/stt/{generation_id}", EMULATOR_KEY)
+            if fetched != 200:
+                raise ReleaseCheckFailed(f"aimlstt-emulator answered {fetched} to the fetch of its own job")
         finally:
             emulator.terminate()
             emulator.wait(timeout=30)
-    print(f"aimlstt-emulator: served {base_url} (401 without the key, 404 for an unknown job)")
+    print(f"emulator alone: served {base_url} (401 without the key, 404 for an unknown job, an upload)")
 
 
 def _status(url: str, api_key: str | None) -> int:
@@ -141,18 +325,69 @@ def _status(url: str, api_key: str | None) -> int:
         return int(error.code)
 
 
+def _upload_wav(base_url: str) -> str:
+    """Create a job from a one-second WAV upload (multipart, as a client sends it); its generation id.
+
+    :param base_url: the emulator's base URL.
+    """
+    audio = io.BytesIO()
+    with wave.open(audio, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(16000)
+        writer.writeframes(bytes(2 * 16000))
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\n#g1_nova-2-general\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="check.wav"\r\n'
+            "Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + audio.getvalue()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {
+        "Authorization": f"Bearer {EMULATOR_KEY}",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
+    request = urllib.request.Request(f"{base_url}/v1/stt/create", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            generation_id = json.load(answer).get("generation_id")
+    except urllib.error.HTTPError as error:
+        raise ReleaseCheckFailed(
+            f"aimlstt-emulator refused an upload: {error.code} {error.read()!r}"
+        ) from None
+    if not isinstance(generation_id, str):
+        raise ReleaseCheckFailed("aimlstt-emulator's create answer has no generation_id")
+    return generation_id
+
+
 def main(argv: list[str]) -> int:
+    """Command line entry point.
+
+    :param argv: the arguments after the program's name.
+    """
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--constraints", type=Path, required=True, help="pins for the clean install")
+    parser.add_argument("--constraints", type=Path, required=True, help="pins for the clean installs")
     args = parser.parse_args(argv)
+    constraints = args.constraints.resolve()
     try:
-        _sdist, wheel = build()
-        check_wheel_contents(wheel)
-        with tempfile.TemporaryDirectory(prefix="aimlstt-release-") as workdir:
-            bin_dir = install_clean(wheel, args.constraints.resolve(), Path(workdir))
-            check_installed(bin_dir, Path(workdir))
+        shutil.rmtree(DIST, ignore_errors=True)
+        _provider_sdist, provider_wheel = build(PROVIDER)
+        _emulator_sdist, emulator_wheel = build(EMULATOR)
+        check_provider_wheel(provider_wheel)
+        check_emulator_wheel(emulator_wheel)
+        with tempfile.TemporaryDirectory(prefix="aimlstt-release-") as scratch:
+            workdir = Path(scratch)
+            check_provider_installed(
+                install_clean(provider_wheel, constraints, workdir / "provider"), workdir
+            )
+            check_emulator_installed(
+                install_clean(emulator_wheel, constraints, workdir / "emulator"), workdir
+            )
     except ReleaseCheckFailed as failure:
         print(f"release check FAILED: {failure}", file=sys.stderr)
         return 1

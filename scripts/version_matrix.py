@@ -1,8 +1,9 @@
 """The supported (Airflow, Python) cells: their pinned constraints, and the test runs that prove them.
 
 Each cell has a constraints file, ``constraints/airflow-<minor>/python-<minor>.txt``: every package
-of a resolved install of the provider with its ``test`` and ``release`` extras, the newest patch of
-that Airflow minor, on that Python. Installing with it gives the same versions on every machine.
+of a resolved install of the provider with its ``test`` and ``release`` extras and of the emulator
+(``emulator/``, a distribution of its own), the newest patch of that Airflow minor, on that
+Python. Installing with it gives the same versions on every machine.
 
 Usage (with any Python 3.10+; ``make constraints`` and ``make test-matrix`` call it):
 
@@ -31,7 +32,11 @@ REPO = Path(__file__).resolve().parents[1]
 CONSTRAINTS_DIR = REPO / "constraints"
 MATRIX_DIR = REPO / ".matrix"
 PROVIDER = "airflow-provider-aimlstt"
+EMULATOR = "aimlstt-emulator"
 EXTRAS = "test,release,distributed"
+# Both distributions of the repository, editable: the emulator (emulator/) and the provider.
+EDITABLE_INSTALL = ("-e", "./emulator", "-e", f".[{EXTRAS}]")
+PYPROJECTS = (REPO / "pyproject.toml", REPO / "emulator" / "pyproject.toml")
 # The pytest selection of a cell: "core" is the unit, emulator, Airflow and dag.test() end-to-end
 # tests; "full" adds the e2e-marked tests, which run a real scheduler, dag-processor and triggerer.
 SUITES = {"core": ["-m", "not e2e"], "full": []}
@@ -113,11 +118,15 @@ def refresh_constraints(cell: Cell) -> None:
     venv = MATRIX_DIR / f"resolve-airflow-{cell.airflow}-python-{cell.python}"
     python = make_venv(find_python(cell.python), venv)
     run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(python, "-m", "pip", "install", "--quiet", "-e", f".[{EXTRAS}]", f"apache-airflow~={cell.airflow}.0")
+    run(python, "-m", "pip", "install", "--quiet", *EDITABLE_INSTALL, f"apache-airflow~={cell.airflow}.0")
     run(python, "-m", "pip", "check")
     frozen = run(python, "-m", "pip", "freeze", "--all", "--exclude-editable", capture_output=True).stdout
     pins = sorted(
-        (line for line in frozen.splitlines() if "==" in line and not line.startswith(f"{PROVIDER}==")),
+        (
+            line
+            for line in frozen.splitlines()
+            if "==" in line and not line.startswith((f"{PROVIDER}==", f"{EMULATOR}=="))
+        ),
         key=str.lower,
     )
     versions = dict(line.split("==", 1) for line in pins)
@@ -126,7 +135,7 @@ def refresh_constraints(cell: Cell) -> None:
     ).stdout.strip()
     header = [
         f"# Airflow {versions['apache-airflow']}, Python {python_version}: the resolved install",
-        f"# of {PROVIDER}[{EXTRAS}] on {date.today().isoformat()}, every package pinned.",
+        f"# of {PROVIDER}[{EXTRAS}] and {EMULATOR} on {date.today().isoformat()}, every package pinned.",
         f"# Written by `make constraints CELL={cell.name}`; do not edit by hand.",
     ]
     cell.constraints.parent.mkdir(parents=True, exist_ok=True)
@@ -136,22 +145,22 @@ def refresh_constraints(cell: Cell) -> None:
 
 
 def install_cell(cell: Cell, venv: Path) -> bool:
-    """Make ``venv`` hold the provider (editable) with the versions of the cell's constraints file.
+    """Make ``venv`` hold the provider and the emulator (editable), pinned by the cell's constraints file.
 
-    Returns False when it already did: its stamp matches the constraints file and pyproject.toml.
+    Returns False when it already did: its stamp matches the constraints file and both pyproject.toml.
     """
     if not cell.constraints.exists():
         raise SystemExit(f"{cell.constraints.relative_to(REPO)} is missing: run `make constraints` for it")
     stamp = venv / ".installed"
     digest = hashlib.sha256(
-        cell.constraints.read_bytes() + (REPO / "pyproject.toml").read_bytes()
+        cell.constraints.read_bytes() + b"".join(path.read_bytes() for path in PYPROJECTS)
     ).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return False
     python = make_venv(find_python(cell.python), venv)
     constraint = ["--constraint", cell.constraints]
     run(python, "-m", "pip", "install", "--quiet", *constraint, "--upgrade", "pip")
-    run(python, "-m", "pip", "install", "--quiet", *constraint, "-e", f".[{EXTRAS}]")
+    run(python, "-m", "pip", "install", "--quiet", *constraint, *EDITABLE_INSTALL)
     run(python, "-m", "pip", "check")
     stamp.write_text(digest)
     return True

@@ -51,7 +51,7 @@ def airflow_db() -> Path:
 
 @pytest.fixture(scope="session")
 def _emulator_server() -> Iterator[object]:
-    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+    from aimlstt_emulator import EmulatorConfig, EmulatorServer
 
     config = EmulatorConfig(
         api_key=TEST_API_KEY, transcripts_dir=AUDIO_DIR, queued_seconds=0.2, processing_seconds=0.4

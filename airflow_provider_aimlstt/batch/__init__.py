@@ -1,7 +1,9 @@
-"""Many recordings in one task: the manifest, the inputs, the in-flight window, the progress line,
-and the steps of the operator's ``execute`` (:mod:`.run`, imported when the task runs).
+"""Many recordings in one task: the inputs (:mod:`.inputs`), the manifest (:mod:`.manifest`), the
+in-flight window (:mod:`.window`), the worker's calls (:mod:`.work`, internal) and the run that
+holds them together (:mod:`.run`, imported when the task runs).
 
-The operator that uses them is
-:class:`~airflow_provider_aimlstt.operators.batch.AimlSttBatchTranscribeOperator`; its trigger is
-:class:`~airflow_provider_aimlstt.triggers.batch.AimlSttBatchTrigger`.
+The operator that drives a run is
+:class:`~airflow_provider_aimlstt.operators.batch.AimlSttBatchTranscribeOperator`; the run waits
+with :class:`~airflow_provider_aimlstt.triggers.batch.AimlSttBatchTrigger`, whose module this
+package imports and which imports nothing of it.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -24,6 +25,32 @@ from airflow_provider_aimlstt.outputs.storage import (
 from airflow_provider_aimlstt.transcripts import SUFFIXES
 
 DEFAULT_AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".flac", ".ogg", ".webm", ".mp4", ".aac", ".opus")
+
+
+@dataclass(frozen=True)
+class BatchInputs:
+    """Where a batch's audio files come from: exactly one of the first three.
+
+    :param audio_paths: the files, as paths or URIs.
+    :param input_path: a folder or prefix whose audio files are taken.
+    :param audio_list_path: the URI of a JSON file holding the list of files.
+    :param audio_suffixes: the suffixes ``input_path``'s files must have.
+    :param input_conn_id: the Airflow connection of the input store, when its URI names none.
+    """
+
+    audio_paths: tuple[str, ...] | None = None
+    input_path: Any = None
+    audio_list_path: str | None = None
+    audio_suffixes: tuple[str, ...] = DEFAULT_AUDIO_SUFFIXES
+    input_conn_id: str | None = None
+
+    def sources(self) -> list[str]:
+        """The batch's files, in order, from whichever input was given."""
+        if self.audio_paths is not None:
+            return [str(source) for source in self.audio_paths]
+        if self.audio_list_path is not None:
+            return [str(source) for source in read_audio_list(self.audio_list_path, self.input_conn_id)]
+        return listed_audio(self.input_path, self.audio_suffixes, self.input_conn_id)
 
 
 def listed_audio(

@@ -1,6 +1,7 @@
-"""The batch's work on the worker: submitting a wave of files, and writing the transcripts of finished jobs.
+"""The batch's calls on the worker: submitting a wave of files, settling an earlier try's unanswered
+creates, and fetching finished jobs. Internal to :class:`~airflow_provider_aimlstt.batch.run.BatchRun`.
 
-Both run a bounded number of calls at once on threads, each thread with its own hook (an HTTP
+Each runs a bounded number of calls at once on threads, each thread with its own hook (an HTTP
 session is not shared between threads). Each function takes manifest rows and updates them in
 place; what one file meets never stops the others.
 """
@@ -29,26 +30,31 @@ from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.hooks.retry import is_transient
 from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
-from airflow_provider_aimlstt.tracing import Charge, client_request_id
-
-HookFactory = Callable[[], AimlSttHook]
+from airflow_provider_aimlstt.models.responses import FetchResponse
+from airflow_provider_aimlstt.tracing import client_request_id
 
 
 class ThreadHooks:
-    """One hook per thread, made on first use.
+    """The batch's hooks on the worker: one per thread (and per kind), made on first use.
 
-    :param make: makes a hook.
+    :param aimlstt_conn_id: the Airflow connection every hook uses.
     """
 
-    def __init__(self, make: HookFactory) -> None:
-        self._make = make
+    def __init__(self, aimlstt_conn_id: str) -> None:
+        self.aimlstt_conn_id = aimlstt_conn_id
         self._local = threading.local()
 
-    def get(self) -> AimlSttHook:
-        """This thread's hook."""
-        hook = getattr(self._local, "hook", None)
+    def get(self, *, retried: bool = True) -> AimlSttHook:
+        """This thread's hook.
+
+        :param retried: retry failed calls as the connection says; False: never (a create's 429 is
+            the in-flight window's business, and a refused create is sent again at its pace).
+        """
+        name = "retried" if retried else "unretried"
+        hook: AimlSttHook | None = getattr(self._local, name, None)
         if hook is None:
-            hook = self._local.hook = self._make()
+            hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id, api_retries=None if retried else 0)
+            setattr(self._local, name, hook)
         return hook
 
 
@@ -92,7 +98,7 @@ def submit_wave(
 
     :param rows: the rows to submit (status ``submitting``, ``client_request_id`` set).
     :param requests_by_source: each row's validated request.
-    :param hooks: the hooks to create with (no retries of their own: a 429 is the window's business).
+    :param hooks: the hooks to create with (their unretried ones: a 429 is the window's business).
     :param window: the in-flight window, told of every accepted and rate-limited create.
     :param max_attempts: creates per file before a transient failure fails it.
     :param log: the task's logger.
@@ -104,7 +110,7 @@ def submit_wave(
         request = requests_by_source[row.source]
         try:
             audio = AudioSource.of(request).checked()
-            job = hooks.get().submit_job(request, audio, client_request_id=row.client_request_id)
+            job = hooks.get(retried=False).submit_job(request, audio, client_request_id=row.client_request_id)
         except AimlSttRateLimitedError as exc:
             refusals.append(exc.retry_after)
             _back_to_pending(row, "rate limited (429)", undo_attempt=True)
@@ -143,14 +149,18 @@ def submit_wave(
         )
 
 
-def settle_unanswered(rows: list[ManifestRow], hooks: ThreadHooks, wait_seconds: float, log: Any) -> None:
+def settle_unanswered(rows: list[ManifestRow], hooks: ThreadHooks, log: Any) -> None:
     """Rows an earlier try left ``submitting``: adopt the job the usage log shows, else submit again.
+
+    Each is looked for as long as the connection's ``usage_log_wait``.
 
     :param rows: the rows in ``submitting``.
     :param hooks: the hooks to read the usage log with.
-    :param wait_seconds: how long to look for each (the connection's ``usage_log_wait``).
     :param log: the task's logger.
     """
+    if not rows:
+        return
+    wait_seconds = hooks.get().settings.usage_log_wait
 
     def settle(row: ManifestRow) -> None:
         hook = hooks.get()
@@ -175,23 +185,22 @@ def settle_unanswered(rows: list[ManifestRow], hooks: ThreadHooks, wait_seconds:
 
 def collect(
     rows: list[ManifestRow],
-    write: Callable[[ManifestRow, Any, Charge | None], None],
+    write: Callable[[ManifestRow, FetchResponse], None],
     hooks: ThreadHooks,
     concurrency: int,
 ) -> None:
     """Fetch each finished job's result and write its transcripts; record failures per file.
 
     :param rows: rows whose jobs completed.
-    :param write: writes one row's transcripts from its finished job and the fetch's charge.
+    :param write: writes one row's transcripts from its fetched job (whose ``charge`` is what
+        that fetch cost).
     :param hooks: the hooks to fetch with.
     :param concurrency: fetches at once.
     """
 
     def fetch(row: ManifestRow) -> None:
-        hook = hooks.get()
         try:
-            job = hook.get_job(str(row.generation_id))
-            write(row, job, hook.poll_charges.pop(str(row.generation_id), None))
+            write(row, hooks.get().get_job(str(row.generation_id)))
         except AimlSttError as exc:
             _fail(row, f"its result could not be read or written: {exc}", retryable=True)
         except OSError as exc:

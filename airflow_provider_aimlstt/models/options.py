@@ -597,8 +597,46 @@ class OpenAIGpt4oOptions(ApiOptions):
 class MicrosoftMaiTranscribe15Options(ApiOptions):
     """Create options of microsoft/mai-transcribe-1.5.
 
-    From Microsoft_mai-transcribe-1.5.json. The schema has no option beyond the model and the audio.
+    From Microsoft_mai-transcribe-1.5.json.
     """
+
+    max_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "The maximum number of tokens that can be generated in the chat completion. This value can be "
+            "used to control costs for text generated via API."
+        ),
+    )
+    temperature: float | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description=(
+            "What sampling temperature to use. Higher values like 0.8 will make the output more random, "
+            "while lower values like 0.2 will make it more focused and deterministic. We generally recommend "
+            "altering this or top_p but not both."
+        ),
+    )
+    top_p: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "An alternative to sampling with temperature, called nucleus sampling, where the model considers "
+            "the results of the tokens with top_p probability mass. So 0.1 means only the tokens comprising "
+            "the top 10% probability mass are considered. We generally recommend altering this or "
+            "temperature but not both."
+        ),
+    )
+    max_completion_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "An upper bound for the number of tokens that can be generated for a completion, including "
+            "visible output tokens and reasoning tokens."
+        ),
+    )
 
 
 # The options class of every registered model id.

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import Asset, BaseOperator
 
-from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES
+from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES, BatchInputs
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, OutputSettings
+
+if TYPE_CHECKING:  # the run's module is imported when the task runs: parsing a DAG needs none of it
+    from airflow_provider_aimlstt.batch.run import BatchRun
 
 
 class AimlSttBatchTranscribeOperator(BaseOperator):
@@ -23,10 +26,15 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     retention, or all done), writes what finished, submits the next files and defers again.
 
     A manifest (JSON Lines, one row per file) is kept on the output store and rewritten as the
-    batch goes: a retry or a re-run of the task reads it and adopts its jobs, so no file is
-    submitted twice. One bad file never fails the batch: it is recorded with its cause. The task
-    fails at the end only when more than ``max_failed_files`` files failed, naming them. It
-    returns counts and the manifest's location, never transcripts.
+    batch goes, at ``<output_path>/_manifests/<dag>__<run>__<task>__<map index>.jsonl``: a retry or
+    a re-run of the task reads it and adopts its jobs, so no file is submitted twice. One bad file
+    never fails the batch: it is recorded with its cause (a create refused for a passing reason,
+    or whose answer was lost and the usage log shows no job for, is sent again, up to 3 creates a
+    file). The task fails at the end only when more than ``max_failed_files`` files failed,
+    naming them. It returns counts and the manifest's location, never transcripts.
+
+    Polls and fetches are retried as the ``aimlstt`` connection says; its trigger polls on the
+    provider's schedule (10 s, growing to 60 s, or when a job is predicted to finish).
 
     :param audio_paths: the files: paths or URIs (``s3://...``, ``file://...``, ``https://...``).
         Templated; may come from XCom.
@@ -43,25 +51,10 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     :param formats: the formats to write for each file.
     :param output_conn_id: the Airflow connection of the output store.
     :param aimlstt_conn_id: the Airflow connection of type ``aimlstt``.
-    :param api_retries: retries of each poll and fetch; None reads the connection. Creates are
-        not retried by the hook: a refused one is sent again by the batch, at the window's pace.
     :param allow_unknown_model: accept a model id the provider does not list.
-    :param max_in_flight: jobs submitted and not finished, at most.
-    :param max_failed_files: failed files the task tolerates before it fails.
-    :param max_attempts: creates per file when creates keep failing transiently.
-    :param resubmit_if_not_logged: submit again a file whose create's answer was lost and that the
-        usage log shows no job for (default: the file fails, and a task retry submits it).
-    :param poke_interval: seconds before the second round of polls.
-    :param max_poke_interval: the longest wait between two rounds.
-    :param max_concurrent_polls: polls in progress at once, in the trigger.
-    :param min_defer_seconds: the shortest a deferral lasts (jobs that finish meanwhile join the
-        resume). Airflow 3.3.2 can fail a task that resumes within seconds of deferring, when the
-        scheduler reads the deferring process's exit after the resume began (apache/airflow#72716);
-        the default, 6 s, covers the worker's 5 s ``[workers] min_heartbeat_interval`` (how late
-        the exit can be reported) and a scheduler loop. 0: none.
+    :param max_in_flight: jobs submitted and not finished, at most. Templated.
+    :param max_failed_files: failed files the task tolerates before it fails. Templated.
     :param timeout: the longest the whole batch may take (default 12 hours).
-    :param manifest_path: the manifest's URI; default
-        ``<output_path>/_manifests/<dag>__<run>__<task>__<map index>.jsonl``.
     """
 
     template_fields: Sequence[str] = (
@@ -71,7 +64,6 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         "model",
         "options",
         "output_path",
-        "manifest_path",
         "max_in_flight",
         "max_failed_files",
     )
@@ -91,18 +83,10 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         formats: Sequence[str] = DEFAULT_FORMATS,
         output_conn_id: str | None = None,
         aimlstt_conn_id: str = DEFAULT_CONN_ID,
-        api_retries: int | None = None,
         allow_unknown_model: bool = False,
         max_in_flight: int | str = 32,
         max_failed_files: int | str = 0,
-        max_attempts: int = 3,
-        resubmit_if_not_logged: bool = False,
-        poke_interval: float = 10.0,
-        max_poke_interval: float = 60.0,
-        max_concurrent_polls: int = 16,
-        min_defer_seconds: float = 6.0,
         timeout: float | timedelta = timedelta(hours=12),
-        manifest_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -114,8 +98,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             max_in_flight = _whole("max_in_flight", max_in_flight, 1)
         if not isinstance(max_failed_files, str):
             max_failed_files = _whole("max_failed_files", max_failed_files, 0)
-        max_attempts = _whole("max_attempts", max_attempts, 1)
-        self.output_settings = OutputSettings(output_path, tuple(formats), None, output_conn_id)
+        checked = OutputSettings(output_path, tuple(formats), None, output_conn_id)  # bad formats fail here
         self.audio_paths = audio_paths
         self.input_path = input_path
         self.audio_list_path = audio_list_path
@@ -124,50 +107,86 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         self.model = model
         self.options = options
         self.output_path = output_path
-        self.formats = self.output_settings.formats
+        self.formats = checked.formats
         self.output_conn_id = output_conn_id
         self.aimlstt_conn_id = aimlstt_conn_id
-        self.api_retries = api_retries
         self.allow_unknown_model = allow_unknown_model
         self.max_in_flight = max_in_flight
         self.max_failed_files = max_failed_files
-        self.max_attempts = max_attempts
-        self.resubmit_if_not_logged = resubmit_if_not_logged
-        self.poke_interval = poke_interval
-        self.max_poke_interval = max_poke_interval
-        self.max_concurrent_polls = max_concurrent_polls
-        if isinstance(min_defer_seconds, bool) or not isinstance(min_defer_seconds, (int, float)):
-            raise AimlSttValidationError(f"min_defer_seconds: must be seconds, got {min_defer_seconds!r}")
-        if min_defer_seconds < 0:
-            raise AimlSttValidationError(f"min_defer_seconds: must be 0 or more, got {min_defer_seconds!r}")
-        self.min_defer_seconds = float(min_defer_seconds)
-        self.timeout_seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
-        self.manifest_path = manifest_path
+        self.timeout_seconds = _seconds("timeout", timeout)
 
     def execute(self, context: Any) -> dict[str, Any]:
-        """Plan the batch (adopting an earlier try's manifest), submit the first files, and wait."""
-        from airflow_provider_aimlstt.batch.run import start
-
-        return start(self, context)
+        """Plan the batch (adopting an earlier try's manifest), submit what fits, then wait or finish."""
+        run = self._open_run(context)
+        run.plan()
+        return self._submit_then_wait_or_finish(run, context)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Write what finished, submit the next files, and wait again or finish.
+        """Write what finished, submit the next files, then wait again or finish.
 
-        :param event: the trigger's event: ``{status, finished: {id: status}, messages, progress}``.
+        :param event: the trigger's event (a
+            :class:`~airflow_provider_aimlstt.triggers.batch.BatchWaitEvent`'s payload).
         """
-        from airflow_provider_aimlstt.batch.run import resume
+        run = self._open_run(context)
+        run.apply(event)
+        return self._submit_then_wait_or_finish(run, context)
 
-        return resume(self, context, event)
+    def _submit_then_wait_or_finish(self, run: BatchRun, context: Any) -> dict[str, Any]:
+        """Submit what fits; defer while jobs are in flight; else return the counts, or fail when
+        too many files failed.
 
-    @property
-    def in_flight_limit(self) -> int:
-        """``max_in_flight``, rendered and checked."""
-        return _whole("max_in_flight", self.max_in_flight, 1)
+        :param run: the batch's run.
+        :param context: the task's context.
+        """
+        run.submit_what_fits()
+        trigger = run.wait_for_in_flight()
+        if trigger is not None:  # the trigger keeps the batch's deadline itself
+            self.defer(trigger=trigger, method_name="execute_complete", timeout=None)
+        counts = run.finish()
+        self._announce(context, counts)
+        run.check_failed_files()
+        return counts
 
-    @property
-    def failed_files_limit(self) -> int:
-        """``max_failed_files``, rendered and checked."""
-        return _whole("max_failed_files", self.max_failed_files, 0)
+    def _open_run(self, context: Any) -> BatchRun:
+        """The batch's run, from the rendered arguments and its manifest as stored.
+
+        :param context: the task's context.
+        """
+        from airflow_provider_aimlstt.batch.run import BatchRun, BatchSettings
+
+        ti = context["ti"]
+        settings = BatchSettings(
+            inputs=BatchInputs(
+                audio_paths=None if self.audio_paths is None else tuple(map(str, self.audio_paths)),
+                input_path=self.input_path,
+                audio_list_path=self.audio_list_path,
+                audio_suffixes=self.audio_suffixes,
+                input_conn_id=self.input_conn_id,
+            ),
+            model=self.model,
+            options=dict(self.options or {}),
+            allow_unknown_model=self.allow_unknown_model,
+            output=OutputSettings(self.output_path, self.formats, None, self.output_conn_id),
+            aimlstt_conn_id=self.aimlstt_conn_id,
+            max_in_flight=_whole("max_in_flight", self.max_in_flight, 1),
+            max_failed_files=_whole("max_failed_files", self.max_failed_files, 0),
+            timeout_seconds=self.timeout_seconds,
+            task_instance=(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1)),
+        )
+        return BatchRun.open(settings, self.log)
+
+    def _announce(self, context: Any, counts: dict[str, Any]) -> None:
+        """Put the counts into the ``extra`` of each ``Asset`` outlet's event.
+
+        :param context: the task's context.
+        :param counts: the batch's counts.
+        """
+        events = context.get("outlet_events") if hasattr(context, "get") else None
+        if events is None:
+            return
+        for outlet in self.outlets:
+            if isinstance(outlet, Asset):
+                events[outlet].extra.update(counts)
 
 
 def _whole(name: str, value: Any, least: int) -> int:
@@ -183,3 +202,17 @@ def _whole(name: str, value: Any, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise AimlSttValidationError(f"{name}: must be a whole number, {least} or more, got {value!r}")
     return value
+
+
+def _seconds(name: str, value: Any) -> float:
+    """``value`` (seconds or a ``timedelta``) as seconds above 0.
+
+    :param name: the argument, for the message.
+    :param value: its value.
+    :raises AimlSttValidationError: naming the argument.
+    """
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise AimlSttValidationError(f"{name}: must be seconds (or a timedelta) above 0, got {value!r}")
+    return float(value)

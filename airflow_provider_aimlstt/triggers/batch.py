@@ -14,10 +14,14 @@ A job joins the rounds in the middle of the window it is predicted to finish in 
 duration and the model's learned pace, see :mod:`~airflow_provider_aimlstt.job_timing`): about
 half such jobs are finished at their first poll, and the others tell the model how early jobs do
 not finish. Any other job joins when it is ``first_poll_after`` seconds old (what the task saw its
-jobs take), or ``poke_interval`` when the task has no such figure yet. Every round polls every job
-that is due, so an event carries all the jobs that finished by then (a resume has as much work as
-it can). The event is small: the finished ids, their statuses and what the polls proved of when
-each finished (:func:`~airflow_provider_aimlstt.polling.finish_bracket`), never a result.
+jobs take), or :data:`~airflow_provider_aimlstt.defaults.FIRST_POLL_SECONDS` when the task has no
+such figure yet. Every round polls every job that is due, so an event carries all the jobs that
+finished by then (a resume has as much work as it can). The event (:class:`BatchWaitEvent`) is
+small: the finished ids, their statuses and what the polls proved of when each finished
+(:func:`~airflow_provider_aimlstt.polling.finish_bracket`), never a result.
+
+This module owns the event's format and the progress line the task logs too: the batch's code
+imports it, never the reverse.
 """
 
 from __future__ import annotations
@@ -25,30 +29,89 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_aimlstt.batch.progress import progress_line
+from airflow_provider_aimlstt.defaults import FIRST_POLL_SECONDS, MAX_POLL_SECONDS, RESULT_RETENTION_SECONDS
 from airflow_provider_aimlstt.exceptions import AimlSttApiError, AimlSttError, AimlSttNotFoundError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.hooks.retry import is_transient
 from airflow_provider_aimlstt.models.status import SttStatus
 from airflow_provider_aimlstt.polling import ExpectedFinish, PollSchedule, finish_bracket
 
-RETENTION_SECONDS = 3600.0
-"""How long the API keeps a job's result after its create."""
 RETENTION_MARGIN_SECONDS = 600.0
-"""Resume this long before a finished job's result would expire."""
+"""Resume this long before a finished job's result would expire (counted from its create, which
+is earlier than its finish: on the safe side)."""
 PROGRESS_EVERY_SECONDS = 5.0
+"""How often the wait logs the progress line."""
+MAX_CONCURRENT_POLLS = 16
+"""Polls in progress at once: enough to poll a round of hundreds of jobs in seconds, few enough
+not to look like a burst to the API."""
 GONE = "gone"
 """The status the event gives a job the API no longer knows (404: expired, or never made)."""
 FAILED_POLL = "unpollable"
 """The status the event gives a job whose polls fail for good (401, 403, ...)."""
+READY = "ready"
+"""The event's status when the task has work to do."""
+TIMEOUT = "timeout"
+"""The event's status when the batch's deadline passed."""
+
+
+@dataclass(frozen=True)
+class BatchWaitEvent:
+    """What the batch trigger tells its task: the jobs that finished while it waited.
+
+    :param status: :data:`READY`, or :data:`TIMEOUT` when the deadline passed.
+    :param finished: ``{generation_id: status}`` of the jobs that finished: an API status
+        (``completed``, ``error``...), :data:`GONE` or :data:`FAILED_POLL`.
+    :param finished_between: ``{generation_id: [after, by]}``: seconds after its create between
+        which each finished job finished, as the polls proved it.
+    :param messages: ``{generation_id: text}`` for the jobs that did not complete: why.
+    :param progress: the ``progress`` the trigger was given, handed back to the task.
+    """
+
+    status: str
+    finished: dict[str, str]
+    finished_between: dict[str, list[float]] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    progress: dict[str, Any] = field(default_factory=dict)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The event as the plain-JSON payload of a ``TriggerEvent``."""
+        return {
+            "status": self.status,
+            "finished": self.finished,
+            "finished_between": self.finished_between,
+            "messages": self.messages,
+            "progress": self.progress,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> BatchWaitEvent:
+        """The event a task resumed with.
+
+        :param payload: the ``event`` of the task's ``execute_complete``.
+        :raises ValueError: when it is not a batch trigger's event.
+        """
+        if not isinstance(payload, dict) or not isinstance(payload.get("finished"), dict):
+            raise ValueError(f"not a batch trigger's event: {payload!r}")
+        return cls(
+            status=str(payload.get("status")),
+            finished={str(key): str(value) for key, value in payload["finished"].items()},
+            finished_between=dict(payload.get("finished_between") or {}),
+            messages=dict(payload.get("messages") or {}),
+            progress=dict(payload.get("progress") or {}),
+        )
 
 
 class AimlSttBatchTrigger(BaseTrigger):
     """Wait for a batch's jobs; fire when the batch task has something to do.
+
+    Its polls follow :data:`~airflow_provider_aimlstt.defaults.FIRST_POLL_SECONDS` and
+    :data:`~airflow_provider_aimlstt.defaults.MAX_POLL_SECONDS`, at most
+    :data:`MAX_CONCURRENT_POLLS` at once, each retried as the connection says.
 
     :param generation_ids: the jobs in flight.
     :param aimlstt_conn_id: the Airflow connection to poll with.
@@ -56,18 +119,15 @@ class AimlSttBatchTrigger(BaseTrigger):
     :param created_at: epoch seconds of each job's create, in the order of ``generation_ids``
         (retention runs from it); None: now.
     :param resume_when_finished: fire once this many jobs finished (default: all of them).
-    :param poke_interval: seconds before the second round of polls.
-    :param max_poke_interval: the longest wait between two rounds.
-    :param max_concurrent_polls: polls in progress at once.
+    :param progress: ``{"total", "done", "failed", "started_at", "done_at_start"}`` of the whole
+        batch, for the log; handed back in the event with anything else it holds.
     :param first_poll_after: seconds after its create before the first poll of a job without an
-        expected finish (at least ``poke_interval``); None: ``poke_interval``.
+        expected finish (at least the first poll interval); None: the first poll interval.
+    :param resume_not_before: epoch seconds before which no ``ready`` event fires (jobs that
+        finish meanwhile join the event); None: no such bound.
     :param expected_finish: per id, in the order of ``generation_ids``, ``[earliest, latest]``
         seconds after its create when it is predicted to finish (its first poll comes midway), or
         None; None: no predictions.
-    :param resume_not_before: epoch seconds before which no ``ready`` event fires (jobs that
-        finish meanwhile join the event); None: no such bound.
-    :param api_retries: retries of one poll; None reads the connection.
-    :param progress: ``{"total", "done", "failed", "started_at"}`` of the whole batch, for the log.
     """
 
     def __init__(
@@ -77,10 +137,6 @@ class AimlSttBatchTrigger(BaseTrigger):
         deadline: float,
         created_at: list[float] | None = None,
         resume_when_finished: int | None = None,
-        poke_interval: float = 10.0,
-        max_poke_interval: float = 60.0,
-        max_concurrent_polls: int = 16,
-        api_retries: int | None = None,
         progress: dict[str, Any] | None = None,
         first_poll_after: float | None = None,
         resume_not_before: float | None = None,
@@ -104,9 +160,7 @@ class AimlSttBatchTrigger(BaseTrigger):
         self.deadline = float(deadline)
         wanted = len(self.generation_ids) if resume_when_finished is None else int(resume_when_finished)
         self.resume_when_finished = max(1, min(wanted, len(self.generation_ids)))
-        self.schedule = PollSchedule(poke_interval, max_poke_interval)
-        self.max_concurrent_polls = max(1, int(max_concurrent_polls))
-        self.api_retries = api_retries
+        self.schedule = PollSchedule(FIRST_POLL_SECONDS, MAX_POLL_SECONDS)
         self.progress = dict(progress or {})
         self.first_poll_after = None if first_poll_after is None else float(first_poll_after)
         self.first_wait = max(self.schedule.poke_interval, self.first_poll_after or 0.0)
@@ -122,10 +176,6 @@ class AimlSttBatchTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "created_at": self.created_at,
                 "resume_when_finished": self.resume_when_finished,
-                "poke_interval": self.schedule.poke_interval,
-                "max_poke_interval": self.schedule.max_poke_interval,
-                "max_concurrent_polls": self.max_concurrent_polls,
-                "api_retries": self.api_retries,
                 "progress": self.progress,
                 "first_poll_after": self.first_poll_after,
                 "resume_not_before": self.resume_not_before,
@@ -139,14 +189,14 @@ class AimlSttBatchTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll in rounds until the task has work to do, then yield one event."""
-        hook = AimlSttHook.for_task(self)
+        hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
         try:
             event = await self._wait(hook)
         finally:
             await hook.aclose()
-        yield TriggerEvent(event)
+        yield TriggerEvent(event.to_payload())
 
-    async def _wait(self, hook: AimlSttHook) -> dict[str, Any]:
+    async def _wait(self, hook: AimlSttHook) -> BatchWaitEvent:
         finished: dict[str, str] = {}
         brackets: dict[str, tuple[float, float]] = {}
         last_pending: dict[str, float] = {}
@@ -156,7 +206,7 @@ class AimlSttBatchTrigger(BaseTrigger):
             gid: created[gid] + (self.first_wait if window is None else sum(window) / 2)
             for gid, window in zip(self.generation_ids, self.expected_finish, strict=True)
         }
-        gate = asyncio.Semaphore(self.max_concurrent_polls)
+        gate = asyncio.Semaphore(MAX_CONCURRENT_POLLS)
         last_progress = 0.0
         intervals = self.schedule.intervals(self.generation_ids[0] if self.generation_ids else None)
         interval = float("inf")  # no round yet: wait only for the first job to be due
@@ -178,9 +228,9 @@ class AimlSttBatchTrigger(BaseTrigger):
                 interval = next(intervals)
             held = self.resume_not_before is not None and now < self.resume_not_before
             if self._should_resume(finished, created, now) and not held:
-                return self._event("ready", finished, brackets, messages)
+                return self._event(READY, finished, brackets, messages)
             if now >= self.deadline:
-                return self._event("timeout", finished, brackets, messages)
+                return self._event(TIMEOUT, finished, brackets, messages)
             if now - last_progress >= PROGRESS_EVERY_SECONDS:
                 self.log.info("Batch: %s", self._progress(finished))
                 last_progress = now
@@ -245,7 +295,7 @@ class AimlSttBatchTrigger(BaseTrigger):
             return float("inf")
         moment = time.time() if now is None else now
         oldest = min(created[gid] for gid in completed)
-        return oldest + RETENTION_SECONDS - RETENTION_MARGIN_SECONDS - moment
+        return oldest + RESULT_RETENTION_SECONDS - RETENTION_MARGIN_SECONDS - moment
 
     def _event(
         self,
@@ -253,17 +303,15 @@ class AimlSttBatchTrigger(BaseTrigger):
         finished: dict[str, str],
         brackets: dict[str, tuple[float, float]],
         messages: dict[str, str],
-    ) -> dict[str, Any]:
+    ) -> BatchWaitEvent:
         self.log.info("Batch: %s; resuming the task (%s)", self._progress(finished), status)
-        return {
-            "status": status,
-            "finished": finished,
-            "finished_between": {
-                gid: [round(after, 3), round(by, 3)] for gid, (after, by) in brackets.items()
-            },
-            "messages": messages,
-            "progress": self.progress,
-        }
+        return BatchWaitEvent(
+            status=status,
+            finished=finished,
+            finished_between={gid: [round(after, 3), round(by, 3)] for gid, (after, by) in brackets.items()},
+            messages=messages,
+            progress=self.progress,
+        )
 
     def _progress(self, finished: dict[str, str]) -> str:
         total = int(self.progress.get("total", len(self.generation_ids)))
@@ -275,3 +323,29 @@ class AimlSttBatchTrigger(BaseTrigger):
         return progress_line(
             done, total, failed, in_flight, started, int(self.progress.get("done_at_start", 0))
         )
+
+
+def progress_line(
+    done: int, total: int, failed: int, in_flight: int, started_at: float, done_at_start: int = 0
+) -> str:
+    """``412/1500 done, 2 failed, 32 in flight, 95.1 files/min, ETA 11m26s``: the batch's progress,
+    the same in the trigger's log and in the task's.
+
+    :param done: files finished (transcribed, skipped or failed).
+    :param total: files in the batch.
+    :param failed: files that failed.
+    :param in_flight: jobs the API is working on.
+    :param started_at: epoch seconds when the batch (or this try of it) began.
+    :param done_at_start: files already finished then (an earlier try's): not part of the rate.
+    """
+    elapsed = max(time.time() - started_at, 1e-6)
+    rate = max(done - done_at_start, 0) / elapsed * 60
+    left = total - done
+    eta = "-" if rate <= 0 or left <= 0 else _duration(left / rate * 60)
+    return f"{done}/{total} done, {failed} failed, {in_flight} in flight, {rate:.1f} files/min, ETA {eta}"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"

@@ -1,4 +1,8 @@
-"""A test-only DAG: one batch task over a folder, its knobs as params."""
+"""A test-only DAG: one batch task over a folder, its knobs as params.
+
+Its tests poll fast and never hold a resume back (``dag.test()`` has no scheduler to race with)
+by setting the provider's internal constants (see ``tests/operator/test_batch_operator.py``).
+"""
 
 from __future__ import annotations
 
@@ -30,9 +34,6 @@ def aimlstt_test_batch() -> None:
         model="{{ params.model }}",
         formats=("txt", "json"),
         max_in_flight=8,
-        poke_interval=0.3,
-        max_poke_interval=1.0,
-        min_defer_seconds=0,  # dag.test() has no scheduler to race with
         outlets=[MANIFESTS],
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,16 +213,20 @@ def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(load_dag: Load
 
 
 @pytest.fixture(scope="module")
-def batch_nightly() -> DAG:
-    """The nightly DAG (batches), parsed with polls 0.3 s apart and retries that wait no time."""
+def batch_nightly() -> Iterator[DAG]:
+    """The nightly DAG (batches), parsed with retries that wait no time, its batch tasks first
+    polling 0.3 s apart (an internal constant, set for this module's tests)."""
     from airflow.dag_processing.dagbag import DagBag
+
+    from airflow_provider_aimlstt.triggers import batch as batch_trigger
 
     with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
         patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-        patch.setenv("AIMLSTT_POKE_INTERVAL_SECONDS", "0.3")
         dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
     assert not dag_bag.import_errors, dag_bag.import_errors
-    return dag_bag.dags["example_aimlstt_nightly"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
+        yield dag_bag.dags["example_aimlstt_nightly"]
 
 
 def test_batch_nightly_transcribes_every_sample_in_chunks_then_skips_them(

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, FaultInjector, ManualClock
-from airflow_provider_aimlstt.emulator.clock import Clock
+from aimlstt_emulator import EmulatorConfig, EmulatorServer, FaultInjector, ManualClock
+from aimlstt_emulator.clock import Clock
 
 API_KEY = "emulator-test-key-7d1f"
 SIDECAR_TEXT = "Hello there. How are you today? I am fine, thanks. See you soon."
@@ -182,7 +182,7 @@ def run_cli(tmp_path: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[str
 
     def start(*args: str) -> tuple[subprocess.Popen[str], str]:
         port_file = tmp_path / f"port-{len(started)}"
-        command = [sys.executable, "-m", "airflow_provider_aimlstt.emulator", "--port", "0"]
+        command = [sys.executable, "-m", "aimlstt_emulator", "--port", "0"]
         process = subprocess.Popen(
             [*command, "--port-file", str(port_file), "--api-key", API_KEY, *args],
             stdout=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""Audio facts: sha256, exact WAV/MP3/FLAC/MP4 durations, estimates, and the three kinds of URL source."""
+"""Audio facts: sha256, exact WAV/MP3/FLAC/MP4/Ogg/WebM durations, estimates, and the kinds of URL source."""
 
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.encoded_audio import flac_bytes, mp3_bytes, mp3_seconds, mp4_bytes
+from tests.encoded_audio import (
+    flac_bytes,
+    mp3_bytes,
+    mp3_seconds,
+    mp4_bytes,
+    ogg_page,
+    ogg_stream,
+    opus_head,
+    vorbis_identification,
+    webm_bytes,
+)
 
 
 @pytest.fixture
@@ -126,6 +136,85 @@ def test_mp4_duration_comes_from_mvhd_wherever_moov_is(client, moov_first, versi
     emulator = exact_audio_facts(client, audio, "voice.m4a")
     assert emulator["audio_duration_seconds"] == pytest.approx(units / timescale)
     assert emulator["audio_channels"] == 1 and emulator["audio_format"] == "mp4"
+
+
+@pytest.mark.parametrize(("channels", "pre_skip"), [(1, 312), (2, 3840)])
+def test_ogg_opus_duration_is_the_last_granule_less_the_pre_skip_at_48_khz(
+    client, channels, pre_skip
+) -> None:
+    granules = [pre_skip + 48_000 * second for second in range(1, 13)] + [pre_skip + 12 * 48_000 + 21_000]
+    audio = b"".join(ogg_stream(opus_head(channels, pre_skip), granules, page_bytes=600))
+    emulator = exact_audio_facts(client, audio, "speech.opus")
+    assert emulator["audio_duration_seconds"] == pytest.approx(12 + 21_000 / 48_000)
+    assert emulator["audio_channels"] == channels and emulator["audio_format"] == "ogg"
+
+
+def test_ogg_vorbis_duration_is_the_last_granule_at_the_identification_headers_rate(client) -> None:
+    granules = [22_050 * second for second in range(1, 20)] + [22_050 * 19 + 11_025]
+    audio = b"".join(ogg_stream(vorbis_identification(22_050, channels=2), granules, page_bytes=500))
+    emulator = exact_audio_facts(client, audio, "speech.ogg")
+    assert emulator["audio_duration_seconds"] == pytest.approx(19.5)
+    assert emulator["audio_channels"] == 2
+
+
+def test_ogg_pages_without_a_granule_and_a_truncated_last_page_do_not_count(client) -> None:
+    pages = ogg_stream(opus_head(pre_skip=0), [48_000 * 5, 48_000 * 6, -1, 48_000 * 9])
+    audio = b"".join(pages[:-1]) + pages[-1][:200]  # the 9 s page is cut off; the one before has no granule
+    emulator = exact_audio_facts(client, audio, "cut.opus")
+    assert emulator["audio_duration_seconds"] == pytest.approx(6.0)
+
+
+def test_chained_ogg_streams_add_up_and_a_multiplexed_second_stream_does_not(client) -> None:
+    first = ogg_stream(opus_head(pre_skip=312), [312 + 48_000 * 3], serial=7)
+    second = ogg_stream(vorbis_identification(16_000), [16_000 * 2], serial=8)
+    chained = b"".join(first + second)
+    assert exact_audio_facts(client, chained, "chain.ogg")["audio_duration_seconds"] == pytest.approx(5.0)
+    other = ogg_stream(opus_head(pre_skip=0), [48_000 * 30], serial=9)  # played alongside the first
+    together = b"".join([first[0], other[0], *first[1:], *other[1:]])
+    assert exact_audio_facts(client, together, "two.ogg")["audio_duration_seconds"] == pytest.approx(3.0)
+
+
+def test_ogg_of_a_codec_the_emulator_does_not_read_is_estimated(client) -> None:
+    speex = ogg_page(1, 0, 0, b"Speex   " + bytes(72), kind=0x02) + ogg_page(1, 1, 16_000 * 4, bytes(12_000))
+    metadata = metadata_of(client, client.create_upload("#g1_nova-2-general", speex, filename="a.spx"))
+    assert metadata["emulator"]["duration_estimated"] is True
+    assert metadata["emulator"]["audio_format"] == "ogg"
+
+
+@pytest.mark.parametrize(
+    ("duration", "scale", "seconds"), [(19_800.0, 1_000_000, 19.8), (4_410.0, 10**7, 44.1)]
+)
+def test_webm_duration_is_the_segment_infos_duration_times_its_timestamp_scale(
+    client, duration, scale, seconds
+) -> None:
+    audio = webm_bytes(list(range(0, 400, 20)), duration=duration, timestamp_scale=scale, channels=2)
+    emulator = exact_audio_facts(client, audio, "speech.webm")
+    assert emulator["audio_duration_seconds"] == pytest.approx(seconds)
+    assert emulator["audio_channels"] == 2 and emulator["audio_format"] == "webm"
+
+
+def test_live_webm_without_a_duration_ends_with_its_last_audio_block(client) -> None:
+    audio = webm_bytes(
+        list(range(0, 7_300, 20)),  # a block every 20 ms; the last starts at 7.28 s and lasts 20 ms
+        default_duration_ns=20_000_000,
+        live=True,  # the Segment and its Clusters of unknown size
+        other_track_blocks_ms=[9_000],  # a later video block is not audio
+    )
+    emulator = exact_audio_facts(client, audio, "recording.webm")
+    assert emulator["audio_duration_seconds"] == pytest.approx(7.3)
+
+
+def test_webm_without_a_duration_or_a_default_duration_ends_at_its_last_blocks_timestamp(client) -> None:
+    audio = webm_bytes(list(range(0, 5_001, 500)))
+    assert exact_audio_facts(client, audio, "plain.webm")["audio_duration_seconds"] == pytest.approx(5.0)
+
+
+def test_webm_with_no_block_and_no_duration_is_estimated(client) -> None:
+    metadata = metadata_of(
+        client, client.create_upload("#g1_nova-2-general", webm_bytes([]), filename="a.webm")
+    )
+    assert metadata["emulator"]["duration_estimated"] is True
+    assert metadata["emulator"]["audio_format"] == "webm"
 
 
 def test_empty_upload_is_refused(client) -> None:

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
-from airflow_provider_aimlstt.emulator.__main__ import build_parser
+from aimlstt_emulator import EmulatorConfig, EmulatorServer
+from aimlstt_emulator.__main__ import build_parser
 
 SECRET_KEY = "sk-cli-secret-91b2"
 
 
 def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_aimlstt.emulator", *args],
+        [sys.executable, "-m", "aimlstt_emulator", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -137,7 +137,7 @@ def test_bad_settings_are_refused() -> None:
 )
 def test_cli_refuses_bad_billing_and_log_flags(flags, message) -> None:
     finished = subprocess.run(
-        [sys.executable, "-m", "airflow_provider_aimlstt.emulator", "--port", "0", *flags],
+        [sys.executable, "-m", "aimlstt_emulator", "--port", "0", *flags],
         capture_output=True,
         text=True,
         timeout=20,
@@ -158,7 +158,7 @@ def test_stop_closes_kept_alive_connections(make_wav) -> None:
 
 def test_the_emulator_imports_no_airflow() -> None:
     code = (
-        "import sys, airflow_provider_aimlstt.emulator.__main__; "
+        "import sys, aimlstt_emulator.__main__; "
         "print(sorted(m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')))"
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -7,12 +7,12 @@ import random
 
 import pytest
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, ManualClock
-from airflow_provider_aimlstt.emulator.billing import FREE
-from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES
-from airflow_provider_aimlstt.emulator.jobs import JobStatus, JobStore
-from airflow_provider_aimlstt.emulator.slots import ConcurrencyLimitReached
-from airflow_provider_aimlstt.emulator.usage_log import FAILED
+from aimlstt_emulator import EmulatorConfig, ManualClock
+from aimlstt_emulator.billing import FREE
+from aimlstt_emulator.catalog import MODEL_FAMILIES
+from aimlstt_emulator.jobs import JobStatus, JobStore
+from aimlstt_emulator.slots import ConcurrencyLimitReached
+from aimlstt_emulator.usage_log import FAILED
 from airflow_provider_aimlstt.models import ApiErrorBody
 
 MODEL = "#g1_nova-2-general"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, ManualClock
+from aimlstt_emulator import EmulatorConfig, EmulatorServer, ManualClock
 
 POLL_PAUSE_SECONDS = 0.05
 

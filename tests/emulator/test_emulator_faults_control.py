@@ -10,7 +10,7 @@ import sys
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import FaultConfig, FaultInjector
+from aimlstt_emulator import FaultConfig, FaultInjector
 
 MODEL = "#g1_nova-2-general"
 DEFAULTS = {
@@ -49,7 +49,7 @@ def test_switching_in_process(emu_server, faults, client) -> None:
 
 
 def test_a_fault_config_given_at_start(emu_config, make_wav) -> None:
-    from airflow_provider_aimlstt.emulator import EmulatorServer
+    from aimlstt_emulator import EmulatorServer
 
     with EmulatorServer(emu_config, faults=FaultConfig(rate_limit=1, routes=["fetch"])) as server:
         headers = {"Authorization": f"Bearer {emu_config.api_key}"}
@@ -223,6 +223,6 @@ def test_cli_flags_set_every_field_and_http_switches_the_other_process(run_cli, 
     ],
 )
 def test_cli_refuses_bad_fault_flags(flags, message) -> None:
-    command = [sys.executable, "-m", "airflow_provider_aimlstt.emulator", "--port", "0", *flags]
+    command = [sys.executable, "-m", "aimlstt_emulator", "--port", "0", *flags]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=20)
     assert finished.returncode == 2 and message in finished.stderr

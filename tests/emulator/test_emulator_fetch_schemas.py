@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES, Family
-from airflow_provider_aimlstt.emulator.openapi import FETCH_DOCUMENTS, load_document, to_json_schema
+from aimlstt_emulator.catalog import MODEL_FAMILIES, Family
+from aimlstt_emulator.openapi import FETCH_DOCUMENTS, load_document, to_json_schema
 
 LEGACY_DOCUMENT = ("speech-models_stt-fetch-every-model.json", "/v1/stt/{generation_id}", "201", "result")
 UNIVERSAL_DOCUMENT = ("speech-models_universal-stt-fetch.json", "/stt/{generation_id}", "200", "output")

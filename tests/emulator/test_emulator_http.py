@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES
+from aimlstt_emulator.catalog import MODEL_FAMILIES
 from airflow_provider_aimlstt.models import ApiErrorBody
 
 UNAUTHORIZED = (
@@ -99,7 +99,10 @@ def test_bearer_scheme_is_case_insensitive(emu_server, api_key) -> None:
             "diarize: Unrecognized key. Not an option of model 'aai/universal' (its options: audio_start",
         ),
         ({"model": "nova-3", "url": URL, "speaker_labels": True}, "speaker_labels: Unrecognized key"),
-        ({"model": "microsoft/mai-transcribe-1.5", "url": URL, "language": "en"}, "(its options: none)"),
+        (
+            {"model": "microsoft/mai-transcribe-1.5", "url": URL, "language": "en"},
+            "(its options: max_tokens, temperature, top_p, max_completion_tokens)",
+        ),
     ],
 )
 def test_json_body_validation_errors(client, body, expected_line) -> None:

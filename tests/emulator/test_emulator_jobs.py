@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, ManualClock, MonotonicClock
+from aimlstt_emulator import EmulatorConfig, EmulatorServer, ManualClock, MonotonicClock
 from airflow_provider_aimlstt.models import FetchResponse, SttStatus
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, ManualClock
-from airflow_provider_aimlstt.emulator.catalog import MODEL_FAMILIES
-from airflow_provider_aimlstt.emulator.exceptions import ApiError
-from airflow_provider_aimlstt.emulator.jobs import JobStore
-from airflow_provider_aimlstt.emulator.models import SttBackend
-from airflow_provider_aimlstt.emulator.stats import EmulatorStats
+from aimlstt_emulator import EmulatorConfig, ManualClock
+from aimlstt_emulator.catalog import MODEL_FAMILIES
+from aimlstt_emulator.exceptions import ApiError
+from aimlstt_emulator.jobs import JobStore
+from aimlstt_emulator.models import SttBackend
+from aimlstt_emulator.stats import EmulatorStats
 
 JOBS = 10_000
 PER_REQUEST = 4  # expiry and the concurrency heap each look at one live entry, twice per create

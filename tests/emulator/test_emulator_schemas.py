@@ -12,7 +12,7 @@ from importlib import resources
 import pytest
 from jsonschema import Draft202012Validator
 
-from airflow_provider_aimlstt.emulator.catalog import (
+from aimlstt_emulator.catalog import (
     ALIASES,
     MODEL_FAMILIES,
     MODEL_PAGES,
@@ -21,10 +21,10 @@ from airflow_provider_aimlstt.emulator.catalog import (
     option_schema,
     page_family,
 )
-from airflow_provider_aimlstt.emulator.validation import check_options, coerce_form_value, describe_schema
+from aimlstt_emulator.validation import check_options, coerce_form_value, describe_schema
 from airflow_provider_aimlstt.models import KNOWN_MODELS
 
-CREATE_FOLDER = resources.files("airflow_provider_aimlstt") / "api_schemas" / "create"
+CREATE_FOLDER = resources.files("aimlstt_emulator") / "api_schemas" / "create"
 URL = "https://example.com/hello.wav"
 NEW_MODELS = [
     "slam-1", "nova-2-general", "nova-3-general", "nova-3-medical",

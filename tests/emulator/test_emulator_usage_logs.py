@@ -8,7 +8,7 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
-from airflow_provider_aimlstt.emulator.openapi import SERVICE_DOCUMENTS, load_document, to_json_schema
+from aimlstt_emulator.openapi import SERVICE_DOCUMENTS, load_document, to_json_schema
 
 URL = "https://example.com/hello.mp3"
 ROW_KEYS = {

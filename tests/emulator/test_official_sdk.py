@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aimlapi import AIMLAPI
 
-from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer, MonotonicClock
+from aimlstt_emulator import EmulatorConfig, EmulatorServer, MonotonicClock
 
 
 @pytest.fixture

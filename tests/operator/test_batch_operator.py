@@ -19,7 +19,19 @@ from airflow_provider_aimlstt.job_timing import MAX_SAMPLES, JobTiming, timing_v
 from airflow_provider_aimlstt.transcripts import Transcript
 from tests.e2e.support import return_value, task_states
 
-pytestmark = pytest.mark.usefixtures("airflow_db")
+pytestmark = pytest.mark.usefixtures("airflow_db", "fast_batch")
+
+
+@pytest.fixture
+def fast_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Poll every 0.3 s growing to 1 s, and never hold a resume back (``dag.test()`` has no
+    scheduler to race with): internal constants, not operator arguments."""
+    from airflow_provider_aimlstt.batch import run
+    from airflow_provider_aimlstt.triggers import batch as batch_trigger
+
+    monkeypatch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
+    monkeypatch.setattr(batch_trigger, "MAX_POLL_SECONDS", 1.0)
+    monkeypatch.setattr(run, "MIN_DEFER_SECONDS", 0.0)
 
 
 def tone(path: Path, frequency: float, seconds: float = 0.5) -> None:
@@ -128,7 +140,7 @@ def test_a_bad_file_is_recorded_and_fails_the_task_only_beyond_the_threshold(
 def test_a_concurrency_limit_slows_the_batch_down_instead_of_failing_it(
     load_dag: Any, tmp_path: Path, logs: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airflow_provider_aimlstt.emulator import EmulatorConfig, EmulatorServer
+    from aimlstt_emulator import EmulatorConfig, EmulatorServer
     from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 
     # An emulator of its own: jobs other tests left unfinished would count against the limit.
@@ -172,13 +184,28 @@ def test_the_window_halves_once_per_wave_and_grows_back_by_one() -> None:
     assert window.free(0) == 0  # waiting out Retry-After
 
 
-@pytest.mark.parametrize("value", [-1, "8", True, None])
-def test_min_defer_seconds_must_be_seconds_naming_the_field(value: Any) -> None:
+@pytest.mark.parametrize("value", [-1, 0, "8", True, None])
+def test_timeout_must_be_seconds_naming_the_field(value: Any) -> None:
     from airflow_provider_aimlstt.exceptions import AimlSttValidationError
     from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
 
-    with pytest.raises(AimlSttValidationError, match="min_defer_seconds"):
+    with pytest.raises(AimlSttValidationError, match="timeout"):
         AimlSttBatchTranscribeOperator(
             task_id="batch", model="#g1_nova-2-general", output_path="/tmp/out",
-            audio_paths=["/tmp/a.wav"], min_defer_seconds=value,
+            audio_paths=["/tmp/a.wav"], timeout=value,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "removed",
+    ["min_defer_seconds", "max_concurrent_polls", "max_attempts", "manifest_path", "poke_interval",
+     "max_poke_interval", "api_retries", "resubmit_if_not_logged"],
+)  # fmt: skip
+def test_a_removed_argument_is_refused_naming_it(removed: str) -> None:
+    from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
+
+    with pytest.raises(TypeError, match=removed):
+        AimlSttBatchTranscribeOperator(
+            task_id="batch", model="#g1_nova-2-general", output_path="/tmp/out",
+            audio_paths=["/tmp/a.wav"], **{removed: 1},
         )  # fmt: skip

@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_aimlstt.defaults import RESULT_RETENTION_SECONDS as RETENTION_SECONDS
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
 from airflow_provider_aimlstt.protocol import FETCH_PATH
+from airflow_provider_aimlstt.triggers import batch as batch_trigger
 from airflow_provider_aimlstt.triggers.batch import (
     FAILED_POLL,
     GONE,
     RETENTION_MARGIN_SECONDS,
-    RETENTION_SECONDS,
     AimlSttBatchTrigger,
 )
 from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
@@ -49,13 +50,37 @@ def _finish_all(emulator: Any) -> None:
     emulator.clock.advance(60.0)
 
 
-def _trigger(generation_ids: list[str], deadline_in: float = 5.0, **kwargs: Any) -> AimlSttBatchTrigger:
+SCHEDULE_CONSTANTS = ("FIRST_POLL_SECONDS", "MAX_POLL_SECONDS", "MAX_CONCURRENT_POLLS")
+"""The trigger module's poll schedule: internal constants, set by :func:`_trigger` for one test."""
+
+
+@pytest.fixture(autouse=True)
+def _restore_poll_schedule() -> Iterator[None]:
+    """Put back the trigger module's schedule constants that :func:`_trigger` set."""
+    saved = {name: getattr(batch_trigger, name) for name in SCHEDULE_CONSTANTS}
+    yield
+    for name, value in saved.items():
+        setattr(batch_trigger, name, value)
+
+
+def _trigger(
+    generation_ids: list[str],
+    deadline_in: float = 5.0,
+    poke_interval: float = 0.05,
+    max_poke_interval: float = 0.2,
+    max_concurrent_polls: int | None = None,
+    **kwargs: Any,
+) -> AimlSttBatchTrigger:
+    """A trigger on the ``aimlstt_default`` connection, polling on the schedule given: the
+    module's constants (no trigger argument), set for this test only."""
+    batch_trigger.FIRST_POLL_SECONDS = poke_interval
+    batch_trigger.MAX_POLL_SECONDS = max_poke_interval
+    if max_concurrent_polls is not None:
+        batch_trigger.MAX_CONCURRENT_POLLS = max_concurrent_polls
     return AimlSttBatchTrigger(
         generation_ids=generation_ids,
         aimlstt_conn_id="aimlstt_default",
         deadline=time.time() + deadline_in,
-        poke_interval=kwargs.pop("poke_interval", 0.05),
-        max_poke_interval=kwargs.pop("max_poke_interval", 0.2),
         **kwargs,
     )
 
@@ -301,13 +326,15 @@ def test_a_job_whose_polls_are_refused_for_good_is_reported_unpollable(emulator,
     assert "HTTP 401" in event["messages"][generation_id]
 
 
-def test_transient_poll_failures_leave_the_job_pending(emulator) -> None:
+def test_transient_poll_failures_leave_the_job_pending(emulator, monkeypatch) -> None:
     """Every poll answered 503: the job is not reported finished; the wait ends at its deadline."""
     [generation_id] = _submit()
     _finish_all(emulator)
     emulator.faults.set(server_error=1.0, server_error_codes=[503], routes=["fetch"])
+    # each poll one request: the trigger's hook retries as its connection says
+    monkeypatch.setenv("AIRFLOW_CONN_AIMLSTT_DEFAULT", connection_json(emulator.base_url, api_retries=0))
 
-    [event] = _events(_trigger([generation_id], deadline_in=0.4, api_retries=0))
+    [event] = _events(_trigger([generation_id], deadline_in=0.4))
 
     assert event["status"] == "timeout"
     assert event["finished"] == {}
@@ -416,10 +443,6 @@ def test_serialize_gives_plain_json_without_the_api_key() -> None:
         deadline=1_900_000_000.5,
         created_at=[1_899_999_000, 1_899_999_001.25, 1_899_999_002],
         resume_when_finished=2,
-        poke_interval=3,
-        max_poke_interval=30,
-        max_concurrent_polls=4,
-        api_retries=2,
         progress={"total": 10, "done": 4, "failed": 1, "started_at": 1_899_998_000.0},
     )
     path, kwargs = original.serialize()
@@ -430,7 +453,11 @@ def test_serialize_gives_plain_json_without_the_api_key() -> None:
     restored = AimlSttBatchTrigger(**json.loads(json.dumps(kwargs)))
     assert restored.serialize() == (path, kwargs)
     assert kwargs["created_at"] == [1_899_999_000.0, 1_899_999_001.25, 1_899_999_002.0]
-    assert (kwargs["resume_when_finished"], kwargs["max_concurrent_polls"]) == (2, 4)
+    assert kwargs["resume_when_finished"] == 2
+    assert sorted(kwargs) == sorted(  # only what the wait needs; the poll schedule is the provider's
+        ["generation_ids", "aimlstt_conn_id", "deadline", "created_at", "resume_when_finished",
+         "progress", "first_poll_after", "resume_not_before", "expected_finish"]
+    )  # fmt: skip
 
 
 def test_a_trigger_rebuilt_from_its_kwargs_behaves_the_same(emulator) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from airflow_provider_aimlstt.batch.progress import progress_line
+from airflow_provider_aimlstt.triggers.batch import progress_line
 
 
 def test_the_line_gives_counts_rate_and_eta() -> None:

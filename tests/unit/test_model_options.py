@@ -243,7 +243,9 @@ def test_lookups() -> None:
     assert models_with_option("keyterm") == list(NOVA_3)
     assert models_with_option("no such option") == []
     assert option_names(generated.AssemblyAISlam1CustomSpellingItem) == ["from", "to"]
-    assert option_names(generated.MicrosoftMaiTranscribe15Options) == []
+    assert option_names(generated.MicrosoftMaiTranscribe15Options) == [
+        "max_tokens", "temperature", "top_p", "max_completion_tokens"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

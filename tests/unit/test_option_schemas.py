@@ -23,7 +23,7 @@ from airflow_provider_aimlstt.models.option_base import ApiOptions
 from airflow_provider_aimlstt.models.options import OPTIONS_BY_MODEL
 from tests.conftest import REPO
 
-CREATE = REPO / "airflow_provider_aimlstt" / "api_schemas" / "create"
+CREATE = REPO / "emulator" / "aimlstt_emulator" / "api_schemas" / "create"
 SOURCE_FIELDS = {"model", "url", "audio", "file"}
 
 

@@ -81,7 +81,8 @@ GOOD_URL = "https://example.org/a.mp3"
         ),
         (
             {"model": "microsoft/mai-transcribe-1.5", "audio_url": GOOD_URL, "options": {"language": "en"}},
-            "options.language: not an option of microsoft/mai-transcribe-1.5 (its options: none); "
+            "options.language: not an option of microsoft/mai-transcribe-1.5 (its options: max_tokens, "
+            "temperature, top_p, max_completion_tokens); "
             "language is an option of #g1_nova-2-automotive, ",
         ),
         (

@@ -1,4 +1,0 @@
-"""Reading create requests off the wire: the body in pieces, JSON and url-encoded forms, multipart uploads.
-
-Nothing here judges the fields; :mod:`airflow_provider_aimlstt.emulator.validation` does.
-"""
