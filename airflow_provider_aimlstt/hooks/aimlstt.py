@@ -116,19 +116,6 @@ class AimlSttHook(BaseHook):
         ApiRetryPolicy().overridden(**self.retry_overrides)  # bad values fail here, before any call
         self._async_settings: ConnectionSettings | None = None
 
-    @classmethod
-    def for_task(cls, task: Any) -> AimlSttHook:
-        """The hook of a batch task or trigger, from its ``aimlstt_conn_id``, ``api_retries`` and
-        (where it has one) ``resubmit_if_not_logged``.
-
-        :param task: the task or trigger.
-        """
-        return cls(
-            aimlstt_conn_id=task.aimlstt_conn_id,
-            api_retries=task.api_retries,
-            resubmit_if_not_logged=getattr(task, "resubmit_if_not_logged", False),
-        )
-
     # -- blocking transport (workers) -------------------------------------------------------
 
     @cached_property
