@@ -25,8 +25,7 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "airflow-provider-aimlstt",
         "name": INTEGRATION,
-        "description": "Speech-to-text transcription with the AI/ML API, from submit to result, "
-        "with a local emulator of the API for tests and CI.",
+        "description": "Speech-to-text transcription with the AI/ML API, from submit to result.",
         "versions": [__version__],
         "integrations": [
             {
