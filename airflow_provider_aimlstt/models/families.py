@@ -3,8 +3,8 @@
 A family groups models whose results have one shape (so one reader turns them into a transcript).
 The options a model accepts are its own, not its family's: they are generated from the API's create
 schema of each model into :mod:`airflow_provider_aimlstt.models.options` by
-``scripts/generate_option_models.py``. A new model page in the emulator's ``api_schemas/create`` (the schemas' one copy) needs only its ids
-registered here, then the generator run.
+``scripts/generate_option_models.py``. A new model page in the emulator's ``api_schemas/create``
+(the schemas' one copy) needs only its ids registered here, then the generator run.
 
 This module imports nothing of the package at import time: the generator reads it on its own.
 """
