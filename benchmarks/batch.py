@@ -343,6 +343,8 @@ def fetch_breakdown(log: dict[str, Any], files: int) -> list[tuple[str, str]]:
     :param files: the files of the run.
     """
     jobs, fetches = log["jobs"], log["fetches"]
+    if os.environ.get("AIMLSTT_BENCH_FETCH_LOG"):  # the raw log, for a closer look
+        Path(os.environ["AIMLSTT_BENCH_FETCH_LOG"]).write_text(json.dumps(log))
     clients = {client for *_, client in fetches}
     names = {client: f"client {index}" for index, client in enumerate(sorted(clients))}
     by_kind: Counter[str] = Counter()
