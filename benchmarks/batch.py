@@ -41,6 +41,9 @@ MODEL = "#g1_nova-2-general"
 FORMATS = ("txt", "json")
 QUEUED_SECONDS, PROCESSING_SECONDS = 1.0, 4.0
 JOB_SECONDS = QUEUED_SECONDS + PROCESSING_SECONDS
+FETCH_ROUTE = "GET /v1/stt/{generation_id}"
+FETCH_LOG = False
+"""``--fetch-log``: the emulator logs every GET, and the throughput part says where they went."""
 POKE, MAX_POKE, CONCURRENT_POLLS = 1.0, 2.0, 32
 """The batch trigger's poll schedule and concurrency in this benchmark (the provider's are 10 s
 growing to 60 s, 16 polls at once): its internal constants, set by :func:`use_bench_schedule`."""
@@ -74,7 +77,11 @@ def _emulator_main(conn: Connection, settings: dict[str, Any]) -> None:
     from aimlstt_emulator.catalog import MODEL_FAMILIES
     from aimlstt_emulator.jobs import new_generation_id
 
+    record = settings.pop("record_fetches", False)
     server = EmulatorServer(EmulatorConfig(api_key=API_KEY, **settings)).start()
+    fetches: list[tuple[str, float, str, str]] = []
+    if record:
+        _record_fetches(server, fetches)
     conn.send(server.base_url)
     while True:
         command, argument = conn.recv()
@@ -91,10 +98,42 @@ def _emulator_main(conn: Connection, settings: dict[str, Any]) -> None:
             for gid in ids:
                 server.jobs.add(gid, MODEL, family, {"text": "bench"})
             conn.send(ids)
+        elif command == "fetches":  # each job's creation, finish and GETs (``record_fetches``)
+            conn.send(_fetch_log(server, fetches))
         elif command == "stop":
             server.stop()
             conn.send(None)
             return
+
+
+def _record_fetches(server: Any, fetches: list[tuple[str, float, str, str]]) -> None:
+    """Log every GET of a job: its id, the emulator's clock, the status answered, and the client's
+    header names (the trigger's httpx client and a task's requests send different ones)."""
+    from urllib.parse import unquote
+
+    from airflow_provider_aimlstt.emulator.urls import ROUTES
+    from airflow_provider_aimlstt.protocol import FETCH_PATH
+
+    route = next(route for route in ROUTES.routes if route.template == FETCH_PATH)
+    original = route.handlers["GET"]
+
+    def recording(handler: Any, parameters: Any) -> Any:
+        status, body = original(handler, parameters)
+        client = ",".join(handler.headers.keys())
+        generation_id = unquote(parameters["generation_id"])
+        fetches.append((generation_id, server.clock.now(), str(body.get("status")), client))
+        return status, body
+
+    route.handlers["GET"] = recording
+
+
+def _fetch_log(server: Any, fetches: list[tuple[str, float, str, str]]) -> dict[str, Any]:
+    jobs = {}
+    for gid in {gid for gid, *_ in fetches}:
+        job = server.jobs.get(gid)
+        if job is not None:
+            jobs[gid] = (job.created_at, server.jobs.finishes_at(job))
+    return {"jobs": jobs, "fetches": list(fetches)}
 
 
 class Emulator:
@@ -305,19 +344,74 @@ def dag_run(
     )
 
 
+def fetch_breakdown(log: dict[str, Any], files: int) -> list[tuple[str, str]]:
+    """Where the GETs of a run went, per file: by the status they answered and the client that
+    sent them, and when a job's first GET came and how late the one that saw it finished was.
+
+    :param log: the emulator's ``fetches`` answer (started with ``record_fetches=True``).
+    :param files: the files of the run.
+    """
+    jobs, fetches = log["jobs"], log["fetches"]
+    if os.environ.get("AIMLSTT_BENCH_FETCH_LOG"):  # the raw log, for a closer look
+        Path(os.environ["AIMLSTT_BENCH_FETCH_LOG"]).write_text(json.dumps(log))
+    clients = {client for *_, client in fetches}
+    names = {client: f"client {index}" for index, client in enumerate(sorted(clients))}
+    by_kind: Counter[str] = Counter()
+    by_job: dict[str, list[tuple[float, str, str]]] = {}
+    for gid, moment, status, client in fetches:
+        by_job.setdefault(gid, []).append((moment, status, names[client]))
+    first_after, late, pending_polls = [], [], Counter()
+    for gid, gets in by_job.items():
+        gets.sort()
+        created, finishes = jobs.get(gid, (gets[0][0], gets[0][0]))
+        first_after.append(gets[0][0] - created)
+        pending = sum(status not in ("completed", "error") for _, status, _ in gets)
+        pending_polls[pending] += 1
+        seen = 0
+        for moment, status, client in gets:
+            if status not in ("completed", "error"):
+                by_kind[f"pending, {client}"] += 1
+                continue
+            seen += 1
+            kind = "saw it finished" if seen == 1 else "fetch" if seen == 2 else "3rd+ finished GET"
+            by_kind[f"{kind}, {client}"] += 1
+            if seen == 1:
+                late.append(moment - finishes)
+    rows = [("GETs per file, by kind and client", ", ".join(
+        f"{kind} {count / files:.2f}" for kind, count in sorted(by_kind.items())))]  # fmt: skip
+    rows.append(("clients (header names)", "; ".join(f"{name}: {client}" for client, name in names.items())))
+    rows.append(("jobs by pending GETs", ", ".join(f"{k}: {n}" for k, n in sorted(pending_polls.items()))))
+    if first_after:
+        quantiles = statistics.quantiles(first_after, n=10) if len(first_after) > 1 else first_after * 9
+        rows.append(("first GET after create (s): min / p10 / median / p90 / max",
+                     f"{min(first_after):.2f} / {quantiles[0]:.2f} / {statistics.median(first_after):.2f} / "
+                     f"{quantiles[-1]:.2f} / {max(first_after):.2f}"))  # fmt: skip
+    if late:
+        rows.append(("finish to the GET that saw it (s): median / p90 / max",
+                     f"{statistics.median(late):.2f} / {statistics.quantiles(late, n=10)[-1]:.2f} / "
+                     f"{max(late):.2f}"))  # fmt: skip
+    return rows
+
+
 def _once(counter: Counter[int]) -> str:
     return ", ".join(f"{n} x{k}" for k, n in sorted(counter.items()))
 
 
 def bench_throughput(table: Table, dag: Any, work: Path, files: int, in_flight: int) -> None:
     """Part 1: the batch DAG against the hook floor, both against one emulator with 5 s jobs."""
-    emulator = Emulator(queued_seconds=QUEUED_SECONDS, processing_seconds=PROCESSING_SECONDS)
+    emulator = Emulator(
+        queued_seconds=QUEUED_SECONDS, processing_seconds=PROCESSING_SECONDS, record_fetches=FETCH_LOG
+    )
     try:
         use_emulator(emulator.base_url)
         hashes = make_wavs(work / "tp_in", files)
         floor = floor_run(work / "tp_in", work / "tp_floor_out", in_flight)
         shutil.rmtree(work / "tp_floor_out")
+        gets_before = emulator.ask("stats")["requests_by_route"].get(FETCH_ROUTE, 0)
+        log_before = len(emulator.ask("fetches")["fetches"]) if FETCH_LOG else 0
         result = dag_run(dag, emulator, work / "tp_in", work / "tp_out", hashes, in_flight)
+        gets = emulator.ask("stats")["requests_by_route"].get(FETCH_ROUTE, 0) - gets_before
+        log = emulator.ask("fetches") if FETCH_LOG else None
     finally:
         emulator.stop()
     goal = 1.5 * floor + 45
@@ -328,6 +422,11 @@ def bench_throughput(table: Table, dag: Any, work: Path, files: int, in_flight: 
         "throughput: DAG wall (dag.test)", f"{result.wall:.1f} s", f"<= {goal:.1f} s", result.wall <= goal
     )
     table.add("throughput: ratio DAG / floor", f"{result.wall / floor:.2f}x")
+    table.add("throughput: GETs per file (DAG)", f"{gets / files:.2f}")
+    if log is not None:
+        log["fetches"] = log["fetches"][log_before:]
+        for figure, value in fetch_breakdown(log, files):
+            table.add(f"throughput: {figure}", value)
     per_file = result.cpu / files * 1000
     table.add("throughput: Airflow CPU per file", f"{per_file:.1f} ms", "<= 50 ms", per_file <= 50)
     table.add("throughput: creates per file", _once(result.creates), "all 1", set(result.creates) == {1})
@@ -429,7 +528,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--in-flight", type=int, default=100, help="max_in_flight and floor threads")
     parser.add_argument("--limit-files", type=int, help="files of the limit part (default 200)")
     parser.add_argument("--trigger-ids", type=int, help="ids of the trigger part (default 5000)")
+    parser.add_argument("--fetch-log", action="store_true", help="where the GETs went, per file")
+    parser.add_argument("--only-throughput", action="store_true", help="skip the limit and trigger parts")
     args = parser.parse_args(argv)
+    global FETCH_LOG
+    FETCH_LOG = args.fetch_log
     files = args.files or (150 if args.quick else 1500)
     limit_files = args.limit_files or (60 if args.quick else 200)
     trigger_ids = args.trigger_ids or (1000 if args.quick else 5000)
@@ -451,11 +554,14 @@ def main(argv: list[str] | None = None) -> None:
         bench_throughput(table, dag, work, files, args.in_flight)
         from aimlstt_emulator import EmulatorConfig
 
-        if "max_concurrent_jobs" in EmulatorConfig.__dataclass_fields__:
+        if args.only_throughput:
+            pass
+        elif "max_concurrent_jobs" in EmulatorConfig.__dataclass_fields__:
             bench_limit(table, dag, work, limit_files, 32, 20)
         else:
             print("limit: skipped, EmulatorConfig has no max_concurrent_jobs yet")
-        bench_trigger(table, trigger_ids, 20.0)
+        if not args.only_throughput:
+            bench_trigger(table, trigger_ids, 20.0)
         table.print()
     finally:
         shutil.rmtree(work, ignore_errors=True)

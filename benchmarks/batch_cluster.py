@@ -44,6 +44,7 @@ from batch import (  # noqa: E402  (after the path set-up)
     Emulator,
     Table,
     _once,
+    fetch_breakdown,
     floor_run,
     make_wavs,
 )
@@ -114,11 +115,15 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: int) -> None:
+def run_size(
+    table: Table, work: Path, files: int, chunk_size: int, in_flight: int, fetch_log: bool = False
+) -> None:
     """One size: the floor, then the nightly DAG in real Airflow, both against one emulator."""
     tasks = math.ceil(files / chunk_size)
     concurrency = tasks * in_flight
-    emulator = Emulator(queued_seconds=QUEUED_SECONDS, processing_seconds=PROCESSING_SECONDS)
+    emulator = Emulator(
+        queued_seconds=QUEUED_SECONDS, processing_seconds=PROCESSING_SECONDS, record_fetches=fetch_log
+    )
     try:
         connection = json.dumps(
             {
@@ -143,8 +148,6 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
             "AIRFLOW__CORE__PARALLELISM": "8",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "AIMLSTT_NIGHTLY_SCHEDULE": "",
-            "AIMLSTT_POKE_INTERVAL_SECONDS": "1",
-            "AIMLSTT_MAX_POKE_INTERVAL_SECONDS": "2",
             "AIMLSTT_RETRY_DELAY_SECONDS": "5",
             "AIMLSTT_BENCH_WRITES": str(writes_log),
         }
@@ -155,6 +158,7 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
             "max_in_flight": in_flight,
         }
         before = emulator.ask("stats")
+        logged_before = len(emulator.ask("fetches")["fetches"]) if fetch_log else 0
         with AirflowComponents(size / "airflow", dags, extra_env) as airflow:
             airflow.wait_for(
                 f"{DAG_ID} parsed",
@@ -182,6 +186,7 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
                 "SELECT task_id, map_index, try_number, state FROM task_instance WHERE run_id = 'bench'"
             )
         after = emulator.ask("stats")
+        log = emulator.ask("fetches") if fetch_log else None
     finally:
         emulator.stop()
     made, old = after["creates_by_sha256"], before["creates_by_sha256"]
@@ -217,6 +222,10 @@ def run_size(table: Table, work: Path, files: int, chunk_size: int, in_flight: i
     }
     table.add(f"{label}: API requests per file", ", ".join(
         f"{route} {count / files:.1f}" for route, count in sorted(routes.items()) if count))  # fmt: skip
+    if log is not None:
+        log["fetches"] = log["fetches"][logged_before:]
+        for figure, value in fetch_breakdown(log, files):
+            table.add(f"{label}: {figure}", value)
     table.add(f"{label}: creates per file", _once(creates), "all 1", set(creates) == {1})
     table.add(f"{label}: writes per file", _once(writes), "all 1", set(writes) == {1})
     table.add(f"{label}: deferrals (each one resume)", f"{deferrals} ({deferrals / tasks:.1f} a task)")
@@ -231,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chunk-size", type=int, default=500, help="the nightly DAG's chunk_size")
     parser.add_argument("--in-flight", type=int, default=100, help="the nightly DAG's max_in_flight")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, manifests)")
+    parser.add_argument("--fetch-log", action="store_true", help="where the GETs went, per file")
     args = parser.parse_args(argv)
     sizes = args.files or ([300] if args.quick else [1500, 5000])
     work = Path(tempfile.mkdtemp(prefix="aimlstt-bench-cluster-"))
@@ -239,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     table = Table()
     try:
         for files in sizes:
-            run_size(table, work, files, args.chunk_size, args.in_flight)
+            run_size(table, work, files, args.chunk_size, args.in_flight, args.fetch_log)
             table.print()
     finally:
         if not args.keep:

@@ -118,8 +118,6 @@ def main(argv: list[str] | None = None) -> None:
             "AIRFLOW_CONN_AIMLSTT_DEFAULT": json.dumps(connection),
             f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": servers[2].connection_json(),
             "AIMLSTT_NIGHTLY_SCHEDULE": "",
-            "AIMLSTT_POKE_INTERVAL_SECONDS": "1",
-            "AIMLSTT_MAX_POKE_INTERVAL_SECONDS": "2",
             "AIMLSTT_RETRY_DELAY_SECONDS": "5",
         }
         chunk = -(-args.files // args.chunks)
