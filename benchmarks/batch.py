@@ -111,7 +111,7 @@ def _record_fetches(server: Any, fetches: list[tuple[str, float, str, str]]) -> 
     header names (the trigger's httpx client and a task's requests send different ones)."""
     from urllib.parse import unquote
 
-    from airflow_provider_aimlstt.emulator.urls import ROUTES
+    from aimlstt_emulator.urls import ROUTES
     from airflow_provider_aimlstt.protocol import FETCH_PATH
 
     route = next(route for route in ROUTES.routes if route.template == FETCH_PATH)
