@@ -19,7 +19,7 @@ the schedule of one job is the same in every process (it can be replayed and tes
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -244,34 +244,31 @@ class PollSchedule:
     def _shortener(self, key: str | None) -> _Shortener:
         if key is None or self.jitter == 0:
             return _Shortener(None, 0.0)
-        return _Shortener(zlib.crc32(key.encode()), self.jitter)
-
-
-_MASK64 = (1 << 64) - 1
+        return _Shortener(key, self.jitter)
 
 
 class _Shortener:
-    """Factors in ``(1 - jitter, 1]``, from a generator seeded by the job's id (the same in every
-    process). SplitMix64: one integer of state, where a ``random.Random`` keeps 2.5 KB per wait.
+    """Factors in ``(1 - jitter, 1]``, the n-th drawn from a hash of the job's id and n: the same
+    in every process, and one string and a counter of state per wait.
     """
 
-    __slots__ = ("_jitter", "_state")
+    __slots__ = ("_count", "_jitter", "_key")
 
-    def __init__(self, seed: int | None, jitter: float) -> None:
-        self._state = seed
+    def __init__(self, key: str | None, jitter: float) -> None:
+        self._key = key
         self._jitter = jitter
+        self._count = 0
 
     def __call__(self, spread: float | None = None) -> float:
         """One factor; ``spread`` widens the range to ``(1 - spread, 1]``."""
-        if self._state is None:
+        if self._key is None:
             return 1.0
         return 1.0 - (self._jitter if spread is None else spread) * self.fraction()
 
     def fraction(self) -> float:
         """One number in ``[0, 1)`` (0.5 without a key: the middle)."""
-        if self._state is None:
+        if self._key is None:
             return 0.5
-        self._state = (self._state + 0x9E3779B97F4A7C15) & _MASK64
-        mixed = ((self._state ^ (self._state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-        mixed = ((mixed ^ (mixed >> 27)) * 0x94D049BB133111EB) & _MASK64
-        return ((mixed ^ (mixed >> 31)) >> 11) / float(1 << 53)
+        self._count += 1
+        digest = hashlib.blake2b(f"{self._key}:{self._count}".encode(), digest_size=8).digest()
+        return (int.from_bytes(digest, "big") >> 11) / float(1 << 53)  # 53 bits: a float below 1
