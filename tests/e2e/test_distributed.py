@@ -31,7 +31,7 @@ import pytest
 from tests.e2e.cluster import CeleryAirflow
 from tests.e2e.servers import PostgresServer, RedisServer, S3Server
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
-from tests.operator.test_batch_operator import tone
+from tests.operators.test_batch import tone
 
 NIGHTLY = "example_aimlstt_nightly"
 PER_FILE = "example_aimlstt_per_file"
