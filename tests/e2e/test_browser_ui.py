@@ -28,6 +28,9 @@ from tests.conftest import TEST_API_KEY, connection_json
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples
 
+# Both tests on one pytest-xdist worker: they share the module's Airflow (see `airflow`).
+pytestmark = pytest.mark.xdist_group("browser_ui")
+
 DAG_ID = "example_aimlstt_nightly"
 CONN_ID = "aimlstt_from_the_form"
 WRONG_KEY = "sk-wrong-key-for-the-form-0123"
