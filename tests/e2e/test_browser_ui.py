@@ -28,8 +28,10 @@ from tests.conftest import TEST_API_KEY, connection_json
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples
 
-# Both tests on one pytest-xdist worker: they share the module's Airflow (see `airflow`).
-pytestmark = pytest.mark.xdist_group("browser_ui")
+# On one pytest-xdist worker with the other tests that run Airflow's processes, one after the
+# other: two deployments at once on a small machine starve each other (heartbeats, the UI's
+# answers). Both tests of this module share its Airflow (see `airflow`).
+pytestmark = pytest.mark.xdist_group("airflow_processes")
 
 DAG_ID = "example_aimlstt_nightly"
 CONN_ID = "aimlstt_from_the_form"
@@ -116,7 +118,7 @@ def page(tmp_path: Path) -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(20_000)
+            context.set_default_timeout(60_000)  # the longest wait for an element; most take < 1 s
             yield context.new_page()
         finally:
             browser.close()
