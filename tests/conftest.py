@@ -73,6 +73,35 @@ LONGEST_FIRST = (
 )
 
 
+# Tests that must share one xdist worker, run one after the other, by file. The tests that run
+# Airflow's processes: at most two deployments at once (the distributed one, and one of the two
+# others), because three at once on a small, loaded machine starved each other (a Celery task lost
+# its heartbeat three times; the UI took over 20 s to answer a click); test_browser_ui's Airflow is
+# module-scoped. test_parse_imports' two child interpreters' findings are module-scoped.
+# (pytest-xdist's own xdist_group marker does nothing on pytest 9.2, whose node ids can no longer
+# be given the group's suffix: hence this.)
+XDIST_GROUPS = {
+    "tests/e2e/test_distributed.py": "distributed",
+    "tests/e2e/test_nightly_real_airflow.py": "airflow_processes",
+    "tests/e2e/test_browser_ui.py": "airflow_processes",
+    "tests/test_parse_imports.py": "parse_imports",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With ``--dist loadgroup`` (pyproject.toml's addopts): a test of :data:`XDIST_GROUPS` goes to
+    its group's worker, every other test to whichever worker is free, in the collection's order."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return XDIST_GROUPS.get(nodeid.split("::", 1)[0], nodeid)
+
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Put the longest tests first (a stable sort: the rest keep their order)."""
 

@@ -27,9 +27,6 @@ from airflow_provider_aimlstt.get_provider_info import get_provider_info
 from tests.conftest import REPO
 
 BASELINE = ("airflow.sdk", "airflow.triggers.base")
-# The module's tests on one pytest-xdist worker: they share its two child interpreters' findings.
-pytestmark = pytest.mark.xdist_group("parse_imports")
-
 DAG_FILES = sorted([*(REPO / "example_dags").glob("*.py"), *(REPO / "tests" / "dags").glob("*.py")])
 
 FORBIDDEN_PREFIXES = (

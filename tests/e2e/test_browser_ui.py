@@ -28,11 +28,6 @@ from tests.conftest import TEST_API_KEY, connection_json
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples
 
-# On one pytest-xdist worker with the other tests that run Airflow's processes, one after the
-# other: two deployments at once on a small machine starve each other (heartbeats, the UI's
-# answers). Both tests of this module share its Airflow (see `airflow`).
-pytestmark = pytest.mark.xdist_group("airflow_processes")
-
 DAG_ID = "example_aimlstt_nightly"
 CONN_ID = "aimlstt_from_the_form"
 WRONG_KEY = "sk-wrong-key-for-the-form-0123"

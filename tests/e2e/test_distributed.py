@@ -33,10 +33,6 @@ from tests.e2e.servers import PostgresServer, RedisServer, S3Server
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
 from tests.operators.test_batch import tone
 
-# On one pytest-xdist worker with the other tests that run Airflow's processes, one after the
-# other: two deployments at once on a small machine starve each other's heartbeats.
-pytestmark = pytest.mark.xdist_group("airflow_processes")
-
 NIGHTLY = "example_aimlstt_nightly"
 PER_FILE = "example_aimlstt_per_file"
 FILES = 200

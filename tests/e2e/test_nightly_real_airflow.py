@@ -33,10 +33,6 @@ from tests.conftest import TEST_API_KEY
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
 
-# On one pytest-xdist worker with the other tests that run Airflow's processes, one after the
-# other: two deployments at once on a small machine starve each other's heartbeats.
-pytestmark = pytest.mark.xdist_group("airflow_processes")
-
 DAG_ID = "example_aimlstt_per_file"
 RUN_ID = "e2e_nightly"
 WAIT_TASK = "transcribe"
