@@ -3,6 +3,11 @@
 # with the versions pinned in constraints/airflow-$(AIRFLOW)/python-<python3's minor>.txt: the
 # provider and the emulator (a distribution of its own, emulator/), both editable.
 #
+# `make check`: the fast loop, lint and types and every test but the e2e ones (real Airflow
+# processes, the browser) and the long_running ones (whole DAG runs of minutes).
+# The suite runs in parallel (pytest-xdist): `-n auto` starts as many workers as tests/conftest.py's
+# pytest_xdist_auto_num_workers says; `make test PYTEST_WORKERS=6` (or 0: no workers) chooses.
+#
 # `make test-matrix`: every supported (Airflow, Python) cell, each in its own venv under .matrix/.
 # `make constraints`: resolve every cell anew and rewrite its constraints file (CELL=3.3/3.13: one).
 # `make release-check`: build the sdists and wheels of both distributions (the provider, and the
@@ -17,7 +22,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-airflow-$(AIRFLOW)-python-$(PYTHON_VERSION)
 
-.PHONY: demo test lint bench screenshots test-matrix constraints release-check clean
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+.PHONY: demo test check lint bench screenshots test-matrix constraints release-check clean
 
 $(STAMP): pyproject.toml emulator/pyproject.toml $(CONSTRAINTS)
 	rm -rf $(VENV)
@@ -40,7 +48,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest
+	$(PYTEST)
+
+check: lint
+	$(PYTEST) -m "not e2e and not long_running"
 
 # The benchmarks' own venv: the project as pinned, plus the anchors it is compared with.
 BENCH_VENV := .bench/venv
@@ -62,7 +73,7 @@ screenshots: $(STAMP)
 	AIMLSTT_SCREENSHOTS_DIR=docs/images $(BIN)/pytest tests/e2e/test_browser_ui.py -q
 
 test-matrix:
-	$(PYTHON) scripts/version_matrix.py test $(addprefix --cell ,$(CELL))
+	$(PYTHON) scripts/version_matrix.py test --workers $(PYTEST_WORKERS) $(addprefix --cell ,$(CELL))
 
 constraints:
 	$(PYTHON) scripts/version_matrix.py constraints $(addprefix --cell ,$(CELL))

@@ -9,7 +9,7 @@ Usage (with any Python 3.10+; ``make constraints`` and ``make test-matrix`` call
 
     python scripts/version_matrix.py constraints [--cell 3.3/3.13 ...]   # resolve anew, rewrite the files
     python scripts/version_matrix.py venv --cell 3.3/3.13 --venv .venv   # a venv from a cell's file
-    python scripts/version_matrix.py test [--cell ...]                   # each cell's tests, a summary table
+    python scripts/version_matrix.py test [--cell ...] [--workers N]     # each cell's tests, a summary table
     python scripts/version_matrix.py cells                               # list the cells
 """
 
@@ -40,6 +40,12 @@ PYPROJECTS = (REPO / "pyproject.toml", REPO / "emulator" / "pyproject.toml")
 # The pytest selection of a cell: "core" is the unit, emulator, Airflow and dag.test() end-to-end
 # tests; "full" adds the e2e-marked tests, which run a real scheduler, dag-processor and triggerer.
 SUITES = {"core": ["-m", "not e2e"], "full": []}
+# pytest-xdist's workers per cell's run, as `make test` runs the suite: "auto" is the number
+# tests/conftest.py's pytest_xdist_auto_num_workers gives; 0 runs without workers.
+DEFAULT_WORKERS = "auto"
+# pytest's exit statuses: 0 every test passed, 1 some failed; anything else (2 interrupted, 3 an
+# internal error, 4 a usage error, 5 no test collected) means the cell's tests did not run as a whole.
+PYTEST_PASSED, PYTEST_FAILED = 0, 1
 
 
 @dataclass(frozen=True)
@@ -177,18 +183,23 @@ class CellResult:
     skipped: int
     install_seconds: float
     test_seconds: float
+    exit_status: int = PYTEST_PASSED
 
 
-def test_cell(cell: Cell) -> CellResult:
-    """Install the cell (when needed) and run its suite; the counts come from pytest's JUnit report."""
+def test_cell(cell: Cell, workers: str = DEFAULT_WORKERS) -> CellResult:
+    """Install the cell (when needed) and run its suite; the counts come from pytest's JUnit report.
+
+    A run that pytest did not end with "passed" or "failed" (no test collected, a usage error, an
+    interruption) counts as one failure more than the report holds, so that it never reads as passed.
+    """
     started = time.monotonic()
     install_cell(cell, cell.venv)
     installed = time.monotonic()
     python = cell.venv / "bin" / "python"
     report = cell.venv / "junit.xml"
     report.unlink(missing_ok=True)
-    pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
-    subprocess.run([str(part) for part in pytest + SUITES[cell.suite]], cwd=REPO)
+    pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "-n", workers]
+    exit_status = subprocess.run([str(part) for part in pytest + SUITES[cell.suite]], cwd=REPO).returncode
     finished = time.monotonic()
     versions = run(
         python,
@@ -207,19 +218,24 @@ def test_cell(cell: Cell) -> CellResult:
         passed = total - failed - skipped
     else:
         failed = 1  # pytest did not even report: count the cell as failed
-    return CellResult(cell, versions, passed, failed, skipped, installed - started, finished - installed)
+    if exit_status not in (PYTEST_PASSED, PYTEST_FAILED) or (exit_status == PYTEST_FAILED and not failed):
+        print(f"{cell.name}: pytest exited with status {exit_status}: counted as a failure", flush=True)
+        failed += 1
+    return CellResult(
+        cell, versions, passed, failed, skipped, installed - started, finished - installed, exit_status
+    )
 
 
 def summary_table(results: list[CellResult]) -> str:
     """A Markdown table of the results, one row per cell."""
     lines = [
-        "| cell | installed | suite | passed | failed | skipped | install s | tests s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| cell | installed | suite | passed | failed | skipped | pytest exit | install s | tests s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.cell.name} | {r.versions} | {r.cell.suite} | {r.passed} | {r.failed} | {r.skipped} "
-            f"| {r.install_seconds:.0f} | {r.test_seconds:.0f} |"
+            f"| {r.exit_status} | {r.install_seconds:.0f} | {r.test_seconds:.0f} |"
         )
     return "\n".join(lines)
 
@@ -231,6 +247,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("action", choices=["constraints", "venv", "test", "cells"])
     parser.add_argument("--cell", action="append", help="<airflow minor>/<python minor>, e.g. 3.3/3.13")
     parser.add_argument("--venv", type=Path, help="for `venv`: where to make it")
+    parser.add_argument(
+        "--workers",
+        default=DEFAULT_WORKERS,
+        help="for `test`: pytest-xdist's -n for each cell's run (auto: as `make test`; 0: none)",
+    )
     args = parser.parse_args(argv)
     if args.action == "cells":
         for cell in CELLS:
@@ -249,7 +270,7 @@ def main(argv: list[str]) -> int:
     cells = [find_cell(name) for name in args.cell] if args.cell else TESTED_CELLS
     results = []
     for cell in cells:
-        results.append(test_cell(cell))
+        results.append(test_cell(cell, args.workers))
         print(summary_table(results), flush=True)
     MATRIX_DIR.mkdir(exist_ok=True)
     table = summary_table(results)

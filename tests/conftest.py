@@ -2,6 +2,12 @@
 
 Airflow reads its configuration when first imported, so the environment is set here, at import
 time, before any test module imports Airflow.
+
+Under pytest-xdist (``make test`` runs ``pytest -n auto``) every worker is a process of its own that
+imports this file: each has its own Airflow home, metadata database, dags folder and emulator
+(on a port the OS picks), and its servers' ports come from a range of its own
+(:func:`tests.e2e.cluster.free_port`). The tests themselves are put in an order here: the longest
+first, so that the run does not end waiting on one long test.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 AUDIO_DIR = REPO / "example_dags" / "audio"
 TEST_API_KEY = "sk-aimlstt-test-5f0c1e9a7b3d4c2e8f6a"
 
-_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="aimlstt-tests-"))
+# "gw0", "gw1", ... under pytest-xdist; "main" in a run without workers (and in xdist's controller).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix=f"aimlstt-tests-{WORKER}-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
@@ -38,6 +46,73 @@ os.environ.pop("AIRFLOW_CONN_AIMLSTT_DEFAULT", None)
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+# How many workers ``-n auto`` starts: most of the suite's time is spent waiting (on the emulator's
+# jobs, on Airflow's processes starting, on polls), not computing, so more workers than cores pay
+# off, up to the point where the e2e tests' Airflow processes compete for the cores.
+# ``-n <number>`` instead of ``-n auto`` chooses another (``make test PYTEST_WORKERS=6``).
+MIN_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """The number of workers of ``-n auto``: twice the cores, at least :data:`MIN_WORKERS`."""
+    return max(MIN_WORKERS, 2 * (os.cpu_count() or 1))
+
+
+# The files whose tests take longest, longest first (`pytest --durations=40` tells). They run
+# first, then any other e2e or long_running test, then the rest in their order: the many short tests
+# fill the workers' time around the long ones, and no long one is left running alone at the end.
+LONGEST_FIRST = (
+    "tests/e2e/test_nightly_with_faults.py",
+    "tests/e2e/test_distributed.py",
+    "tests/e2e/test_nightly_real_airflow.py",
+    "tests/e2e/test_browser_ui.py",
+    "tests/e2e/test_example_dags.py",
+    "tests/airflow/test_provider_registration.py",
+)
+
+
+# Tests that must share one xdist worker, run one after the other, by file. The tests that run
+# Airflow's processes: at most two deployments at once (the distributed one, and one of the two
+# others), because three at once on a small, loaded machine starved each other (a Celery task lost
+# its heartbeat three times; the UI took over 20 s to answer a click); test_browser_ui's Airflow is
+# module-scoped. test_parse_imports' two child interpreters' findings are module-scoped.
+# (pytest-xdist's own xdist_group marker does nothing on pytest 9.2, whose node ids can no longer
+# be given the group's suffix: hence this.)
+XDIST_GROUPS = {
+    "tests/e2e/test_distributed.py": "distributed",
+    "tests/e2e/test_nightly_real_airflow.py": "airflow_processes",
+    "tests/e2e/test_browser_ui.py": "airflow_processes",
+    "tests/test_parse_imports.py": "parse_imports",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With ``--dist loadgroup`` (pyproject.toml's addopts): a test of :data:`XDIST_GROUPS` goes to
+    its group's worker, every other test to whichever worker is free, in the collection's order."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return XDIST_GROUPS.get(nodeid.split("::", 1)[0], nodeid)
+
+    return GroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the longest tests first (a stable sort: the rest keep their order)."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        if path in LONGEST_FIRST:
+            return LONGEST_FIRST.index(path)
+        long = item.get_closest_marker("e2e") or item.get_closest_marker("long_running")
+        return len(LONGEST_FIRST) + (0 if long else 1)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -43,6 +45,21 @@ class InMemoryVariables:
 def wait_until_finished(hook: AimlSttHook, generation_id: str, limit: float = 15.0) -> FetchResponse:
     """Poll the emulator until the job completes or fails, with the hook's own synchronous wait."""
     return hook.wait_for_job(generation_id, limit, PollSchedule(0.05, 0.05)).job
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.02) -> bool:
+    """Poll ``condition`` until it holds; whether it did before ``timeout`` seconds passed.
+
+    :param condition: what is waited for.
+    :param timeout: seconds before giving up.
+    :param interval: seconds between two looks.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+    return True
 
 
 def closed_port() -> int:

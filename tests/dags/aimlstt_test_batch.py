@@ -1,7 +1,7 @@
 """A test-only DAG: one batch task over a folder, its knobs as params.
 
 Its tests poll fast and never hold a resume back (``dag.test()`` has no scheduler to race with)
-by setting the provider's internal constants (see ``tests/operator/test_batch_operator.py``).
+by setting the provider's internal constants (see ``tests/operators/test_batch.py``).
 """
 
 from __future__ import annotations

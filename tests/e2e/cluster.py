@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import secrets
 import signal
 import socket
@@ -32,11 +33,34 @@ STOP_GRACE_SECONDS = 30.0
 CLUSTER_MARKER = "AIMLSTT_E2E_CLUSTER"  # in every component's environment: finds stragglers
 
 
+PORTS_PER_WORKER = 1000
+
+
 def free_port() -> int:
-    """A loopback TCP port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback TCP port that was free a moment ago, for a server a test starts.
+
+    It is not one the OS would hand out itself (bind to port 0, or a client's own port on connect:
+    the ephemeral range, ``net.ipv4.ip_local_port_range``), so that nothing else this machine does
+    takes it between now and the server binding it; and under pytest-xdist each worker picks from a
+    range of its own below that, so that two workers starting servers at once never pick the same.
+    Where the ephemeral range leaves no room below it, it is the OS's pick.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    low = ephemeral_low - PORTS_PER_WORKER * (index + 1)
+    candidates = random.sample(range(low, low + PORTS_PER_WORKER), 50) if low >= 1024 else []
+    for port in [*candidates, 0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # taken
+                continue
+            return int(sock.getsockname()[1])
+    raise OSError("no free loopback port")
 
 
 class ComponentsFailed(AssertionError):
@@ -212,7 +236,7 @@ class AirflowComponents:
             db.close()
 
     def wait_for(self, what: str, check: Callable[[], T | None], timeout: float) -> T:
-        """Poll ``check`` each second until it returns something other than None, and return that.
+        """Poll ``check`` every quarter second until it returns something other than None; return that.
 
         :param what: what is awaited, for the failure message.
         :param check: returns None while the wait goes on.
@@ -233,7 +257,7 @@ class AirflowComponents:
                 raise ComponentsFailed(f"{dead} exited while waiting for {what}\n{self.log_tails()}")
             if time.monotonic() > deadline:
                 raise ComponentsFailed(f"no {what} after {timeout:.0f} s\n{self.log_tails()}")
-            time.sleep(1.0)
+            time.sleep(0.25)
 
     def run_state(self, run_id: str) -> str | None:
         """A DAG run's final state (``success`` or ``failed``), or None while it has none.

@@ -92,7 +92,8 @@ class ServerProcess:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+                if self.process.poll() is None:  # else what answered is another process's server
+                    return
             if self.process.poll() is not None or time.monotonic() > deadline:
                 tail = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
                 raise ServerFailed(f"{self.name} did not start on port {port}:\n{tail}")

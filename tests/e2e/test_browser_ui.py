@@ -81,7 +81,6 @@ def airflow(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         "AIMLSTT_NIGHTLY_SCHEDULE": "",
         "AIMLSTT_INPUT_DIR": input_dir.as_uri(),
-        "AIMLSTT_POKE_INTERVAL_SECONDS": "1",
     }
     with AirflowComponents(folder / "airflow", EXAMPLE_DAGS, extra_env) as components:
         components.wait_for(
@@ -113,7 +112,7 @@ def page(tmp_path: Path) -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(20_000)
+            context.set_default_timeout(60_000)  # the longest wait for an element; most take < 1 s
             yield context.new_page()
         finally:
             browser.close()

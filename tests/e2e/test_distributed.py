@@ -31,7 +31,7 @@ import pytest
 from tests.e2e.cluster import CeleryAirflow
 from tests.e2e.servers import PostgresServer, RedisServer, S3Server
 from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
-from tests.operator.test_batch_operator import tone
+from tests.operators.test_batch import tone
 
 NIGHTLY = "example_aimlstt_nightly"
 PER_FILE = "example_aimlstt_per_file"
@@ -117,7 +117,6 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": s3_server.connection_json(),
         "AIMLSTT_NIGHTLY_SCHEDULE": "",
         "AIMLSTT_RETRY_DELAY_SECONDS": "0",
-        "AIMLSTT_POKE_INTERVAL_SECONDS": "0.5",
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT_SECONDS),
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": str(HEARTBEAT_TIMEOUT_SECONDS),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import wave
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,8 +197,25 @@ def test_nightly_dag_fails_when_the_listing_fails(
     assert "Nothing new to transcribe" not in text
 
 
-def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(load_dag: LoadDag, emulator: Any) -> None:
-    emulator.config.processing_seconds = 2.5  # several polls in each mode
+def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(
+    load_dag: LoadDag, emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+
+    # Each job stays pending until its sensor polls it a second time: a condition rather than a
+    # delay, so that a loaded machine cannot let a job finish before its sensor's first poll.
+    polls: Counter[str] = Counter()
+    get_job = AimlSttHook.get_job
+
+    def get_job_held_until_polled_twice(hook: AimlSttHook, generation_id: str, *args: Any, **kwargs: Any):
+        polls[generation_id] += 1
+        if polls[generation_id] == 1:
+            assert emulator.jobs.hold(generation_id)
+        elif polls[generation_id] == 2:
+            emulator.jobs.get(generation_id).held = False  # undoes jobs.hold(): it finishes as due
+        return get_job(hook, generation_id, *args, **kwargs)
+
+    monkeypatch.setattr(AimlSttHook, "get_job", get_job_held_until_polled_twice)
     fetch_route = "GET /v1/stt/{generation_id}"
     before = emulator.stats()["requests_by_route"].get(fetch_route, 0)
 
@@ -210,6 +228,7 @@ def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(load_dag: Load
     ]
     fetches = emulator.stats()["requests_by_route"][fetch_route] - before
     assert fetches >= 4, f"each sensor should have polled more than once, saw {fetches} fetches"
+    assert len(polls) == 2 and min(polls.values()) >= 2, f"polls by job: {dict(polls)}"
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.long_running
 @pytest.mark.usefixtures("airflow_db")
 def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_twice(
     emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs: Any
@@ -202,6 +203,7 @@ POST_CREATE_DROPS = {
 }
 
 
+@pytest.mark.long_running
 @pytest.mark.usefixtures("airflow_db")
 def test_creates_whose_answer_is_lost_are_found_in_the_usage_log_and_never_made_twice(
     emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs: Any

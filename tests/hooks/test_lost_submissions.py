@@ -7,7 +7,6 @@ log has no row for them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -23,7 +22,7 @@ from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.tracing import Charge
 from tests.conftest import TEST_API_KEY, connection_json
-from tests.helpers import ApiProxy, wait_until_finished
+from tests.helpers import ApiProxy, wait_for, wait_until_finished
 
 MODEL = "#g1_nova-2-general"
 AUDIO_URL = "https://example.org/media/meeting_note.wav"
@@ -33,14 +32,18 @@ def _request() -> TranscriptionRequest:
     return TranscriptionRequest.build(model=MODEL, audio_url=AUDIO_URL)
 
 
-def _logged(base_url: str, client_request_id: str) -> list[dict[str, Any]]:
-    """The usage log's rows of a client request id, read straight from the emulator once every row
-    made so far shows (``quick_log``: 0.3 s after its request)."""
-    time.sleep(0.5)
+def _logged(emulator: Any, client_request_id: str) -> list[dict[str, Any]]:
+    """The usage log's rows of a client request id, read straight from the emulator's ``/v2/logs``
+    once every row it has made so far shows (``quick_log``: 0.3 s after its request)."""
+
+    def every_row_shows() -> bool:
+        return len(emulator.usage_log.rows(visible_only=True)) == len(emulator.usage_log.rows())
+
+    assert wait_for(every_row_shows, timeout=10.0), "rows of the emulator's usage log did not show"
     now = datetime.now(timezone.utc)
     window = {"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(hours=1)).isoformat()}
     answer = requests.get(
-        f"{base_url}/v2/logs",
+        f"{emulator.base_url}/v2/logs",
         params={**window, "limit": 100},
         headers={"Authorization": f"Bearer {TEST_API_KEY}"},
         timeout=10,
@@ -87,7 +90,7 @@ def test_a_lost_answer_is_settled_by_adopting_the_job_in_the_usage_log(
     job = AimlSttHook().submit_job(_request(), client_request_id=request_id)
 
     quick_log.faults.clear()
-    (row,) = _logged(quick_log.base_url, request_id)  # one create reached the API: one job
+    (row,) = _logged(quick_log, request_id)  # one create reached the API: one job
     assert job.found_in_usage_log
     assert job.generation_id == row["inference_id"]
     assert job.client_request_id == request_id
@@ -108,7 +111,7 @@ def test_a_create_that_never_reached_the_api_fails_saying_it_is_safe_to_submit_a
 
     assert len(proxy.dropped) == 1
     assert proxy.dropped[0]["X-Client-Request-Id"] == "test-never-arrived"
-    assert _logged(quick_log.base_url, "test-never-arrived") == []
+    assert _logged(quick_log, "test-never-arrived") == []
     message = str(raised.value)
     assert "shows no request with client_request_id=test-never-arrived after 2 s" in message
     assert "safe to clear this task" in message
@@ -123,8 +126,8 @@ def test_with_resubmit_if_not_logged_the_task_submits_again_under_a_new_id(
 
     assert not job.found_in_usage_log
     assert job.client_request_id not in (None, "test-resubmit")
-    assert _logged(quick_log.base_url, "test-resubmit") == []
-    (row,) = _logged(quick_log.base_url, str(job.client_request_id))
+    assert _logged(quick_log, "test-resubmit") == []
+    (row,) = _logged(quick_log, str(job.client_request_id))
     assert row["inference_id"] == job.generation_id
     assert "submitting URL https://example.org/media/meeting_note.wav again as client_request_id=" in logs()
 
@@ -139,7 +142,7 @@ def test_an_unreadable_usage_log_leaves_the_submission_uncertain(proxy: ApiProxy
     assert not isinstance(raised.value, AimlSttSubmissionNotLoggedError)
     assert "usage log could not be read" in str(raised.value)
     assert "HTTP 403" in str(raised.value)
-    assert len(_logged(quick_log.base_url, "test-log-forbidden")) == 1  # the job does exist
+    assert len(_logged(quick_log, "test-log-forbidden")) == 1  # the job does exist
 
 
 def test_a_usage_log_wait_of_zero_does_not_look(quick_log: Any, monkeypatch: pytest.MonkeyPatch) -> None:

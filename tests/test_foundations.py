@@ -14,7 +14,7 @@ from airflow_provider_aimlstt.outputs.settings import OutputSettings
 from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.transcripts import to_transcript
 
-PACKAGE = Path(__file__).resolve().parents[2] / "airflow_provider_aimlstt"
+PACKAGE = Path(__file__).resolve().parents[1] / "airflow_provider_aimlstt"
 
 
 def test_finished_is_completed_or_error_and_nothing_else() -> None:
