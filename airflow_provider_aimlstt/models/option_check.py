@@ -24,9 +24,9 @@ _LENGTHS = {"min_length": "at least", "max_length": "at most"}
 
 
 def _generated() -> ModuleType:
-    from airflow_provider_aimlstt.models import options
+    import airflow_provider_aimlstt.models.options as generated  # built on first use: it is large
 
-    return options
+    return generated
 
 
 def options_class_for(model: str) -> type[ApiOptions] | None:
