@@ -137,6 +137,9 @@ _OPENLINEAGE_MODULES = (
     "openlineage.client.naming.dataset",
     "airflow.providers.openlineage",
     "airflow.providers.openlineage.extractors",
+    # imported fresh while the client is missing, this module would keep no-op stand-ins for the
+    # facet classes for the rest of the session: blocked here too, so the patch restores it
+    "airflow.providers.common.compat.openlineage.facet",
 )
 
 
@@ -150,6 +153,9 @@ def test_without_the_openlineage_provider_the_methods_return_none(monkeypatch: p
     assert op.get_openlineage_facets_on_complete(task_instance=None) is None
     with pytest.raises(ImportError):
         dataset_for("/out/a.txt")
+
+    monkeypatch.undo()  # the library is back: the session's later lineage tests see the real classes
+    assert (dataset_for("/out/a.txt").namespace, dataset_for("/out/a.txt").name) == ("file", "/out/a.txt")
 
 
 def test_importing_the_lineage_module_imports_no_openlineage() -> None:
