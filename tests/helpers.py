@@ -141,3 +141,17 @@ class ApiProxy:
 
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host"}
+
+
+def fast_batch_polls(monkeypatch: Any) -> None:
+    """A batch task polls every 0.3 s, growing to 1 s, and never holds a resume back (``dag.test()``
+    has no scheduler to race with): internal constants, not operator arguments.
+
+    :param monkeypatch: the test's ``pytest.MonkeyPatch``, which puts them back.
+    """
+    from airflow_provider_aimlstt.batch import run
+    from airflow_provider_aimlstt.triggers import batch as batch_trigger
+
+    monkeypatch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
+    monkeypatch.setattr(batch_trigger, "MAX_POLL_SECONDS", 1.0)
+    monkeypatch.setattr(run, "MIN_DEFER_SECONDS", 0.0)
