@@ -1,9 +1,10 @@
 """Runs whenever the nightly DAG wrote transcripts: scheduled on its asset.
 
 ``example_aimlstt_nightly`` updates the asset ``aimlstt_nightly_transcripts`` once per run that
-transcribed anything; the event's ``extra`` names each batch's manifest (``manifests``), whose
-rows give every transcript's generation id and paths. ``example_aimlstt_per_file`` lists the
-transcripts themselves (``transcripts``). This DAG reads each new text transcript.
+transcribed anything; the event's ``extra`` names each batch's manifest (``manifests``), read here
+with ``airflow_provider_aimlstt.batch.results.read_batches``: one row per file, with its status,
+generation id, words and paths, and its transcript on demand. ``example_aimlstt_per_file`` lists
+the transcripts themselves (``transcripts``). This DAG reads each new transcript.
 """
 
 from __future__ import annotations
@@ -33,26 +34,30 @@ def example_aimlstt_downstream() -> None:
     @task
     def read_new_transcripts(triggering_asset_events: Any = None) -> list[dict[str, Any]]:
         """Return one row per new transcript: its generation id, text file and word count."""
-        from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
+        from airflow_provider_aimlstt.batch.results import FileStatus, read_batches
 
         rows = []
         for events in (triggering_asset_events or {}).values():
             for event in events:
                 extra = event.extra or {}
-                transcripts = list(extra.get("transcripts", []))
-                for location in extra.get("manifests", []):
-                    transcripts += [
-                        {"generation_id": row.generation_id, "paths": row.paths}
-                        for row in Manifest.load(location)
-                        if row.status is FileStatus.TRANSCRIBED
-                    ]
-                for transcript in transcripts:
+                for transcript in extra.get("transcripts", []):  # from example_aimlstt_per_file
                     text_uri = transcript["paths"].get("txt")
                     words = len(ObjectStoragePath(text_uri).read_text().split()) if text_uri else None
                     rows.append(
                         {"generation_id": transcript["generation_id"], "txt": text_uri, "words": words}
                     )
                     _log.info(f"{text_uri}: {words} words")
+                for file in read_batches(extra.get("manifests", [])):  # from example_aimlstt_nightly
+                    if file.status is FileStatus.TRANSCRIBED:
+                        text = file.transcript().text
+                        rows.append(
+                            {
+                                "generation_id": file.generation_id,
+                                "txt": file.paths.get("txt"),
+                                "words": file.words,
+                            }
+                        )
+                        _log.info(f"{file.name}: {file.words} words: {text[:60]!r}")
         return rows
 
     read_new_transcripts()

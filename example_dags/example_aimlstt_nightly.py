@@ -170,7 +170,8 @@ def example_aimlstt_nightly() -> None:
         """
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, manifest_location
+        from airflow_provider_aimlstt.batch.manifest import manifest_location
+        from airflow_provider_aimlstt.batch.results import FileStatus, read_batch
 
         if chunks is None:
             raise AirflowFailException(
@@ -181,10 +182,10 @@ def example_aimlstt_nightly() -> None:
             location = manifest_location(
                 as_uri(output_dir), None, dag_run.dag_id, dag_run.run_id, BATCH_TASK_ID, index
             )
-            manifest = Manifest.load(location)
-            if not len(manifest):
+            try:
+                rows += read_batch(location)
+            except FileNotFoundError:
                 problems.append(f"batch {index} ({chunk}) failed before it wrote its manifest: see its log")
-            rows += list(manifest)
         failed = [row for row in rows if row.status is FileStatus.FAILED]
         unfinished = [row for row in rows if not row.status.is_final]
         for row in rows if len(rows) <= TABLE_ROWS else failed + unfinished:

@@ -21,7 +21,7 @@ def example_dags() -> dict:
 
 
 def test_every_example_dag_is_documented_on_its_page(example_dags: dict) -> None:
-    assert len(example_dags) == 5
+    assert len(example_dags) == 6
     for dag_id, dag in example_dags.items():
         assert dag.description and len(dag.description) <= 100, dag_id
         docstring = ast.get_docstring(ast.parse(Path(dag.fileloc).read_text(encoding="utf-8")))
@@ -30,7 +30,11 @@ def test_every_example_dag_is_documented_on_its_page(example_dags: dict) -> None
 
 def test_params_have_titles_and_the_model_is_chosen_from_the_known_ids(example_dags: dict) -> None:
     forms = [dag for dag in example_dags.values() if "model" in dag.params]
-    assert {dag.dag_id for dag in forms} == {"example_aimlstt_nightly", "example_aimlstt_per_file"}
+    assert {dag.dag_id for dag in forms} == {
+        "example_aimlstt_nightly",
+        "example_aimlstt_per_file",
+        "example_aimlstt_to_sql",
+    }
     for dag in forms:
         for name in dag.params:
             schema = dag.params.get_param(name).schema

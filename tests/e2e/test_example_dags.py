@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import sqlite3
 import wave
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,6 +19,7 @@ import pytest
 from airflow_provider_aimlstt.transcripts import Transcript
 from tests.conftest import DAGS_FOLDER
 from tests.e2e.support import AUDIO_DIR, mono_samples, return_value, spoken_text, task_states
+from tests.helpers import fast_batch_polls
 from tests.transcripts.subtitles import parse_srt
 
 if TYPE_CHECKING:
@@ -293,4 +298,92 @@ def test_batch_nightly_fails_naming_the_bad_file_and_writes_the_others(
     text = logs()
     assert re.search(r"Not every file was transcribed: .*empty\.wav: audio_path: file is empty", text), text[
         -3000:
+    ]
+
+
+@pytest.fixture
+def to_sql(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[DAG, Path]:
+    """The SQL example DAG, parsed with retries that wait no time, its batch polling fast; and the
+    SQLite file its ``sqlite_default`` connection names."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
+        patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
+        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_to_sql.py"))
+    assert not dag_bag.import_errors, dag_bag.import_errors
+    fast_batch_polls(monkeypatch)
+    database = tmp_path / "transcripts.db"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SQLITE_DEFAULT", json.dumps({"conn_type": "sqlite", "host": str(database)})
+    )
+    return dag_bag.dags["example_aimlstt_to_sql"], database
+
+
+def _table(database: Path) -> dict[str, tuple[Any, ...]]:
+    with closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute(
+            "SELECT source, name, generation_id, duration_seconds, words, cost_usd, text"
+            " FROM aimlstt_transcripts"
+        ).fetchall()
+    by_name = {row[1]: row for row in rows}
+    assert len(by_name) == len(rows), f"a recording has several rows: {sorted(row[1] for row in rows)}"
+    return by_name
+
+
+def test_to_sql_loads_one_row_per_recording_and_replaces_it_when_loaded_again(
+    to_sql: tuple[DAG, Path], emulator: Any, tmp_path: Path
+) -> None:
+    dag, database = to_sql
+    samples = mono_samples()
+
+    first = dag.test(run_conf={"input_dir": str(AUDIO_DIR), "output_dir": str(tmp_path / "first")})
+
+    assert first.state == "success", task_states(first)
+    assert return_value(first, "load_into_sql") == len(samples)
+    table = _table(database)
+    assert sorted(table) == [sample.stem for sample in samples]  # one row per recording
+    for sample in samples:
+        source, name, generation_id, seconds, words, cost, text = table[sample.stem]
+        transcript = Transcript.model_validate_json((tmp_path / "first" / f"{name}.json").read_text())
+        assert source == sample.as_uri()
+        assert text == transcript.text == spoken_text(sample)
+        assert words == transcript.word_count == len(spoken_text(sample).split())
+        assert generation_id == transcript.generation_id
+        assert seconds == pytest.approx(_wav_seconds(sample), abs=0.05)
+        assert cost == float(emulator.jobs.get(generation_id).cost.usd) > 0
+
+    # The same recordings transcribed again (into another folder): their rows are replaced, not added.
+    second = dag.test(run_conf={"input_dir": str(AUDIO_DIR), "output_dir": str(tmp_path / "second")})
+
+    assert second.state == "success", task_states(second)
+    again = _table(database)
+    assert sorted(again) == sorted(table)
+    for name, row in again.items():
+        written = Transcript.model_validate_json((tmp_path / "second" / f"{name}.json").read_text())
+        assert row[2] == written.generation_id != table[name][2]
+        assert row[6] == table[name][6]
+
+
+def test_downstream_reads_every_transcript_of_the_batches_an_asset_event_names(
+    load_dag: LoadDag, emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast_batch_polls(monkeypatch)
+    samples = mono_samples()
+    output_dir = tmp_path / "out"
+    batch = load_dag("aimlstt_test_batch").test(
+        run_conf={"input_dir": str(AUDIO_DIR), "output_dir": str(output_dir)}
+    )
+    assert batch.state == "success", task_states(batch)
+    event = SimpleNamespace(extra={"manifests": [return_value(batch, "batch")["manifest"]]})  # the nightly's
+    read_new_transcripts = load_dag("example_aimlstt_downstream").get_task("read_new_transcripts")
+
+    rows = read_new_transcripts.python_callable(triggering_asset_events={"transcripts": [event]})
+
+    assert [row["txt"] for row in rows] == [
+        (output_dir / f"{sample.stem}.txt").as_uri() for sample in samples
+    ]
+    assert [row["words"] for row in rows] == [len(spoken_text(sample).split()) for sample in samples]
+    assert [row["generation_id"] for row in rows] == [
+        Transcript.model_validate_json((output_dir / f"{sample.stem}.json").read_text()).generation_id
+        for sample in samples
     ]
