@@ -37,7 +37,8 @@ from typing import Any, Literal
 
 from airflow_provider_aimlstt.audio_duration import duration_from_header
 from airflow_provider_aimlstt.audio_source import storage_scheme
-from airflow_provider_aimlstt.batch.row_fields import field, status_of
+from airflow_provider_aimlstt.batch.manifest import FileStatus
+from airflow_provider_aimlstt.batch.row_fields import status_of, values_of
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.multipart import HEAD_BYTES
 from airflow_provider_aimlstt.outputs.storage import filesystem_of
@@ -260,9 +261,15 @@ def billed_audio(rows: Iterable[Any]) -> tuple[float, float]:
         their dicts).
     """
     usd = seconds = 0.0
-    for row in rows:
-        cost, audio = field(row, "cost_usd"), field(row, "audio_seconds")
-        if status_of(row) == "transcribed" and cost is not None and audio and audio > 0 and cost >= 0:
+    for row in map(values_of, rows):
+        cost, audio = row.get("cost_usd"), row.get("audio_seconds")
+        if (
+            status_of(row) == FileStatus.TRANSCRIBED.value
+            and cost is not None
+            and audio
+            and audio > 0
+            and cost >= 0
+        ):
             usd += float(cost)
             seconds += float(audio)
     return usd, seconds

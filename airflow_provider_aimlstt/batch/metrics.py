@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from airflow_provider_aimlstt.batch.row_fields import job_seconds
+from airflow_provider_aimlstt.batch.row_fields import job_seconds, values_of
 
 PREFIX = "aimlstt.batch"
 
@@ -77,7 +77,7 @@ def emit_batch_metrics(
     cost = counts.get("cost_usd")
     _count(Stats, "cost_microusd", None if cost is None else float(cost) * 1_000_000, all_tags)
     for row in rows:
-        seconds = job_seconds(row)
+        seconds = job_seconds(values_of(row))
         if seconds is not None:
             Stats.timing(f"{PREFIX}.job_seconds", timedelta(seconds=seconds), tags=all_tags)
 

@@ -8,7 +8,6 @@ import logging
 import re
 import shutil
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -173,19 +172,6 @@ def test_a_variable_that_cannot_be_read_or_written_never_fails_the_estimate(
 
 
 # -- on an S3 store ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """moto's S3 server on loopback (its log counts the requests), stopped afterwards."""
-    from tests.e2e.servers import S3Server
-
-    server = S3Server(tmp_path_factory.mktemp("s3"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _requests(log: Path, method: str, bucket: str) -> int:
