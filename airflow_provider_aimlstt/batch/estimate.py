@@ -102,8 +102,10 @@ class CostEstimate:
 
     def log_line(self) -> str:
         """The estimate in one line, for the task's log."""
-        hours = self.audio_seconds_known / 3600
-        audio = f"{hours:.2f} h of audio in {self.files_with_duration} of {self.files} file(s)"
+        seconds, hours = self.audio_seconds_known, self.audio_seconds_known / 3600
+        audio = (
+            f"{seconds:,.1f} s ({hours:.2f} h) of audio in {self.files_with_duration} of {self.files} file(s)"
+        )
         if self.usd_per_audio_second is None or self.estimated_usd is None:
             cost = "no price per audio second given or learned yet: cost unknown"
         else:
