@@ -59,6 +59,7 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        "extra-links": ["airflow_provider_aimlstt.links.AimlSttBatchReportLink"],
         "connection-types": [
             {
                 "connection-type": "aimlstt",
