@@ -287,8 +287,8 @@ def _split(path: str) -> tuple[str, str, str]:
     """A relative path's folder, stem and file name, each made safe as a file name on any store."""
     cleaned = path.replace("\\", "_").replace("\x00", "_").strip("/")
     folder, _, name = cleaned.rpartition("/")
-    stem = PurePosixPath(name).stem if PurePosixPath(name).suffix else name
-    return folder, stem or name, name
+    dot = name.rfind(".")
+    return folder, name[:dot] if 0 < dot < len(name) - 1 else name, name
 
 
 def _relative(path: str, base: str) -> str:

@@ -298,3 +298,34 @@ def test_paths_on_s3_keep_the_connection_id_and_a_rerun_reads_its_receipts_there
     # The re-run: one listing of each folder and one read of each skipped file's receipt; the rest
     # is the manifest's (looked for, not found, written).
     assert calls == Counter(list_objects_v2=2 + 1, get_object=2, head_object=1, put_object=1), calls
+
+
+def test_a_name_an_earlier_try_gave_another_file_fails_the_file_naming_both(tmp_path: Path) -> None:
+    import logging
+
+    from airflow_provider_aimlstt.batch.inputs import BatchInputs
+    from airflow_provider_aimlstt.batch.run import BatchRun, BatchSettings
+    from airflow_provider_aimlstt.outputs.settings import OutputSettings
+
+    _tree(tmp_path / "in", {"a/call.wav": _audio("wav", 0), "b/call.wav": _audio("wav", 1)})
+    earlier, later = str(tmp_path / "in/a/call.wav"), str(tmp_path / "in/b/call.wav")
+    settings = BatchSettings(
+        inputs=BatchInputs(audio_paths=(later,)),  # the input changed between two tries
+        model="#g1_nova-2-general",
+        options={},
+        allow_unknown_model=False,
+        output=OutputSettings(str(tmp_path / "out"), ("txt", "json")),
+        aimlstt_conn_id="aimlstt_default",
+        max_in_flight=4,
+        max_failed_files=0,
+        timeout_seconds=60.0,
+        task_instance=("dag", "run", "batch", -1),
+    )
+    tried = Manifest(settings.manifest_location, [ManifestRow(source=earlier, name="call")])
+    run = BatchRun(settings, tried, hooks=None, log=logging.getLogger("test"))  # type: ignore[arg-type]
+
+    run.plan()  # nothing is submitted here: no hook is needed
+
+    row = Manifest.load(settings.manifest_location).rows[later]
+    assert row.status is FileStatus.FAILED and not row.retryable
+    assert row.error == f"its output name 'call' is {earlier}'s in this task's manifest"
