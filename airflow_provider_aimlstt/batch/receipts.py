@@ -140,13 +140,6 @@ class WrittenTranscripts:
         """
         return {fmt: self._address(f"{name}{SUFFIXES[fmt]}") for fmt in self.formats}
 
-    def receipts_of(self, name: str) -> list[str]:
-        """The URIs of ``name``'s receipts, with the store's connection id.
-
-        :param name: the transcripts' name.
-        """
-        return [self._address(receipt_name(name, found)) for found in sorted(self.receipts.get(name, ()))]
-
     def fill_skipped(self, rows: Iterable[Any]) -> int:
         """Point skipped rows at their transcripts and give them their receipts' audio seconds,
         words and cost: one read per receipt, :data:`READ_CONCURRENCY` at once. How many receipts
