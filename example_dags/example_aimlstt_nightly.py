@@ -2,12 +2,14 @@
 
 Both folders are object storage paths (``file://`` by default; ``s3://``, ``gs://`` and any store
 with an Airflow filesystem work the same). ``list_new_audio`` lists the input folder once and the
-output folder once, keeps the audio files (``*.wav``, ``*.mp3``, ``*.m4a``, ``*.flac``, ``*.ogg``)
-without a finished transcript, and writes them as lists of ``chunk_size`` files under
-``<output_dir>/_chunks/<run id>/``. One ``AimlSttBatchTranscribeOperator`` task per chunk
-(mapped over the lists' paths, so XCom carries paths, not 100,000 names) keeps up to
-``max_in_flight`` jobs in flight, waits for them in one trigger, and writes ``<stem>.txt``,
-``.srt``, ``.vtt`` and ``.json`` (the json last: it marks the file as done). 100,000 files at
+output folder once (each with its sub-folders), keeps the audio files (``*.wav``, ``*.mp3``,
+``*.m4a``, ``*.flac``, ``*.ogg``) that are new or changed since their transcripts were written,
+and writes them as lists of ``chunk_size`` files under ``<output_dir>/_chunks/<run id>/``. One
+``AimlSttBatchTranscribeOperator`` task per chunk (mapped over the lists' paths, so XCom carries
+paths, not 100,000 names) keeps up to ``max_in_flight`` jobs in flight, waits for them in one
+trigger, and writes ``<name>.txt``, ``.srt``, ``.vtt`` and ``.json``, where the name is the file's
+path in the input folder without its suffix (``agent1/call``), then a receipt of the audio it was
+made from (``_receipts/``: a re-recorded file is transcribed again). 100,000 files at
 500 a chunk are 200 tasks, well inside Airflow's limits, spread over workers and triggerers.
 
 Each batch task keeps a manifest, ``<output_dir>/_manifests/<dag>__<run>__transcribe__<n>.jsonl``,
@@ -129,32 +131,20 @@ def example_aimlstt_nightly() -> None:
     def list_new_audio(
         input_dir: str, output_dir: str, chunk_size: int, run_id: str | None = None
     ) -> list[str]:
-        """Write the new audio files as lists of ``chunk_size``; return the lists' URIs.
+        """Write the new and changed audio files as lists of ``chunk_size``; return the lists' URIs.
 
-        :param input_dir: the folder to read audio files from (not its subfolders).
-        :param output_dir: the folder transcripts are written to.
+        :param input_dir: the folder to read audio files from (and its sub-folders).
+        :param output_dir: the folder transcripts are written to (sub-folders mirrored).
         :param chunk_size: files per list (per batch task).
         """
-        from airflow_provider_aimlstt.batch.inputs import (
-            finished_names,
-            listed_audio,
-            output_name_of,
-            write_audio_lists,
-        )
+        from airflow_provider_aimlstt.batch.inputs import list_audio, write_audio_lists
         from airflow_provider_aimlstt.batch.manifest import safe_name
+        from airflow_provider_aimlstt.batch.receipts import written_transcripts
 
-        sources = listed_audio(as_uri(input_dir), AUDIO_SUFFIXES)
-        done = finished_names(as_uri(output_dir), FORMATS)
-        new, names = [], set()
-        for source in sources:
-            name = output_name_of(source)
-            if name in names or name in done:
-                continue
-            names.add(name)
-            new.append(source)
-        _log.info(
-            f"{len(new)} new of {len(sources)} audio file(s) in {input_dir}; {len(done)} already transcribed"
-        )
+        files = list_audio(as_uri(input_dir), AUDIO_SUFFIXES)  # named once, for the whole folder
+        written = written_transcripts(as_uri(output_dir), FORMATS)
+        new = [file for file in files if not written.unchanged(file.name, file.fingerprint)]
+        _log.info(f"{len(new)} new or changed of {len(files)} audio file(s) in {input_dir}")
         chunks_folder = f"{as_uri(output_dir).rstrip('/')}/_chunks/{safe_name(str(run_id))}"
         return write_audio_lists(new, int(chunk_size), chunks_folder)
 

@@ -34,7 +34,8 @@ class FileStatus(str, Enum):
     TRANSCRIBED = "transcribed"
     """Every format was written."""
     SKIPPED = "skipped"
-    """Left alone: already transcribed, or its output name is taken by another file."""
+    """Left alone: unchanged since its transcripts were written (any other file not transcribed
+    has failed)."""
     FAILED = "failed"
     """Given up on; ``error`` says why."""
 
@@ -48,7 +49,10 @@ class ManifestRow(BaseModel):
     """One recording of the batch.
 
     :param source: the audio's URI (or path) as given.
-    :param name: the transcripts' file name without suffix.
+    :param name: the transcripts' name without suffix, relative to the output folder (sub-folders
+        kept: ``agent1/call``).
+    :param fingerprint: what identified the audio's content when the batch listed it
+        (:func:`~airflow_provider_aimlstt.batch.inputs.content_fingerprint`); None when unknown.
     :param status: where it stands.
     :param generation_id: the job's id, once the API accepted it.
     :param client_request_id: the ``X-Client-Request-Id`` of its latest create.
@@ -62,7 +66,8 @@ class ManifestRow(BaseModel):
     :param words: words in the transcript.
     :param cost_usd: what its job cost, when the API said.
     :param credits: the same in credits.
-    :param paths: ``{format: URI}`` of the files written.
+    :param paths: ``{format: URI}`` of its transcripts (with the store's connection id): those
+        written, or for a skipped file those already there.
     :param error: why it failed (or was skipped).
     :param retryable: whether a later task try may submit a failed file again.
     """
@@ -71,6 +76,7 @@ class ManifestRow(BaseModel):
 
     source: str
     name: str
+    fingerprint: str | None = None
     status: FileStatus = FileStatus.PENDING
     generation_id: str | None = None
     client_request_id: str | None = None

@@ -16,8 +16,9 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowException
 
-from airflow_provider_aimlstt.batch.inputs import BatchInputs, finished_names, output_name_of
+from airflow_provider_aimlstt.batch.inputs import BatchInputs
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, ManifestRow, manifest_location
+from airflow_provider_aimlstt.batch.receipts import Receipt, write_receipt, written_transcripts
 from airflow_provider_aimlstt.batch.window import InFlightWindow
 from airflow_provider_aimlstt.batch.work import (
     ThreadHooks,
@@ -58,6 +59,8 @@ FIRST_POLL_EARLY = 0.9
 learned of the model yet) are first polled at this share of the recent jobs' typical time: early
 enough that some are still pending, so the estimate follows the API down as well as up."""
 DEADLINE_PASSED = "the batch's deadline passed"
+UNCHANGED = "unchanged since its transcripts were written"
+UNCHANGED_BY_NAME = "its transcripts are written (a URL has no fingerprint: judged by its name)"
 
 
 @dataclass(frozen=True)
@@ -144,27 +147,38 @@ class BatchRun:
     # -- the steps -------------------------------------------------------------------------
 
     def plan(self) -> None:
-        """Check the request, add the inputs the manifest lacks, give an earlier try's failed or
-        unanswered files another go, and save the manifest."""
+        """Check the request, add the inputs the manifest lacks (skipping those unchanged since
+        their transcripts were written, filled from their receipts), give an earlier try's failed
+        or unanswered files another go, and save the manifest."""
         self._check_request()
         manifest = self.manifest
-        sources = self.settings.inputs.sources()
+        files = self.settings.inputs.files()
         output = self.settings.output
-        done = finished_names(output.output_path, output.formats, output.output_conn_id)
-        names = {row.name: row.source for row in manifest}
-        added = 0
-        for source in sources:
-            if source in manifest.rows:
+        written = written_transcripts(output.output_path, output.formats, output.output_conn_id)
+        names = {row.name.casefold(): row.source for row in manifest}
+        added, unchanged, redone = 0, [], []
+        for file in files:
+            if file.source in manifest.rows:
                 continue
-            name = output_name_of(source)
-            row = ManifestRow(source=source, name=name)
-            if name in names:
-                row.status, row.error = FileStatus.SKIPPED, f"{names[name]} writes the same name {name!r}"
-            elif name in done:
-                row.status, row.error = FileStatus.SKIPPED, "already transcribed"
-            names.setdefault(name, source)
-            manifest.rows[source] = row
+            row = ManifestRow(source=file.source, name=file.name, fingerprint=file.fingerprint)
+            taken_by = names.setdefault(file.name.casefold(), file.source)
+            if taken_by != file.source:  # an earlier try named another file so: never skipped unseen
+                row.status, row.retryable = FileStatus.FAILED, False
+                row.error = f"its output name {file.name!r} is {taken_by}'s in this task's manifest"
+            elif written.unchanged(file.name, file.fingerprint):
+                row.status = FileStatus.SKIPPED
+                row.error = UNCHANGED if file.fingerprint else UNCHANGED_BY_NAME
+                unchanged.append(row)
+            else:
+                redone.append(file.name)
+            manifest.rows[file.source] = row
             added += 1
+        unread = written.fill_skipped(unchanged)
+        if unread:
+            self.log.warning("%d skipped file(s) have no readable receipt: their rows have no cost", unread)
+        written.remove_receipts(redone)  # before their transcripts are overwritten
+        if changed := sum(written.complete(name) for name in redone):
+            self.log.info("%d file(s) changed since their transcripts were written: redoing them", changed)
         for row in manifest.with_status(FileStatus.FAILED):
             if row.retryable:
                 row.status, row.error = FileStatus.PENDING, f"retrying after: {row.error}"
@@ -367,6 +381,7 @@ class BatchRun:
         :param job: its fetched job; ``charge`` is what that fetch cost.
         """
         from airflow_provider_aimlstt.outputs.delivery import completed_result
+        from airflow_provider_aimlstt.outputs.storage import resolve_folder, with_conn_id
         from airflow_provider_aimlstt.outputs.writer import write_transcript_files
         from airflow_provider_aimlstt.transcripts import to_transcript
 
@@ -379,13 +394,26 @@ class BatchRun:
             completed_result(job, generation_id), model=self.settings.model, generation_id=generation_id
         ).model_copy(update={"cost": charge, "client_request_id": row.client_request_id})
         output = self.settings.output
-        row.paths = write_transcript_files(
-            transcript, output.output_path, row.name, output.formats, output_conn_id=output.output_conn_id
+        root = resolve_folder(output.output_path, output.output_conn_id)
+        inside, _, leaf = row.name.rpartition("/")
+        written = write_transcript_files(
+            transcript, root / inside if inside else root, leaf, output.formats, output_conn_id=root.conn_id
         )
-        row.status, row.error = FileStatus.TRANSCRIBED, None
+        row.paths = {fmt: with_conn_id(uri, root.conn_id) for fmt, uri in written.items()}
         row.audio_seconds, row.words = transcript.duration_seconds, transcript.word_count
         if charge is not None:
             row.cost_usd, row.credits = float(charge.usd), charge.credits
+        receipt = Receipt(
+            source=row.source,
+            fingerprint=row.fingerprint,
+            generation_id=generation_id,
+            audio_seconds=row.audio_seconds,
+            words=row.words,
+            cost_usd=row.cost_usd,
+            credits=row.credits,
+        )
+        write_receipt(root, row.name, receipt)  # after the last format: the file is done
+        row.status, row.error = FileStatus.TRANSCRIBED, None
 
     def _fail_all(self, rows: list[ManifestRow], why: str) -> None:
         for row in rows:

@@ -38,8 +38,10 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
 
     :param audio_paths: the files: paths or URIs (``s3://...``, ``file://...``, ``https://...``).
         Templated; may come from XCom.
-    :param input_path: instead of ``audio_paths``, a folder or prefix whose audio files are taken
-        (one listing call). Templated.
+    :param input_path: instead of ``audio_paths``, a folder whose audio files are taken, its
+        sub-folders too, or a glob pattern (``s3://calls/2026/12/06/**/*.mp3``): one listing
+        call; output names mirror the files' paths under it
+        (:func:`~airflow_provider_aimlstt.batch.inputs.output_names`). Templated.
     :param audio_list_path: instead of either, the URI of a JSON file holding the list of files
         (what a listing task writes for each chunk, so that XCom carries a path, not the list).
         Templated.

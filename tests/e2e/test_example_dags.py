@@ -20,6 +20,7 @@ from airflow_provider_aimlstt.transcripts import Transcript
 from tests.conftest import DAGS_FOLDER
 from tests.e2e.support import AUDIO_DIR, mono_samples, return_value, spoken_text, task_states
 from tests.helpers import fast_batch_polls
+from tests.encoded_audio import mp3_bytes
 from tests.transcripts.subtitles import parse_srt
 
 if TYPE_CHECKING:
@@ -259,6 +260,7 @@ def test_batch_nightly_transcribes_every_sample_in_chunks_then_skips_them(
     output_dir = tmp_path / "transcripts"
     conf = {"input_dir": AUDIO_DIR.as_uri(), "output_dir": output_dir.as_uri(), "chunk_size": 3}
     samples = mono_samples()
+    stereo = AUDIO_DIR / "stereo" / "conversation.wav"  # in a sub-folder: listed, its folder mirrored
 
     first = batch_nightly.test(run_conf=conf)
 
@@ -267,20 +269,54 @@ def test_batch_nightly_transcribes_every_sample_in_chunks_then_skips_them(
     assert sorted(index for task_id, index in states if task_id == "transcribe") == [
         0,
         1,
-    ]  # 4 files, 3 a chunk
+    ]  # 5 files, 3 a chunk
     for sample in samples:
         assert (output_dir / f"{sample.stem}.txt").read_text(encoding="utf-8").strip() == spoken_text(sample)
         assert (output_dir / f"{sample.stem}.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
+    assert (output_dir / "stereo" / f"{stereo.stem}.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
     totals = return_value(first, "summarize")
-    assert totals["files"] == totals["transcribed"] == len(samples) and totals["failed"] == 0
+    assert totals["files"] == totals["transcribed"] == len(samples) + 1 and totals["failed"] == 0
     assert totals["cost_usd"] > 0
-    assert return_value(first, "announce_transcripts") == len(samples)
+    assert return_value(first, "announce_transcripts") == len(samples) + 1
 
     second = batch_nightly.test(run_conf=conf)
 
     assert second.state == "success", task_states(second)
     assert return_value(second, "summarize")["files"] == 0
     assert task_states(second)[("transcribe", -1)] == "skipped"
+
+
+def test_batch_nightly_names_colliding_files_apart_across_chunks_and_redoes_a_rerecorded_one(
+    batch_nightly: DAG, emulator: Any, tmp_path: Path
+) -> None:
+    from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, manifest_location
+
+    input_dir, output_dir = tmp_path / "audio", tmp_path / "out"
+    (input_dir / "agent1").mkdir(parents=True)
+    shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir / "call.wav")
+    (input_dir / "call.mp3").write_bytes(mp3_bytes([64] * 100, 16000))
+    shutil.copy(AUDIO_DIR / "weather_report.wav", input_dir / "agent1" / "call.wav")
+    conf = {"input_dir": str(input_dir), "output_dir": str(output_dir), "chunk_size": 1}
+
+    first = batch_nightly.test(run_conf=conf)
+
+    assert first.state == "success", task_states(first)
+    assert len(return_value(first, "list_new_audio")) == 3  # one file a chunk: each named by the listing
+    assert return_value(first, "summarize")["transcribed"] == 3
+    for name in ("call.wav", "call.mp3", "agent1/call"):
+        assert (output_dir / f"{name}.json").exists(), name
+
+    (input_dir / "call.mp3").write_bytes(mp3_bytes([64] * 150, 16000))  # re-recorded
+    second = batch_nightly.test(run_conf=conf)
+
+    assert second.state == "success", task_states(second)
+    chunks = return_value(second, "list_new_audio")
+    assert len(chunks) == 1 and return_value(second, "summarize")["transcribed"] == 1
+    location = manifest_location(str(output_dir), None, second.dag_id, second.run_id, "transcribe", 0)
+    (row,) = Manifest.load(location)
+    assert (row.name, row.status) == ("call.mp3", FileStatus.TRANSCRIBED)
+    written = Transcript.model_validate_json((output_dir / "call.mp3.json").read_text(encoding="utf-8"))
+    assert written.generation_id == row.generation_id
 
 
 def test_batch_nightly_fails_naming_the_bad_file_and_writes_the_others(
