@@ -208,6 +208,7 @@ def example_aimlstt_nightly() -> None:
         formats=FORMATS,
         max_in_flight="{{ params.max_in_flight }}",
         max_failed_files="{{ params.max_failed_files }}",
+        deferrable=True,  # wait in the triggerer; False waits on the worker
     ).expand(audio_list_path=chunks)
     announce_transcripts(batches.output)
     summarize(chunks, batches.output, output_dir="{{ params.output_dir }}")

@@ -73,8 +73,10 @@ class ApiProxy:
     """An HTTP proxy in front of the emulator that can lose creates before they reach it.
 
     ``drop_creates`` creates are answered by closing the connection without forwarding them (the
-    API never saw them, so its usage log has no row); ``usage_log_status`` answers ``/v2/logs``
-    with that status instead of forwarding. Everything else is forwarded as it is.
+    API never saw them, so its usage log has no row); ``create_status`` answers every create with
+    that status instead of forwarding it (``refused`` keeps their headers); ``usage_log_status``
+    answers ``/v2/logs`` with that status instead of forwarding. Everything else is forwarded as
+    it is.
 
     :param target: the emulator's base URL.
     """
@@ -82,6 +84,8 @@ class ApiProxy:
     def __init__(self, target: str) -> None:
         self.target = target.rstrip("/")
         self.drop_creates = 0
+        self.create_status: int | None = None
+        self.refused: list[dict[str, str]] = []
         self.usage_log_status: int | None = None
         self.dropped: list[dict[str, str]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -113,12 +117,12 @@ class ApiProxy:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
+                if self.command == "POST" and self.path.startswith(CREATE_PATH) and proxy.create_status:
+                    proxy.refused.append(dict(self.headers))
+                    self._answer(proxy.create_status, b'{"message": "refused by the test proxy"}')
+                    return
                 if self.path.startswith(USAGE_LOG_PATH) and proxy.usage_log_status is not None:
-                    self.send_response(proxy.usage_log_status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", "2")
-                    self.end_headers()
-                    self.wfile.write(b"{}")
+                    self._answer(proxy.usage_log_status, b"{}")
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
                 answer = requests.request(
@@ -131,6 +135,13 @@ class ApiProxy:
                 self.send_header("Content-Length", str(len(answer.content)))
                 self.end_headers()
                 self.wfile.write(answer.content)
+
+            def _answer(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             do_GET = do_POST = _relay
 

@@ -160,18 +160,25 @@ class Manifest:
         return {row.generation_id: row for row in self.rows.values() if row.generation_id}
 
     def counts(self) -> dict[str, Any]:
-        """Counts by status, audio seconds and cost of the transcribed files: the task's XCom value."""
+        """The batch's counts: the task's XCom value.
+
+        ``submitted`` counts the files the API accepted a create of (those holding a job's
+        generation id), never creates it refused or that found no API. ``audio_seconds`` and
+        ``cost_usd`` are those of the transcribed files: ``cost_usd`` is 0.0 when none was
+        transcribed, and None when the API did not report the cost of one of them (a sum of the
+        others would pass for the whole).
+        """
         tally = Counter(row.status.value for row in self.rows.values())
         done = self.with_status(FileStatus.TRANSCRIBED)
         costs = [row.cost_usd for row in done if row.cost_usd is not None]
         return {
             "files": len(self.rows),
-            "submitted": sum(1 for row in self.rows.values() if row.attempts),
+            "submitted": sum(1 for row in self.rows.values() if row.generation_id),
             "transcribed": tally[FileStatus.TRANSCRIBED.value],
             "skipped": tally[FileStatus.SKIPPED.value],
             "failed": tally[FileStatus.FAILED.value],
-            "audio_seconds": round(sum(row.audio_seconds or 0.0 for row in done), 3),
-            "cost_usd": round(sum(costs), 9) if costs else None,
+            "audio_seconds": round(sum((row.audio_seconds or 0.0 for row in done), 0.0), 3),
+            "cost_usd": round(sum(costs, 0.0), 9) if len(costs) == len(done) else None,
             "manifest": self.location,
         }
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_aimlstt.batch.inputs import BatchInputs
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, ManifestRow, manifest_location
@@ -28,7 +29,7 @@ from airflow_provider_aimlstt.batch.work import (
     settle_unanswered,
     submit_wave,
 )
-from airflow_provider_aimlstt.exceptions import AimlSttValidationError
+from airflow_provider_aimlstt.exceptions import AimlSttApiError, AimlSttValidationError
 from airflow_provider_aimlstt.job_timing import learn_jobs, learned_timing
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.responses import FetchResponse
@@ -188,12 +189,19 @@ class BatchRun:
                 "%d file(s) were being submitted when an earlier try ended; settling them", len(unanswered)
             )
             settle_unanswered(unanswered, self.hooks, self.log)
+        unchanged = [row.status.value for row in manifest if row.status.is_final]
         self.log.info(
-            "Batch of %d file(s) (%d new), manifest %s: %s",
+            "Batch of %d file(s), %d of them new to its manifest: %d to submit, %d in flight from an "
+            "earlier try, %d left unchanged%s; manifest %s",
             len(manifest),
             added,
+            len(manifest.with_status(FileStatus.PENDING)),
+            len(manifest.with_status(FileStatus.SUBMITTED)),
+            len(unchanged),
+            f" ({', '.join(f'{count} {status}' for status, count in Counter(unchanged).items())})"
+            if unchanged
+            else "",
             manifest.location,
-            {status.value: count for status in FileStatus if (count := len(manifest.with_status(status)))},
         )
         manifest.save()
         self.progress.update(total=len(manifest), started_at=time.time(), done_at_start=self._tally()["done"])
@@ -249,8 +257,28 @@ class BatchRun:
 
     def submit_what_fits(self) -> None:
         """Submit pending files in waves while the window has room; wait out a ``Retry-After``
-        here only when nothing is in flight (otherwise the trigger's wait covers it)."""
+        here only when nothing is in flight (otherwise the trigger's wait covers it).
+
+        While no job is in flight, one create goes alone: a wrong key, or an API nothing can
+        reach, then costs one create and one upload, not a wave of them.
+
+        A create the API refuses with 401 or 403 stops the batch's creates: the task fails at once,
+        without retries (a retry would meet the same refusal), naming the cause. No file is
+        marked failed: the files not submitted stay ``pending``, and the jobs the API accepted
+        before stay ``submitted``, in the manifest. Clearing the task once the connection works
+        submits the first and collects the second (a job whose one-hour retention ran out by
+        then is submitted again).
+
+        Creates that could not connect never reached the API, so they are sent again: after the
+        connection's retry backoff (``api_retries``, ``api_retry_backoff``,
+        ``api_retry_max_backoff``), one wait for the whole wave. When ``api_retries`` such waits
+        in a row end with no create connecting, the pending files fail (a later try submits them).
+
+        :raises AirflowFailException: when the API refused a create with 401 or 403.
+        """
         manifest, window, deadline = self.manifest, self.window, self.deadline
+        policy = self.hooks.get().settings.retry_policy
+        unreachable_waves, unreachable_since = 0, 0.0
         while pending := manifest.with_status(FileStatus.PENDING):
             in_flight = len(manifest.with_status(FileStatus.SUBMITTED))
             room = window.free(in_flight)
@@ -264,10 +292,35 @@ class BatchRun:
                 self.log.info("Nothing in flight and the API asked to wait: waiting %.1f s", pause)
                 time.sleep(pause)
                 continue
-            wave, requests = self._mark_submitting(pending[:room])
+            wave, requests = self._mark_submitting(pending[: room if in_flight else 1])
             manifest.save()  # before the creates: a crash now leaves rows a retry can settle
-            submit_wave(wave, requests, self.hooks, window, MAX_ATTEMPTS, self.log)
+            sent_at = time.time()
+            outcome = submit_wave(wave, requests, self.hooks, window, MAX_ATTEMPTS, self.log)
             manifest.save()
+            if outcome.refusal is not None:
+                raise self._refused(outcome.refusal)
+            if outcome.unreachable is None or outcome.accepted:
+                unreachable_waves = 0
+                continue
+            if not unreachable_waves:
+                unreachable_since = sent_at
+            unreachable_waves += 1
+            if unreachable_waves > policy.api_retries:
+                self._fail_all(
+                    manifest.with_status(FileStatus.PENDING),
+                    f"not submitted: no create could connect to the API in {unreachable_waves} attempt(s) "
+                    f"over {time.time() - unreachable_since:.1f} s ({outcome.unreachable})",
+                )
+                return
+            pause = min(policy.wait_before_retry(unreachable_waves), max(0.0, deadline - time.time()))
+            self.log.warning(
+                "No create could connect to the API (%s); trying again in %.1f s (retry %d/%d)",
+                outcome.unreachable,
+                pause,
+                unreachable_waves,
+                policy.api_retries,
+            )
+            time.sleep(pause)
 
     def wait_for_in_flight(self) -> AimlSttBatchTrigger | None:
         """Log the progress; the trigger to wait for the jobs in flight with, or None when none is
@@ -320,7 +373,7 @@ class BatchRun:
         )
 
     def finish(self) -> dict[str, Any]:
-        """The batch's counts (the task's return value), logged."""
+        """The batch's counts (the task's return value, see :meth:`Manifest.counts`), logged."""
         counts = self.manifest.counts()
         self.log.info("Batch finished: %s", counts)
         return counts
@@ -414,6 +467,30 @@ class BatchRun:
         )
         write_receipt(root, row.name, receipt)  # after the last format: the file is done
         row.status, row.error = FileStatus.TRANSCRIBED, None
+
+    def _refused(self, refusal: AimlSttApiError) -> AirflowFailException:
+        """The task's failure when the API refused a create with 401 or 403, saying what the
+        manifest keeps (the counts are logged too).
+
+        :param refusal: the refusal.
+        """
+        manifest = self.manifest
+        self.log.info("Batch stopped: %s", manifest.counts())
+        conn_id = self.settings.aimlstt_conn_id
+        api_key = self.hooks.get().settings.api_key
+        cause = str(refusal).replace(api_key, "***") if api_key else str(refusal)  # should a server echo it
+        in_flight = len(manifest.with_status(FileStatus.SUBMITTED))
+        kept = (
+            f" {in_flight} job(s) the API accepted earlier stay submitted in it: a cleared task collects "
+            "them while their results are kept (one hour)."
+            if in_flight
+            else ""
+        )
+        return AirflowFailException(
+            f"The API refused to create jobs through the connection {conn_id!r}: {cause}. No more files "
+            f"were submitted: {len(manifest.with_status(FileStatus.PENDING))} file(s) wait as pending in "
+            f"the manifest {manifest.location}.{kept} Clear this task once the connection works to go on."
+        )
 
     def _fail_all(self, rows: list[ManifestRow], why: str) -> None:
         for row in rows:

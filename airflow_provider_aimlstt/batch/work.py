@@ -3,7 +3,8 @@ creates, and fetching finished jobs. Internal to :class:`~airflow_provider_aimls
 
 Each runs a bounded number of calls at once on threads, each thread with its own hook (an HTTP
 session is not shared between threads). Each function takes manifest rows and updates them in
-place; what one file meets never stops the others.
+place; what one file meets never stops the others, except what no create could get past: a refused
+key (401, 403) or an API no connection reaches, which stop the wave's creates not sent yet.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,8 +21,12 @@ from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.batch.manifest import FileStatus, ManifestRow
 from airflow_provider_aimlstt.batch.window import InFlightWindow
 from airflow_provider_aimlstt.exceptions import (
+    AimlSttApiError,
+    AimlSttAuthenticationError,
     AimlSttBadRequestError,
+    AimlSttConnectionError,
     AimlSttError,
+    AimlSttForbiddenError,
     AimlSttRateLimitedError,
     AimlSttSubmissionNotLoggedError,
     AimlSttSubmissionUncertainError,
@@ -86,6 +92,25 @@ def row_request_id(identity: Sequence[object], row: ManifestRow) -> str:
     return client_request_id(*identity, row.source, row.attempts)
 
 
+@dataclass
+class WaveOutcome:
+    """What a wave of creates met, beyond each file's own row.
+
+    :param accepted: creates the API accepted.
+    :param refusal: the first 401 or 403: the key may not create jobs, so no file can be submitted.
+    :param unreachable: the first create that could not connect: it never reached the API.
+    """
+
+    accepted: int = 0
+    refusal: AimlSttApiError | None = None
+    unreachable: AimlSttConnectionError | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the wave stopped sending creates."""
+        return self.refusal is not None or self.unreachable is not None
+
+
 def submit_wave(
     rows: list[ManifestRow],
     requests_by_source: dict[str, TranscriptionRequest],
@@ -93,8 +118,13 @@ def submit_wave(
     window: InFlightWindow,
     max_attempts: int,
     log: Any,
-) -> None:
+) -> WaveOutcome:
     """Send the creates of rows already marked ``submitting``; record each one's outcome.
+
+    A create refused with 401 or 403, or one that could not connect, stops the wave: the creates
+    not sent yet are not sent. Such a create made no job, so its row goes back to ``pending``
+    without counting as an attempt, like the rows left unsent; the caller decides what comes next
+    from the outcome.
 
     :param rows: the rows to submit (status ``submitting``, ``client_request_id`` set).
     :param requests_by_source: each row's validated request.
@@ -102,11 +132,17 @@ def submit_wave(
     :param window: the in-flight window, told of every accepted and rate-limited create.
     :param max_attempts: creates per file before a transient failure fails it.
     :param log: the task's logger.
+    :return: how many creates were accepted, and what stopped the wave, if anything.
     """
 
     refusals: list[float | None] = []
+    outcome = WaveOutcome()
+    lock = threading.Lock()
 
     def submit(row: ManifestRow) -> None:
+        if outcome.stopped:  # read without the lock: a create already under way is not stopped
+            _back_to_pending(row, row.error, undo_attempt=True)
+            return
         request = requests_by_source[row.source]
         try:
             audio = AudioSource.of(request).checked()
@@ -114,6 +150,17 @@ def submit_wave(
         except AimlSttRateLimitedError as exc:
             refusals.append(exc.retry_after)
             _back_to_pending(row, "rate limited (429)", undo_attempt=True)
+        except (AimlSttAuthenticationError, AimlSttForbiddenError) as exc:
+            with lock:
+                outcome.refusal = outcome.refusal or exc
+            _back_to_pending(row, f"not submitted: {exc}", undo_attempt=True)
+        except AimlSttConnectionError as exc:
+            if exc.request_sent:  # the hook settles these through the usage log: not expected here
+                _fail(row, str(exc), retryable=False)
+                return
+            with lock:  # it never reached the API: nothing to settle, safe to send again
+                outcome.unreachable = outcome.unreachable or exc
+            _back_to_pending(row, f"its create could not connect: {exc}", undo_attempt=True)
         except AimlSttSubmissionNotLoggedError as exc:
             _pending_or_failed(row, max_attempts, f"its create never reached the API: {exc}")
         except AimlSttSubmissionUncertainError as exc:
@@ -126,7 +173,9 @@ def submit_wave(
             else:
                 _fail(row, str(exc), retryable=False)
         else:
-            window.accepted()
+            with lock:
+                outcome.accepted += 1
+                window.accepted()
             row.status = FileStatus.SUBMITTED
             row.generation_id = job.generation_id
             row.submitted_at = (
@@ -147,6 +196,7 @@ def submit_wave(
             window.size,
             window.limit,
         )
+    return outcome
 
 
 def settle_unanswered(rows: list[ManifestRow], hooks: ThreadHooks, log: Any) -> None:
@@ -217,7 +267,7 @@ def _run_all(work: Callable[[ManifestRow], None], rows: list[ManifestRow], concu
             future.result()
 
 
-def _back_to_pending(row: ManifestRow, why: str, undo_attempt: bool = False) -> None:
+def _back_to_pending(row: ManifestRow, why: str | None, undo_attempt: bool = False) -> None:
     row.status, row.error, row.generation_id = FileStatus.PENDING, why, None
     if undo_attempt:
         row.attempts = max(0, row.attempts - 1)

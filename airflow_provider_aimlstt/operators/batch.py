@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from airflow.configuration import conf
 from airflow.sdk import Asset, BaseOperator
 
 from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES, BatchInputs
@@ -24,6 +25,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     for a while). The wait for the jobs runs in ONE trigger per task; the task resumes when it
     has work to do (enough jobs finished to refill the window, a result nearing its one-hour
     retention, or all done), writes what finished, submits the next files and defers again.
+    With ``deferrable=False`` (a deployment without a triggerer) the same wait runs on the
+    worker, which the task then holds until the batch ends.
 
     A manifest (JSON Lines, one row per file) is kept on the output store and rewritten as the
     batch goes, at ``<output_path>/_manifests/<dag>__<run>__<task>__<map index>.jsonl``: a retry or
@@ -32,6 +35,13 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     or whose answer was lost and the usage log shows no job for, is sent again, up to 3 creates a
     file). The task fails at the end only when more than ``max_failed_files`` files failed,
     naming them. It returns counts and the manifest's location, never transcripts.
+
+    What no file can get past stops the batch instead. A create the API refuses with 401 or 403
+    (a wrong key, no credits left) fails the task at once and without retries, naming the cause:
+    the files not submitted stay pending, and the jobs accepted before stay submitted, in the
+    manifest, so that clearing the task once the connection works goes on where it stopped. A
+    create that could not connect is sent again after the connection's retry backoff, one wait
+    for all of them, before any file fails.
 
     Polls and fetches are retried as the ``aimlstt`` connection says; its trigger polls on the
     provider's schedule (10 s, growing to 60 s, or when a job is predicted to finish).
@@ -57,6 +67,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     :param max_in_flight: jobs submitted and not finished, at most. Templated.
     :param max_failed_files: failed files the task tolerates before it fails. Templated.
     :param timeout: the longest the whole batch may take (default 12 hours).
+    :param deferrable: wait for the jobs in the triggerer; False: on the worker. None reads
+        ``[operators] default_deferrable``.
     """
 
     template_fields: Sequence[str] = (
@@ -89,6 +101,7 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         max_in_flight: int | str = 32,
         max_failed_files: int | str = 0,
         timeout: float | timedelta = timedelta(hours=12),
+        deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -116,6 +129,9 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         self.max_in_flight = max_in_flight
         self.max_failed_files = max_failed_files
         self.timeout_seconds = _seconds("timeout", timeout)
+        if deferrable is None:
+            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
+        self.deferrable = deferrable
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Plan the batch (adopting an earlier try's manifest), submit what fits, then wait or finish."""
@@ -134,16 +150,21 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         return self._submit_then_wait_or_finish(run, context)
 
     def _submit_then_wait_or_finish(self, run: BatchRun, context: Any) -> dict[str, Any]:
-        """Submit what fits; defer while jobs are in flight; else return the counts, or fail when
-        too many files failed.
+        """Submit what fits; wait while jobs are in flight (deferring, or here on the worker, then
+        on as :meth:`execute_complete` goes); then return the counts, or fail when too many files
+        failed.
 
         :param run: the batch's run.
         :param context: the task's context.
         """
-        run.submit_what_fits()
-        trigger = run.wait_for_in_flight()
-        if trigger is not None:  # the trigger keeps the batch's deadline itself
-            self.defer(trigger=trigger, method_name="execute_complete", timeout=None)
+        while True:
+            run.submit_what_fits()
+            trigger = run.wait_for_in_flight()
+            if trigger is None:
+                break
+            if self.deferrable:  # the trigger keeps the batch's deadline itself
+                self.defer(trigger=trigger, method_name="execute_complete", timeout=None)
+            run.apply(trigger.wait_here())
         counts = run.finish()
         self._announce(context, counts)
         run.check_failed_files()

@@ -20,6 +20,8 @@ finished by then (a resume has as much work as it can). The event (:class:`Batch
 small: the finished ids, their statuses and what the polls proved of when each finished
 (:func:`~airflow_provider_aimlstt.polling.finish_bracket`), never a result.
 
+A task that does not defer runs the same wait on its worker (:meth:`AimlSttBatchTrigger.wait_here`).
+
 This module owns the event's format and the progress line the task logs too: the batch's code
 imports it, never the reverse.
 """
@@ -37,6 +39,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_aimlstt.defaults import FIRST_POLL_SECONDS, MAX_POLL_SECONDS, RESULT_RETENTION_SECONDS
 from airflow_provider_aimlstt.exceptions import AimlSttApiError, AimlSttError, AimlSttNotFoundError
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.hooks.async_clients import aclose_shared_clients
 from airflow_provider_aimlstt.hooks.retry import is_transient
 from airflow_provider_aimlstt.models.status import SttStatus
 from airflow_provider_aimlstt.polling import ExpectedFinish, PollSchedule, finish_bracket
@@ -189,14 +192,32 @@ class AimlSttBatchTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll in rounds until the task has work to do, then yield one event."""
-        hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
-        try:
-            event = await self._wait(hook)
-        finally:
-            await hook.aclose()
+        event = await self._wait_with_hook(self.resume_not_before)
         yield TriggerEvent(event.to_payload())
 
-    async def _wait(self, hook: AimlSttHook) -> BatchWaitEvent:
+    def wait_here(self) -> dict[str, Any]:
+        """Wait on this worker instead of in the triggerer (a task that does not defer): the same
+        polls and the same event, as the payload the task would have resumed with.
+
+        No resume is held back: ``resume_not_before`` guards against a race of deferring only.
+        """
+
+        async def wait() -> BatchWaitEvent:
+            try:
+                return await self._wait_with_hook(None)
+            finally:
+                await aclose_shared_clients()  # the loop ends with this wait
+
+        return asyncio.run(wait()).to_payload()
+
+    async def _wait_with_hook(self, resume_not_before: float | None) -> BatchWaitEvent:
+        hook = AimlSttHook(aimlstt_conn_id=self.aimlstt_conn_id)
+        try:
+            return await self._wait(hook, resume_not_before)
+        finally:
+            await hook.aclose()
+
+    async def _wait(self, hook: AimlSttHook, resume_not_before: float | None) -> BatchWaitEvent:
         finished: dict[str, str] = {}
         brackets: dict[str, tuple[float, float]] = {}
         last_pending: dict[str, float] = {}
@@ -226,7 +247,7 @@ class AimlSttBatchTrigger(BaseTrigger):
                     if message:
                         messages[gid] = message
                 interval = next(intervals)
-            held = self.resume_not_before is not None and now < self.resume_not_before
+            held = resume_not_before is not None and now < resume_not_before
             if self._should_resume(finished, created, now) and not held:
                 return self._event(READY, finished, brackets, messages)
             if now >= self.deadline:
@@ -250,7 +271,7 @@ class AimlSttBatchTrigger(BaseTrigger):
                         next_due - now,
                         self.deadline - now,
                         # held: the bound is seconds away, the retention margin minutes
-                        float(self.resume_not_before or now) - now
+                        float(resume_not_before or now) - now
                         if held
                         else self._until_retention_risk(finished, created, now),
                     ),

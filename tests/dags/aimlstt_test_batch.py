@@ -34,6 +34,7 @@ def aimlstt_test_batch() -> None:
         model="{{ params.model }}",
         formats=("txt", "json"),
         max_in_flight=8,
+        deferrable=True,
         outlets=[MANIFESTS],
     )
 
