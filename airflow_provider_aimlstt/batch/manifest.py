@@ -162,8 +162,9 @@ class Manifest:
     def counts(self) -> dict[str, Any]:
         """The batch's counts: the task's XCom value.
 
-        ``submitted`` counts the files the API accepted a create of (those holding a job's
-        generation id), never creates it refused or that found no API. ``audio_seconds`` and
+        ``submitted`` counts the files the API accepted a create of in this batch (those holding a
+        job's generation id, but for skipped files, whose id is an earlier batch's job), never
+        creates it refused or that found no API. ``audio_seconds`` and
         ``cost_usd`` are those of the transcribed files: ``cost_usd`` is 0.0 when none was
         transcribed, and None when the API did not report the cost of one of them (a sum of the
         others would pass for the whole).
@@ -173,7 +174,9 @@ class Manifest:
         costs = [row.cost_usd for row in done if row.cost_usd is not None]
         return {
             "files": len(self.rows),
-            "submitted": sum(1 for row in self.rows.values() if row.generation_id),
+            "submitted": sum(
+                1 for row in self.rows.values() if row.generation_id and row.status is not FileStatus.SKIPPED
+            ),
             "transcribed": tally[FileStatus.TRANSCRIBED.value],
             "skipped": tally[FileStatus.SKIPPED.value],
             "failed": tally[FileStatus.FAILED.value],

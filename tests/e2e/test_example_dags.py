@@ -19,8 +19,8 @@ import pytest
 from airflow_provider_aimlstt.transcripts import Transcript
 from tests.conftest import DAGS_FOLDER
 from tests.e2e.support import AUDIO_DIR, mono_samples, return_value, spoken_text, task_states
-from tests.helpers import fast_batch_polls
 from tests.encoded_audio import mp3_bytes
+from tests.helpers import fast_batch_polls
 from tests.transcripts.subtitles import parse_srt
 
 if TYPE_CHECKING:
