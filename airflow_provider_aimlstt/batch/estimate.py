@@ -199,6 +199,41 @@ def estimate_batch_cost(
     )
 
 
+def combined_estimate(
+    estimates: Sequence[CostEstimate],
+    *,
+    usd_per_audio_second: float | None,
+    rate_source: RateSource | None,
+) -> CostEstimate:
+    """The estimate of several batches' files together (a night's chunks, each estimated at the same
+    price): their sums, the unknown files' audio guessed at the mean of every known file.
+
+    :param estimates: each batch's estimate, from :func:`estimate_batch_cost`.
+    :param usd_per_audio_second: the price they were made at; None when there was none.
+    :param rate_source: where that price came from.
+    """
+    known = math.fsum(estimate.audio_seconds_known for estimate in estimates)
+    with_duration = sum(estimate.files_with_duration for estimate in estimates)
+    unknown = sum(estimate.unknown_files for estimate in estimates)
+    guess = known / with_duration * unknown if with_duration else None
+    rate = usd_per_audio_second
+    return CostEstimate(
+        files=sum(estimate.files for estimate in estimates),
+        files_with_duration=with_duration,
+        audio_seconds_known=round(known, 3),
+        unknown_files=unknown,
+        unreadable_files=sum(estimate.unreadable_files for estimate in estimates),
+        usd_per_audio_second=rate,
+        rate_source=rate_source if rate is not None else None,
+        estimated_usd=None if rate is None else round(known * rate, 9),
+        unknown_audio_seconds_guess=None if guess is None else round(guess, 3),
+        unknown_estimated_usd=None if rate is None or guess is None else round(guess * rate, 9),
+        head_reads=sum(estimate.head_reads for estimate in estimates),
+        size_lookups=sum(estimate.size_lookups for estimate in estimates),
+        read_seconds=round(math.fsum(estimate.read_seconds for estimate in estimates), 3),
+    )
+
+
 def _price(value: Any) -> float:
     """A price per audio second: a finite number, 0 or more.
 
