@@ -244,14 +244,7 @@ class SttBackend:
             if stored is None:
                 audio = self._no_audio(url or "")
             else:
-                try:
-                    audio = stored.measure()
-                except UndecodableAudio as exc:
-                    if family.refuses_undecodable_audio_at_create:
-                        raise undecodable_audio_error(family.value, name, exc.cause) from None
-                    message = undecodable_audio_message(family.value, name, exc.cause)
-                    failure = AudioFailure(UNDECODABLE_AUDIO_NAME, message)
-                    audio = AudioInfo(stored.sha256, stored.size, 0.0, 1, False, sniff_format(stored.head))
+                audio, failure = self._measure(stored, family, name)
         finally:
             if stored is not None and stored is not upload:
                 stored.delete()
@@ -272,6 +265,25 @@ class SttBackend:
             bill=bill,
         )
         return facts, failure
+
+    def _measure(
+        self, stored: StoredAudio, family: Family, name: str | None
+    ) -> tuple[AudioInfo, AudioFailure | None]:
+        """The audio's facts, and, for audio no server could decode, why its job is to fail.
+
+        :param stored: the audio.
+        :param family: the model's family.
+        :param name: the audio's file name, for the message.
+        :raises ApiError: 400 for undecodable audio, when the family refuses it at create.
+        """
+        try:
+            return stored.measure(), None
+        except UndecodableAudio as exc:
+            if family.refuses_undecodable_audio_at_create:
+                raise undecodable_audio_error(family.value, name, exc.cause) from None
+            message = undecodable_audio_message(family.value, name, exc.cause)
+            unread = AudioInfo(stored.sha256, stored.size, 0.0, 1, False, sniff_format(stored.head))
+            return unread, AudioFailure(UNDECODABLE_AUDIO_NAME, message)
 
     def _apply_job_fault(self, generation_id: str, job_fault: str) -> None:
         if job_fault == JOB_ERROR:
