@@ -131,14 +131,18 @@ def sniff_format(head: bytes) -> str:
 def read_wav(path: Path) -> tuple[float, int]:
     """Return a WAV file's exact duration (frames / rate) and channel count.
 
+    A streamed WAV's header cannot say its size: its ``data`` chunk's size is then 0 or all ones,
+    and, as for a cut-off file, the bytes the file holds count instead.
+
     :param path: the WAV file.
     :raises UndecodableAudio: when its header does not parse.
     """
     try:
         with wave.open(str(path), "rb") as reader:
-            rate = reader.getframerate()
-            if rate > 0:
-                return reader.getnframes() / rate, reader.getnchannels()
+            rate, frames = reader.getframerate(), reader.getnframes()
+            data_bytes = frames * reader.getsampwidth() * reader.getnchannels()
+            if rate > 0 and 0 < data_bytes <= path.stat().st_size:
+                return frames / rate, reader.getnchannels()
     except (wave.Error, EOFError, OSError):
         pass
     read = _read_wav_chunks(path)
@@ -148,9 +152,11 @@ def read_wav(path: Path) -> tuple[float, int]:
 
 
 def _read_wav_chunks(path: Path) -> tuple[float, int] | None:
-    """Walk the RIFF chunks directly, for WAV encodings the ``wave`` module refuses (float, extensible)."""
+    """Walk the RIFF chunks directly, for WAV encodings the ``wave`` module refuses (float, extensible),
+    and for a ``data`` chunk whose size is not what the file holds."""
     channels = rate = block_align = 0
     with open(path, "rb") as handle:
+        end = handle.seek(0, 2)
         handle.seek(12)
         while header := handle.read(8):
             if len(header) < 8:
@@ -164,7 +170,9 @@ def _read_wav_chunks(path: Path) -> tuple[float, int] | None:
             elif chunk_id == b"data":
                 if not (channels and rate and block_align):
                     return None
-                return (chunk_size // block_align) / rate, channels
+                held = end - handle.tell()
+                size = chunk_size if 0 < chunk_size <= held else held
+                return (size // block_align) / rate, channels
             else:
                 handle.seek(chunk_size + chunk_size % 2, 1)
     return None

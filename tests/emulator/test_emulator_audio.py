@@ -33,6 +33,16 @@ def test_wav_duration_is_frames_over_rate_and_sha256_is_of_the_bytes(client, mak
     assert metadata["emulator"]["audio_format"] == "wav"
 
 
+@pytest.mark.parametrize("declared", [0, 0xFFFFFFFF, 10**9])
+def test_a_streamed_or_cut_wav_counts_the_bytes_it_holds_not_its_headers_size(
+    client, make_wav, declared
+) -> None:
+    audio = make_wav(1.5)  # 16 kHz mono 16-bit: its data chunk's size is at bytes 40-43
+    streamed = audio[:40] + struct.pack("<I", declared) + audio[44:]
+    metadata = metadata_of(client, client.create_upload("#g1_nova-2-general", streamed))
+    assert metadata["duration"] == 1.5 and metadata["emulator"]["duration_estimated"] is False
+
+
 def test_float_wav_that_the_wave_module_refuses_is_still_read_exactly(client) -> None:
     frames, rate, channels = 12_000, 24_000, 2
     block = 4 * channels
