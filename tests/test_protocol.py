@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from email.utils import formatdate
+from typing import Any
 
 import pytest
 
@@ -107,6 +108,23 @@ def test_fetch_answer_accepts_result_or_output_and_both_error_forms() -> None:
     )
     assert failed.is_failed and failed.error_reason == "E: bad"
     assert parse_fetch(200, {}, _body(status="error", error="boom"), "g1").error_reason == "boom"
+
+
+@pytest.mark.parametrize("key", ["result", "output"])
+@pytest.mark.parametrize("error", [None, {}, {"name": None, "message": None}, ""])
+def test_a_failed_jobs_reason_is_read_from_an_assemblyai_transcript_when_the_answer_has_none(
+    key: str, error: Any
+) -> None:
+    transcript = {
+        "id": "t1",
+        "status": "error",
+        "error": "Transcoding failed. File does not appear to contain audio.",
+    }
+    failed = parse_fetch(200, {}, _body(id="g1", status="error", error=error, **{key: transcript}), "g1")
+    assert failed.is_failed
+    assert failed.error_reason == "Transcoding failed. File does not appear to contain audio."
+    bare = parse_fetch(200, {}, _body(id="g1", status="error", error=error, **{key: None}), "g1")
+    assert bare.error_reason == "no reason given"
 
 
 def test_unknown_status_is_neither_completed_nor_failed() -> None:

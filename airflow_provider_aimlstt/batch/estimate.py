@@ -32,7 +32,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from airflow_provider_aimlstt.audio_duration import duration_from_header
@@ -79,6 +79,7 @@ class CostEstimate:
     :param head_reads: ranged reads of a file's head made.
     :param size_lookups: metadata calls made for a file's size.
     :param read_seconds: how long the reads took, in all.
+    :param seconds_by_source: each file's duration (None: unknown); left out of :meth:`summary`.
     """
 
     files: int
@@ -94,6 +95,28 @@ class CostEstimate:
     head_reads: int
     size_lookups: int
     read_seconds: float
+    seconds_by_source: dict[str, float | None] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def total_usd(self) -> float | None:
+        """The known audio's cost plus the unknown files' at the known mean; None without a price."""
+        if self.estimated_usd is None:
+            return None
+        return round(self.estimated_usd + (self.unknown_estimated_usd or 0.0), 9)
+
+    def summary(self) -> dict[str, Any]:
+        """The estimate as plain JSON, without the files' durations (for XCom and trigger kwargs)."""
+        kept = (item.name for item in fields(self) if item.name != "seconds_by_source")
+        return {name: getattr(self, name) for name in kept}
+
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any]) -> CostEstimate:
+        """The estimate :meth:`summary` gave (unknown keys are ignored).
+
+        :param summary: what :meth:`summary` returned.
+        """
+        names = {item.name for item in fields(cls)} - {"seconds_by_source"}
+        return cls(**{key: value for key, value in summary.items() if key in names})
 
     @property
     def mean_known_seconds(self) -> float | None:
@@ -196,6 +219,7 @@ def estimate_batch_cost(
         head_reads=sum(read.head_read for read in reads),
         size_lookups=sum(read.size_lookup for read in reads),
         read_seconds=round(read_seconds, 3),
+        seconds_by_source={source: read.seconds for source, read in zip(sources, reads, strict=True)},
     )
 
 

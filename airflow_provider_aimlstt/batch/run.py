@@ -17,9 +17,12 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+from airflow_provider_aimlstt.batch.estimate import CostEstimate, estimate_batch_cost, learn_cost_rate
 from airflow_provider_aimlstt.batch.inputs import BatchInputs
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, ManifestRow, manifest_location
+from airflow_provider_aimlstt.batch.metrics import emit_batch_metrics
 from airflow_provider_aimlstt.batch.receipts import Receipt, write_receipt, written_transcripts
+from airflow_provider_aimlstt.batch.report import write_report
 from airflow_provider_aimlstt.batch.window import InFlightWindow
 from airflow_provider_aimlstt.batch.work import (
     ThreadHooks,
@@ -60,6 +63,7 @@ FIRST_POLL_EARLY = 0.9
 learned of the model yet) are first polled at this share of the recent jobs' typical time: early
 enough that some are still pending, so the estimate follows the API down as well as up."""
 DEADLINE_PASSED = "the batch's deadline passed"
+OVER_THE_CAP = "not submitted: its create would have passed max_cost_usd"
 UNCHANGED = "unchanged since its transcripts were written"
 UNCHANGED_BY_NAME = "its transcripts are written (a URL has no fingerprint: judged by its name)"
 
@@ -77,6 +81,9 @@ class BatchSettings:
     :param max_in_flight: jobs submitted and not finished, at most.
     :param max_failed_files: failed files tolerated before the task fails.
     :param timeout_seconds: the longest the whole batch may take.
+    :param max_cost_usd: the most the batch may cost, in USD; None: no cap.
+    :param usd_per_audio_second: the price the estimate and the cap count with; None: what this
+        deployment was billed before (:func:`~airflow_provider_aimlstt.batch.estimate.learned_cost_rate`).
     :param task_instance: DAG id, run id, task id and map index: what names the manifest and the
         creates' client request ids (the same in every try).
     """
@@ -91,6 +98,8 @@ class BatchSettings:
     max_failed_files: int
     timeout_seconds: float
     task_instance: tuple[str, str, str, int]
+    max_cost_usd: float | None = None
+    usd_per_audio_second: float | None = None
 
     @property
     def manifest_location(self) -> str:
@@ -129,6 +138,8 @@ class BatchRun:
         the in-flight ``window``; carried through each deferral by the trigger."""
         self.window = InFlightWindow(settings.max_in_flight)
         self.timed_out = False
+        self.report_url: str | None = None
+        """The URI of the batch's report, once :meth:`finish` wrote it."""
 
     @classmethod
     def open(cls, settings: BatchSettings, log: Any) -> BatchRun:
@@ -147,10 +158,13 @@ class BatchRun:
 
     # -- the steps -------------------------------------------------------------------------
 
-    def plan(self) -> None:
+    def plan(self, *, dry_run: bool = False) -> None:
         """Check the request, add the inputs the manifest lacks (skipping those unchanged since
         their transcripts were written, filled from their receipts), give an earlier try's failed
-        or unanswered files another go, and save the manifest."""
+        or unanswered files another go, and save the manifest.
+
+        :param dry_run: change nothing on the output store (no manifest saved, no receipt removed).
+        """
         self._check_request()
         manifest = self.manifest
         files = self.settings.inputs.files()
@@ -177,7 +191,8 @@ class BatchRun:
         unread = written.fill_skipped(unchanged)
         if unread:
             self.log.warning("%d skipped file(s) have no readable receipt: their rows have no cost", unread)
-        written.remove_receipts(redone)  # before their transcripts are overwritten
+        if not dry_run:
+            written.remove_receipts(redone)  # before their transcripts are overwritten
         if changed := sum(written.complete(name) for name in redone):
             self.log.info("%d file(s) changed since their transcripts were written: redoing them", changed)
         for row in manifest.with_status(FileStatus.FAILED):
@@ -189,7 +204,7 @@ class BatchRun:
                 "%d file(s) were being submitted when an earlier try ended; settling them", len(unanswered)
             )
             settle_unanswered(unanswered, self.hooks, self.log)
-        unchanged = [row.status.value for row in manifest if row.status.is_final]
+        final = [row.status.value for row in manifest if row.status.is_final]
         self.log.info(
             "Batch of %d file(s), %d of them new to its manifest: %d to submit, %d in flight from an "
             "earlier try, %d left unchanged%s; manifest %s",
@@ -197,14 +212,38 @@ class BatchRun:
             added,
             len(manifest.with_status(FileStatus.PENDING)),
             len(manifest.with_status(FileStatus.SUBMITTED)),
-            len(unchanged),
-            f" ({', '.join(f'{count} {status}' for status, count in Counter(unchanged).items())})"
-            if unchanged
+            len(final),
+            f" ({', '.join(f'{count} {status}' for status, count in Counter(final).items())})"
+            if final
             else "",
             manifest.location,
         )
-        manifest.save()
+        if not dry_run:
+            manifest.save()
         self.progress.update(total=len(manifest), started_at=time.time(), done_at_start=self._tally()["done"])
+
+    def estimate(self) -> CostEstimate:
+        """Estimate what the files to submit will cost, from their heads (one ranged read each), and
+        log it; each file's duration goes into its row (the cap counts with it), the estimate into
+        the progress the trigger carries."""
+        settings = self.settings
+        pending = self.manifest.with_status(FileStatus.PENDING)
+        estimate = estimate_batch_cost(
+            [row.source for row in pending],
+            usd_per_audio_second=settings.usd_per_audio_second,
+            conn_id=settings.aimlstt_conn_id,
+            model=settings.model,
+            input_conn_id=settings.inputs.input_conn_id,
+            log=self.log,
+        )
+        for row in pending:
+            if row.audio_seconds is None:
+                row.audio_seconds = estimate.seconds_by_source.get(row.source)
+        self.log.info("%s", estimate.log_line())
+        if settings.max_cost_usd is not None:
+            self.log.info("At most $%s to spend (max_cost_usd)", settings.max_cost_usd)
+        self.progress["estimate"] = estimate.summary()
+        return estimate
 
     def apply(self, payload: Any) -> None:
         """Record the jobs the trigger saw finish, fetch and write the completed ones, learn the
@@ -292,7 +331,13 @@ class BatchRun:
                 self.log.info("Nothing in flight and the API asked to wait: waiting %.1f s", pause)
                 time.sleep(pause)
                 continue
-            wave, requests = self._mark_submitting(pending[: room if in_flight else 1])
+            affordable = self._within_the_cap(pending[: room if in_flight else 1])
+            if not affordable:
+                if in_flight:
+                    return  # what the jobs in flight really cost may leave room: decided at the resume
+                self._leave_over_the_cap(pending)
+                return
+            wave, requests = self._mark_submitting(affordable)
             manifest.save()  # before the creates: a crash now leaves rows a retry can settle
             sent_at = time.time()
             outcome = submit_wave(wave, requests, self.hooks, window, MAX_ATTEMPTS, self.log)
@@ -373,16 +418,53 @@ class BatchRun:
         )
 
     def finish(self) -> dict[str, Any]:
-        """The batch's counts (the task's return value, see :meth:`Manifest.counts`), logged."""
+        """The batch's counts (the task's return value, see :meth:`Manifest.counts`) with its
+        estimate and cap; logged, and sent to Airflow's metrics. The batch's report is written on
+        the output store (its URI in :attr:`report_url`), and what it was billed per audio second
+        learned."""
+        settings, rows = self.settings, list(self.manifest)
         counts = self.manifest.counts()
+        estimate = self._estimate_made()
+        counts["estimated_usd"] = None if estimate is None else estimate.total_usd
+        if settings.max_cost_usd is not None:
+            counts["max_cost_usd"] = settings.max_cost_usd
+        try:
+            self.report_url = write_report(
+                rows,
+                settings.output.output_path,
+                settings.output.output_conn_id,
+                settings.task_instance,
+                model=settings.model,
+                estimate=estimate,
+                max_cost_usd=settings.max_cost_usd,
+                billed_usd=counts["cost_usd"],
+            )
+        except Exception as exc:  # a report is a view: it never fails the batch
+            self.report_url = None
+            self.log.warning("Could not write the batch's report: %s", exc)
+        self.log.info("The batch's report: %s", self.report_url)
         self.log.info("Batch finished: %s", counts)
+        dag_id, _, task_id, _ = settings.task_instance
+        emit_batch_metrics(counts, rows, settings.model, {"dag_id": dag_id, "task_id": task_id})
+        learn_cost_rate(settings.aimlstt_conn_id, settings.model, rows, self.log)
         return counts
 
     def check_failed_files(self) -> None:
         """Fail the task when more files failed than ``max_failed_files``, naming them.
 
+        :raises AirflowFailException: when files were left for ``max_cost_usd``, saying how many.
         :raises AirflowException: naming the failed files (the first 20) and the manifest.
         """
+        over_the_cap = [
+            row for row in self.manifest.with_status(FileStatus.FAILED) if row.error == OVER_THE_CAP
+        ]
+        if over_the_cap:
+            raise AirflowFailException(
+                f"{len(over_the_cap)} of {len(self.manifest)} file(s) were not submitted: the next create "
+                f"would have passed max_cost_usd={self.settings.max_cost_usd} (committed "
+                f"${self._committed_usd(self._rate()):.4f}); what was in flight was written. Every "
+                f"file's row is in {self.manifest.location}; clear the task with a higher cap to go on."
+            )
         failed = self.manifest.with_status(FileStatus.FAILED)
         limit = self.settings.max_failed_files
         if len(failed) <= limit:
@@ -491,6 +573,70 @@ class BatchRun:
             f"were submitted: {len(manifest.with_status(FileStatus.PENDING))} file(s) wait as pending in "
             f"the manifest {manifest.location}.{kept} Clear this task once the connection works to go on."
         )
+
+    def _estimate_made(self) -> CostEstimate | None:
+        """The estimate :meth:`estimate` made when the task started (carried in the progress)."""
+        summary = self.progress.get("estimate")
+        return CostEstimate.from_summary(summary) if isinstance(summary, dict) else None
+
+    def _rate(self) -> float | None:
+        """USD per audio second: the price given, else what this batch's own jobs were billed,
+        else what the estimate used (learned from earlier batches); None when nothing says."""
+        if self.settings.usd_per_audio_second is not None:
+            return self.settings.usd_per_audio_second
+        usd = seconds = 0.0
+        for row in self._with_jobs():
+            if row.cost_usd is not None and row.audio_seconds:
+                usd, seconds = usd + row.cost_usd, seconds + row.audio_seconds
+        if seconds > 0:
+            return usd / seconds
+        estimate = self._estimate_made()
+        return None if estimate is None else estimate.usd_per_audio_second
+
+    def _with_jobs(self) -> list[ManifestRow]:
+        """The rows whose jobs this batch made (a skipped row's job is an earlier batch's)."""
+        return [row for row in self.manifest if row.generation_id and row.status is not FileStatus.SKIPPED]
+
+    def _expected_usd(self, row: ManifestRow, rate: float | None) -> float:
+        """What a row's job costs or will: as billed, else its audio (or the batch's mean) at ``rate``."""
+        if row.cost_usd is not None:
+            return row.cost_usd
+        if rate is None:
+            return 0.0
+        known = [other.audio_seconds for other in self.manifest if other.audio_seconds]
+        seconds = row.audio_seconds or (sum(known) / len(known) if known else 0.0)
+        return seconds * rate
+
+    def _committed_usd(self, rate: float | None) -> float:
+        """What the jobs this batch made cost, or will (those in flight at ``rate``)."""
+        return sum(self._expected_usd(row, rate) for row in self._with_jobs())
+
+    def _within_the_cap(self, rows: list[ManifestRow]) -> list[ManifestRow]:
+        """The first of ``rows`` whose creates keep the batch within ``max_cost_usd`` (all without a
+        cap). Without a price known yet, one file goes alone, and its create's cost sets it."""
+        cap = self.settings.max_cost_usd
+        if cap is None:
+            return rows
+        rate = self._rate()
+        committed = self._committed_usd(rate)
+        if rate is None:
+            return rows[:1] if committed < cap and not self.manifest.with_status(FileStatus.SUBMITTED) else []
+        affordable = []
+        for row in rows:
+            committed += self._expected_usd(row, rate)
+            if committed > cap:
+                break
+            affordable.append(row)
+        return affordable
+
+    def _leave_over_the_cap(self, rows: list[ManifestRow]) -> None:
+        """Fail the files the cap leaves out (a later try with a higher cap submits them)."""
+        self.log.warning(
+            "max_cost_usd=%s: the next create would pass it; %d file(s) left unsubmitted",
+            self.settings.max_cost_usd,
+            len(rows),
+        )
+        self._fail_all(rows, OVER_THE_CAP)
 
     def _fail_all(self, rows: list[ManifestRow], why: str) -> None:
         for row in rows:

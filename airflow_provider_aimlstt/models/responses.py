@@ -1,7 +1,8 @@
 """Responses of the API: create, fetch, and the error body of a failed request.
 
 Every documented form is accepted: ``generation_id`` or ``id``, ``result`` or ``output``, an
-``error`` that is an object or a string. Unknown fields are kept, never rejected.
+``error`` that is an object or a string, or only in the result (AssemblyAI's transcript of a failed
+job: ``status: "error"`` and its ``error`` string). Unknown fields are kept, never rejected.
 """
 
 from __future__ import annotations
@@ -65,11 +66,15 @@ class FetchResponse(_Lenient):
 
     @property
     def error_reason(self) -> str:
-        """The failure reason as one line, for messages."""
+        """The failure reason as one line, for messages: the answer's ``error``, else the result's."""
         if isinstance(self.error, JobError):
             parts = [part for part in (self.error.name, self.error.message) if part]
-            return ": ".join(parts) or "no reason given"
-        return self.error or "no reason given"
+            if parts:
+                return ": ".join(parts)
+        elif self.error:
+            return self.error
+        in_result = (self.result or {}).get("error")
+        return in_result if isinstance(in_result, str) and in_result else "no reason given"
 
 
 class ApiErrorBody(_Lenient):

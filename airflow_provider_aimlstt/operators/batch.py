@@ -12,6 +12,7 @@ from airflow.sdk import Asset, BaseOperator
 from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES, BatchInputs
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
+from airflow_provider_aimlstt.links import REPORT_URL_XCOM_KEY, AimlSttBatchReportLink
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, OutputSettings
 
 if TYPE_CHECKING:  # the run's module is imported when the task runs: parsing a DAG needs none of it
@@ -43,6 +44,17 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     create that could not connect is sent again after the connection's retry backoff, one wait
     for all of them, before any file fails.
 
+    Before the first create, the task reads the head of each file to submit and logs what the
+    batch will cost (:mod:`~airflow_provider_aimlstt.batch.estimate`): at ``usd_per_audio_second``,
+    or at what this deployment was billed per audio second before. ``estimate_only`` (a dry run) stops there and
+    returns the estimate, submitting nothing. With ``max_cost_usd``, no create is sent that would
+    take what the batch's jobs cost (billed, or estimated while in flight) past it: the task
+    finishes and writes what is in flight, then fails without retries, saying how many files
+    were left. When the batch ends, its report (HTML: counts, cost against the estimate and the
+    cap, pace, slowest files, every failure) is written to ``<output_path>/_reports/`` and linked
+    from the task in the UI ("Batch report"), and its counts go to Airflow's metrics
+    (:mod:`~airflow_provider_aimlstt.batch.metrics`).
+
     Polls and fetches are retried as the ``aimlstt`` connection says; its trigger polls on the
     provider's schedule (10 s, growing to 60 s, or when a job is predicted to finish).
 
@@ -69,6 +81,9 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     :param timeout: the longest the whole batch may take (default 12 hours).
     :param deferrable: wait for the jobs in the triggerer; False: on the worker. None reads
         ``[operators] default_deferrable``.
+    :param max_cost_usd: the most the batch may cost, in USD. Templated.
+    :param usd_per_audio_second: the price to estimate with; None: what was billed before.
+    :param estimate_only: a dry run: log and return the estimate; submit and write nothing.
     """
 
     template_fields: Sequence[str] = (
@@ -80,7 +95,9 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         "output_path",
         "max_in_flight",
         "max_failed_files",
+        "max_cost_usd",
     )
+    operator_extra_links = (AimlSttBatchReportLink(),)
     ui_color = "#8fd3bf"
 
     def __init__(
@@ -102,6 +119,9 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         max_failed_files: int | str = 0,
         timeout: float | timedelta = timedelta(hours=12),
         deferrable: bool | None = None,
+        max_cost_usd: float | str | None = None,
+        usd_per_audio_second: float | None = None,
+        estimate_only: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -132,11 +152,21 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         if deferrable is None:
             deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
         self.deferrable = deferrable
+        if max_cost_usd is not None and not isinstance(max_cost_usd, str):
+            max_cost_usd = _usd("max_cost_usd", max_cost_usd)
+        self.max_cost_usd = max_cost_usd
+        self.usd_per_audio_second = (
+            None if usd_per_audio_second is None else _usd("usd_per_audio_second", usd_per_audio_second)
+        )
+        self.estimate_only = estimate_only
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Plan the batch (adopting an earlier try's manifest), submit what fits, then wait or finish."""
         run = self._open_run(context)
-        run.plan()
+        run.plan(dry_run=self.estimate_only)
+        estimate = run.estimate()
+        if self.estimate_only:
+            return {"dry_run": True, **run.manifest.counts(), "estimate": estimate.summary()}
         return self._submit_then_wait_or_finish(run, context)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -166,6 +196,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
                 self.defer(trigger=trigger, method_name="execute_complete", timeout=None)
             run.apply(trigger.wait_here())
         counts = run.finish()
+        if run.report_url:
+            context["ti"].xcom_push(key=REPORT_URL_XCOM_KEY, value=run.report_url)
         self._announce(context, counts)
         run.check_failed_files()
         return counts
@@ -194,6 +226,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             max_in_flight=_whole("max_in_flight", self.max_in_flight, 1),
             max_failed_files=_whole("max_failed_files", self.max_failed_files, 0),
             timeout_seconds=self.timeout_seconds,
+            max_cost_usd=None if self.max_cost_usd is None else _usd("max_cost_usd", self.max_cost_usd),
+            usd_per_audio_second=self.usd_per_audio_second,
             task_instance=(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1)),
         )
         return BatchRun.open(settings, self.log)
@@ -225,6 +259,24 @@ def _whole(name: str, value: Any, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise AimlSttValidationError(f"{name}: must be a whole number, {least} or more, got {value!r}")
     return value
+
+
+def _usd(name: str, value: Any) -> float:
+    """``value`` (a rendered template's text too) as an amount of USD, 0 or more.
+
+    :param name: the argument, for the message.
+    :param value: its value.
+    :raises AimlSttValidationError: naming the argument.
+    """
+    try:
+        amount = (
+            float(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+        )
+    except ValueError:
+        amount = None
+    if amount is None or not 0 <= amount < float("inf"):
+        raise AimlSttValidationError(f"{name}: must be an amount of USD, 0 or more, got {value!r}")
+    return amount
 
 
 def _seconds(name: str, value: Any) -> float:

@@ -10,8 +10,10 @@
   says it (BlockDuration, or the track's DefaultDuration). Elements of unknown size (live
   Segments and Clusters) are read through.
 
-Each reader returns ``(seconds, channels)``, or None when the file does not tell (the caller then
-estimates). Files are read by seeking (Ogg) or mapped into memory (Matroska), never loaded whole.
+Each reader returns ``(seconds, channels)``, or None when the file's valid headers do not tell
+(the caller then estimates), and raises :class:`~aimlstt_emulator.exceptions.UndecodableAudio` when
+no audio can be found in it. Files are read by seeking (Ogg) or mapped into memory (Matroska),
+never loaded whole.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import mmap
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+
+from aimlstt_emulator.exceptions import UndecodableAudio
 
 # The bytes of a file being read: mapped (mmap) or in memory.
 Buffer = bytes | mmap.mmap
@@ -73,13 +77,16 @@ def read_ogg(path: Path) -> tuple[float, int] | None:
     """Walk an Ogg file's pages; its duration from the last granule position of its audio streams.
 
     The walk stops at the end of the file or at the first bytes that are not a whole page.
-    Returns None when no Opus or Vorbis stream ends a page with a granule position.
+    Returns None when no stream is Opus or Vorbis (Speex, FLAC: their length is not read), and
+    0 seconds when one is but no page of it says a granule position.
 
     :param path: the Ogg file.
+    :raises UndecodableAudio: when no logical stream begins in the file's whole pages.
     """
     chains: list[_OggStream] = []  # the audio stream that counts, of each chain in turn
     counted: dict[int, _OggStream] = {}  # serial number -> that stream, in the current chain
     in_chain_start = False
+    begun = 0  # logical streams begun
     with open(path, "rb") as handle:
         end = handle.seek(0, 2)
         offset = 0
@@ -94,6 +101,7 @@ def read_ogg(path: Path) -> tuple[float, int] | None:
             if offset + _OGG_HEADER.size + segments + body_length > end:
                 break
             if kind & _OGG_BEGINNING_OF_STREAM:
+                begun += 1
                 if not in_chain_start:  # a stream begins after others' pages: a new chain
                     counted = {}
                     in_chain_start = True
@@ -107,9 +115,11 @@ def read_ogg(path: Path) -> tuple[float, int] | None:
                 if stream_of_page is not None and granule != _NO_GRANULE:
                     stream_of_page.last_granule = granule
             offset += _OGG_HEADER.size + segments + body_length
-    durations = [seconds for stream in chains if (seconds := stream.seconds()) is not None]
-    if not durations:
+    if not begun:
+        raise UndecodableAudio("no Ogg stream begins in its pages")
+    if not chains:
         return None
+    durations = [seconds for stream in chains if (seconds := stream.seconds()) is not None]
     return sum(durations), chains[0].channels or 1
 
 
@@ -136,6 +146,7 @@ _BLOCK_DURATION = 0x9B
 _MASTERS = frozenset({_SEGMENT, _INFO, _TRACKS, _TRACK_ENTRY, _AUDIO, _CLUSTER, _BLOCK_GROUP})
 _AUDIO_TRACK = 2
 _DEFAULT_TIMESTAMP_SCALE = 1_000_000  # nanoseconds per timestamp unit
+_NO_MATROSKA_AUDIO = "no audio block and no duration in its WebM/Matroska elements"
 
 
 def _vint(data: Buffer, at: int, keep_marker: bool) -> tuple[int, int, bool] | None:
@@ -214,16 +225,15 @@ def _block_start(data: Buffer, at: int, size: int, cluster_timestamp: int) -> tu
     return track[0], cluster_timestamp + relative
 
 
-def read_webm(path: Path) -> tuple[float, int] | None:
+def read_webm(path: Path) -> tuple[float, int]:
     """Read a WebM/Matroska file's duration: Segment Info's Duration, else the end of its last block.
 
-    Returns None when the file has neither (or is not Matroska).
-
     :param path: the WebM/Matroska file.
+    :raises UndecodableAudio: when the file has neither (or is not Matroska).
     """
     with open(path, "rb") as handle:
         if handle.seek(0, 2) == 0:
-            return None
+            raise UndecodableAudio(_NO_MATROSKA_AUDIO)
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             timing = _walk_matroska(data)
     if timing.pending_block is not None:
@@ -233,7 +243,7 @@ def read_webm(path: Path) -> tuple[float, int] | None:
     elif timing.last_block_end_ns is not None and timing.last_block_end_ns > 0:
         seconds = timing.last_block_end_ns / 1e9
     else:
-        return None
+        raise UndecodableAudio(_NO_MATROSKA_AUDIO)
     return seconds, timing.channels or 1
 
 

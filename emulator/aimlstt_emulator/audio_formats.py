@@ -5,8 +5,9 @@
 - FLAC: total samples / sample rate, from the STREAMINFO block.
 - MP4/M4A: duration / timescale, from the ``mvhd`` box inside ``moov``.
 
-Each reader returns ``(seconds, channels)``, or None when the file does not tell (the caller then
-estimates). Files are read by seeking, never loaded whole.
+Each reader returns ``(seconds, channels)``, or None when the file's valid headers do not tell
+(the caller then estimates), and raises :class:`~aimlstt_emulator.exceptions.UndecodableAudio` when
+they do not parse. Files are read by seeking, never loaded whole.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from aimlstt_emulator.exceptions import UndecodableAudio
 
 # Bit rates (kbit/s) by index 0-14, keyed by (MPEG-1?, layer). Index 0 is free format, 15 invalid.
 _BITRATES: dict[tuple[bool, int], tuple[int, ...]] = {
@@ -55,6 +58,24 @@ class _MpegFrame:
             self.samples, self.length = 1152, 144 * bitrate // self.rate + padding
         else:
             self.samples, self.length = 576, 72 * bitrate // self.rate + padding
+
+    @staticmethod
+    def is_free_format(raw: bytes) -> bool:
+        """True for a valid header of a free-format frame (bit rate index 0: its length is not said).
+
+        :param raw: the four bytes where a frame should start.
+        """
+        if len(raw) < 4:
+            return False
+        header = struct.unpack(">I", raw)[0]
+        version_bits, layer_bits = header >> 19 & 0b11, header >> 17 & 0b11
+        return (
+            header >> 21 == 0x7FF
+            and version_bits != 0b01
+            and layer_bits != 0
+            and header >> 12 & 0xF == 0
+            and header >> 10 & 0b11 != 3
+        )
 
     @staticmethod
     def parse(raw: bytes) -> _MpegFrame | None:
@@ -111,9 +132,11 @@ def read_mp3(path: Path) -> tuple[float, int] | None:
 
     The walk starts after an ID3v2 tag and stops at the end of the file or at the first bytes that
     are not a whole, valid frame (an ID3v1 tag, junk, a truncated frame). A Xing/Info/VBRI frame
-    at the start is skipped. Returns None when no audio frame was found.
+    at the start is skipped. Returns None for a free-format stream, or AAC after an ID3v2 tag
+    (their length is not read).
 
     :param path: the MP3 file.
+    :raises UndecodableAudio: when no audio frame is found.
     """
     samples_by_rate: dict[int, int] = {}
     channels = 0
@@ -121,6 +144,9 @@ def read_mp3(path: Path) -> tuple[float, int] | None:
         end = handle.seek(0, 2)
         handle.seek(0)
         offset = _id3v2_length(handle.read(10))
+        tagged = offset > 0
+        handle.seek(offset)
+        start = handle.read(4)
         first = True
         while offset + 4 <= end:
             handle.seek(offset)
@@ -138,26 +164,39 @@ def read_mp3(path: Path) -> tuple[float, int] | None:
             channels = channels or frame.channels
             offset += frame.length
     if not samples_by_rate:
-        return None
+        if _MpegFrame.is_free_format(start) or (tagged and is_adts(start)):
+            return None
+        raise UndecodableAudio("no MPEG audio frame")
     return sum(samples / rate for rate, samples in samples_by_rate.items()), channels
+
+
+def is_adts(head: bytes) -> bool:
+    """True when bytes start with an ADTS AAC frame header (12 sync bits, then layer 00).
+
+    :param head: the first bytes of a file, or those after its ID3v2 tag.
+    """
+    return len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0
 
 
 def read_flac(path: Path) -> tuple[float, int] | None:
     """Read a FLAC file's duration (total samples / rate) and channels from its STREAMINFO block.
 
-    Returns None when the block is missing or says the total (or the rate) is unknown (0).
+    Returns None when the block says the total is unknown (0), as a streamed encoder writes it.
 
     :param path: the FLAC file.
+    :raises UndecodableAudio: when the block is missing or gives a sample rate of 0.
     """
     with open(path, "rb") as handle:
         head = handle.read(4 + 4 + 34)
     if len(head) < 42 or head[:4] != b"fLaC" or head[4] & 0x7F != 0:  # block type 0: STREAMINFO
-        return None
+        raise UndecodableAudio("its FLAC STREAMINFO block is missing")
     packed = int.from_bytes(head[18:26], "big")  # after block sizes (2+2) and frame sizes (3+3)
     rate = packed >> 44
     channels = (packed >> 41 & 0b111) + 1
     total_samples = packed & (1 << 36) - 1
-    if rate == 0 or total_samples == 0:
+    if rate == 0:
+        raise UndecodableAudio("its FLAC STREAMINFO block gives a sample rate of 0")
+    if total_samples == 0:
         return None
     return total_samples / rate, channels
 
@@ -190,10 +229,11 @@ def _boxes(handle: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int,
 def read_mp4(path: Path) -> tuple[float, int] | None:
     """Read an MP4/M4A file's duration (duration / timescale) from ``moov``/``mvhd``, wherever ``moov`` is.
 
-    Returns None when there is no ``mvhd``, or its timescale is 0, or its duration is 0 or all ones
-    (unknown, as in a fragmented file). The channel count is not read (1).
+    Returns None when its duration is 0 or all ones (unknown, as in a fragmented file). The
+    channel count is not read (1).
 
     :param path: the MP4 file.
+    :raises UndecodableAudio: when there is no whole ``moov`` box with an ``mvhd`` that parses.
     """
     with open(path, "rb") as handle:
         end = handle.seek(0, 2)
@@ -204,14 +244,15 @@ def read_mp4(path: Path) -> tuple[float, int] | None:
                 if child == b"mvhd":
                     handle.seek(mvhd_start)
                     return _mvhd_seconds(handle.read(min(mvhd_end - mvhd_start, 32)))
-            return None
-    return None
+            raise UndecodableAudio("its MP4 'moov' box has no 'mvhd' box")
+    raise UndecodableAudio("no whole MP4 'moov' box")
 
 
 def _mvhd_seconds(body: bytes) -> tuple[float, int] | None:
-    """Duration / timescale from the start of an ``mvhd`` box's body.
+    """Duration / timescale from the start of an ``mvhd`` box's body (None when not known).
 
     :param body: version, flags and the time fields (at least 20 bytes, 32 for version 1).
+    :raises UndecodableAudio: when the box does not parse or its timescale is 0.
     """
     if body[:1] == b"\x01" and len(body) >= 32:
         timescale, duration = struct.unpack(">IQ", body[20:32])
@@ -220,7 +261,9 @@ def _mvhd_seconds(body: bytes) -> tuple[float, int] | None:
         timescale, duration = struct.unpack(">II", body[12:20])
         unknown = (1 << 32) - 1
     else:
-        return None
-    if timescale == 0 or duration in (0, unknown):
+        raise UndecodableAudio("its MP4 'mvhd' box does not parse")
+    if timescale == 0:
+        raise UndecodableAudio("its MP4 'mvhd' box gives a timescale of 0")
+    if duration in (0, unknown):
         return None
     return duration / timescale, 1

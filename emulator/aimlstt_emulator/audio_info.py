@@ -2,8 +2,14 @@
 
 The duration of WAV, MP3, FLAC, MP4/M4A, Ogg (Opus, Vorbis) and WebM/Matroska files is read
 exactly, as a server decoding them would know it (WAV here; MP3, FLAC and MP4 in
-:mod:`.audio_formats`; Ogg and WebM in :mod:`.audio_containers`). Unknown formats, and files whose
-headers do not tell, get an estimate from their size at a typical bit rate, and say so.
+:mod:`.audio_formats`; Ogg and WebM in :mod:`.audio_containers`). Files whose valid headers do not
+tell (a streamed FLAC, a fragmented MP4, Ogg Speex), and the other audio formats known by their
+signature (ADTS AAC, AIFF, AMR, ASF/WMA, Sun AU, CAF), get an estimate from their size at a
+typical bit rate, and say so.
+
+Anything else is not audio a server could decode, and :func:`measure_audio` raises
+:class:`~aimlstt_emulator.exceptions.UndecodableAudio` saying why: no known format signature, a
+header that does not parse, or no audio at all (0 seconds).
 """
 
 from __future__ import annotations
@@ -15,22 +21,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aimlstt_emulator.audio_containers import read_ogg, read_webm
-from aimlstt_emulator.audio_formats import read_flac, read_mp3, read_mp4
+from aimlstt_emulator.audio_formats import is_adts, read_flac, read_mp3, read_mp4
+from aimlstt_emulator.exceptions import UndecodableAudio
 
 SOURCE_UPLOAD = "upload"
 SOURCE_URL_DOWNLOAD = "url-download"
 SOURCE_URL_LOCAL_FILE = "url-local-file"
 SOURCE_URL_NO_AUDIO = "url-no-audio"
 
-# Typical bit rates (bits per second) used to estimate the duration of compressed audio.
+NO_SIGNATURE = "no known audio container or codec signature"
+# Typical bit rates (bits per second) used to estimate the duration of audio whose headers do not tell.
 _NOMINAL_BITRATES: dict[str, int] = {
     "mp3": 128_000,
     "ogg": 96_000,
     "flac": 800_000,
     "mp4": 128_000,
     "webm": 96_000,
-    "unknown": 128_000,
+    "aac": 128_000,
+    "aiff": 705_600,  # 16-bit mono at 44.1 kHz
+    "amr": 12_200,
+    "asf": 128_000,
+    "au": 64_000,  # 8-bit mu-law at 8 kHz
+    "caf": 705_600,
 }
+_ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,8 @@ class AudioInfo:
     :param duration_seconds: length of the audio.
     :param channels: number of channels (1 when unknown).
     :param duration_estimated: True unless the duration was read exactly (WAV, MP3, FLAC, MP4, Ogg, WebM).
-    :param audio_format: ``wav``, ``mp3``, ``ogg``, ``flac``, ``mp4``, ``webm``, ``unknown`` or ``none``.
+    :param audio_format: ``wav``, ``mp3``, ``ogg``, ``flac``, ``mp4``, ``webm``, one of the estimated
+        formats of :data:`_NOMINAL_BITRATES`, or ``none`` (no audio was fetched for a URL).
     """
 
     sha256: str
@@ -60,8 +75,12 @@ def measure_audio(path: Path, sha256: str, size: int, head: bytes) -> AudioInfo:
     :param sha256: its digest, computed while it was written.
     :param size: its size in bytes.
     :param head: its first bytes, which tell the format.
+    :raises UndecodableAudio: when no server could decode it: no known format signature, a header
+        that does not parse, or no audio at all.
     """
     audio_format = sniff_format(head)
+    if audio_format == "unknown":
+        raise UndecodableAudio(NO_SIGNATURE)
     reader = _EXACT_READERS.get(audio_format)
     if reader is not None:
         try:
@@ -70,9 +89,10 @@ def measure_audio(path: Path, sha256: str, size: int, head: bytes) -> AudioInfo:
             exact = None
         if exact is not None:
             duration, channels = exact
+            if not duration > 0:
+                raise UndecodableAudio(f"the {audio_format} file holds no audio (0 seconds)")
             return AudioInfo(sha256, size, duration, channels, False, audio_format)
-    bits_per_second = _NOMINAL_BITRATES.get(audio_format, _NOMINAL_BITRATES["unknown"])
-    estimate = round(size * 8 / bits_per_second, 3)
+    estimate = round(size * 8 / _NOMINAL_BITRATES[audio_format], 3)
     return AudioInfo(sha256, size, estimate, 1, True, audio_format)
 
 
@@ -83,6 +103,8 @@ def sniff_format(head: bytes) -> str:
     """
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "wav"
+    if is_adts(head):
+        return "aac"
     if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "mp3"
     if head[:4] == b"OggS":
@@ -93,28 +115,48 @@ def sniff_format(head: bytes) -> str:
         return "mp4"
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return "webm"
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head[:5] == b"#!AMR":
+        return "amr"
+    if head[:16] == _ASF_GUID:
+        return "asf"
+    if head[:4] == b".snd":
+        return "au"
+    if head[:4] == b"caff":
+        return "caf"
     return "unknown"
 
 
-def read_wav(path: Path) -> tuple[float, int] | None:
-    """Return a WAV file's exact duration (frames / rate) and channel count, or None if unreadable.
+def read_wav(path: Path) -> tuple[float, int]:
+    """Return a WAV file's exact duration (frames / rate) and channel count.
+
+    A streamed WAV's header cannot say its size: its ``data`` chunk's size is then 0 or all ones,
+    and, as for a cut-off file, the bytes the file holds count instead.
 
     :param path: the WAV file.
+    :raises UndecodableAudio: when its header does not parse.
     """
     try:
         with wave.open(str(path), "rb") as reader:
-            rate = reader.getframerate()
-            if rate <= 0:
-                return None
-            return reader.getnframes() / rate, reader.getnchannels()
+            rate, frames = reader.getframerate(), reader.getnframes()
+            data_bytes = frames * reader.getsampwidth() * reader.getnchannels()
+            if rate > 0 and 0 < data_bytes <= path.stat().st_size:
+                return frames / rate, reader.getnchannels()
     except (wave.Error, EOFError, OSError):
-        return _read_wav_chunks(path)
+        pass
+    read = _read_wav_chunks(path)
+    if read is None:
+        raise UndecodableAudio("its WAV header does not parse (no readable 'fmt ' chunk before 'data')")
+    return read
 
 
 def _read_wav_chunks(path: Path) -> tuple[float, int] | None:
-    """Walk the RIFF chunks directly, for WAV encodings the ``wave`` module refuses (float, extensible)."""
+    """Walk the RIFF chunks directly, for WAV encodings the ``wave`` module refuses (float, extensible),
+    and for a ``data`` chunk whose size is not what the file holds."""
     channels = rate = block_align = 0
     with open(path, "rb") as handle:
+        end = handle.seek(0, 2)
         handle.seek(12)
         while header := handle.read(8):
             if len(header) < 8:
@@ -128,13 +170,16 @@ def _read_wav_chunks(path: Path) -> tuple[float, int] | None:
             elif chunk_id == b"data":
                 if not (channels and rate and block_align):
                     return None
-                return (chunk_size // block_align) / rate, channels
+                held = end - handle.tell()
+                size = chunk_size if 0 < chunk_size <= held else held
+                return (size // block_align) / rate, channels
             else:
                 handle.seek(chunk_size + chunk_size % 2, 1)
     return None
 
 
-# The formats whose duration is read exactly; each reader returns (seconds, channels) or None.
+# The formats whose duration is read exactly; each reader returns (seconds, channels), or None when
+# its valid headers do not tell, and raises UndecodableAudio when they do not parse.
 _EXACT_READERS: dict[str, Callable[[Path], tuple[float, int] | None]] = {
     "wav": read_wav,
     "mp3": read_mp3,

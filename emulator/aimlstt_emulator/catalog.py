@@ -42,6 +42,13 @@ class Family(str, Enum):
         """True for the Deepgram-style models: 201 and a UUID on create, then ``waiting``/``active``."""
         return self is Family.DEEPGRAM
 
+    @property
+    def refuses_undecodable_audio_at_create(self) -> bool:
+        """True when the family's service answers audio it cannot decode with a 400 at create, as
+        Deepgram, OpenAI and Microsoft transcribe within the request; AssemblyAI queues the
+        transcript, which then ends in ``error``."""
+        return self is not Family.ASSEMBLYAI
+
 
 PAGE_FAMILIES: tuple[tuple[str, Family], ...] = (
     ("Deepgram_*", Family.DEEPGRAM),

@@ -16,6 +16,14 @@ UNAUTHORIZED_MESSAGE = (
 )
 BODY_VALIDATION_MESSAGE = "Body validation error!"
 TOO_MANY_REQUESTS_MESSAGE = "Too Many Requests"
+UNDECODABLE_AUDIO_MESSAGES: dict[str, str] = {
+    "deepgram": "Bad Request: failed to process audio: corrupt or unsupported data",
+    "openai": "Audio file might be corrupted or unsupported",
+    "microsoft": "The audio could not be decoded: corrupt or unsupported audio format",
+    "assemblyai": "Transcoding failed. File does not appear to contain audio.",
+}
+"""What each model family's service says of audio it cannot decode, by family name: Deepgram's,
+OpenAI's and AssemblyAI's own words; the Microsoft one is the emulator's."""
 
 
 class ApiError(Exception):
@@ -31,6 +39,38 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+class UndecodableAudio(Exception):
+    """Audio no decoder could read: no known format signature, a header that does not parse, or no audio.
+
+    :param cause: what is wrong with it, for a person (``no MPEG audio frame``).
+    """
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+def undecodable_audio_message(family: str, audio: str | None, cause: str) -> str:
+    """Why a model family's service refuses audio: its own words, then what the emulator found.
+
+    :param family: the family's name (``deepgram``).
+    :param audio: the file's name (an upload's, or the URL's last segment), or None.
+    :param cause: what is wrong with the audio.
+    """
+    found = f"{audio}: {cause}" if audio else cause
+    return f"{UNDECODABLE_AUDIO_MESSAGES[family]} ({found})"
+
+
+def undecodable_audio_error(family: str, audio: str | None, cause: str) -> ApiError:
+    """The 400 of a family whose service reads the audio while answering the create.
+
+    :param family: the family's name.
+    :param audio: the file's name, or None.
+    :param cause: what is wrong with the audio.
+    """
+    return ApiError(400, undecodable_audio_message(family, audio, cause))
 
 
 def body_validation_error(problems: Iterable[str]) -> ApiError:

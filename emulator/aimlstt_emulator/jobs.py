@@ -84,6 +84,7 @@ class Job:
     :param created_at: creation time on the store's clock.
     :param result: the body served once the job is completed.
     :param failure: when set, the job ends in ``error`` with this ``{name, message}`` instead.
+    :param error_result: the result its fetch answers carry once it ended in ``error`` (None: none).
     :param held: when True, the job stays pending forever (until its retention expires).
     :param cost: what its create was billed.
     :param client_request_id: the valid ``X-Client-Request-Id`` of its create, or None.
@@ -98,6 +99,7 @@ class Job:
     created_at: float
     result: dict[str, Any]
     failure: dict[str, str] | None = None
+    error_result: dict[str, Any] | None = None
     held: bool = False
     cost: Bill = FREE
     client_request_id: str | None = None
@@ -219,18 +221,26 @@ class JobStore:
             self._drop_expired()
             return self._jobs.get(generation_id)
 
-    def fail(self, generation_id: str, name: str = "Error", message: str = "Transcription failed") -> bool:
+    def fail(
+        self,
+        generation_id: str,
+        name: str = "Error",
+        message: str = "Transcription failed",
+        result: dict[str, Any] | None = None,
+    ) -> bool:
         """Make a job end in ``error`` (once it is past its pending and running phases).
 
         :param generation_id: the job's id.
         :param name: the ``error.name`` to report.
         :param message: the ``error.message`` to report.
+        :param result: the result to answer with the ``error`` status (None: no result).
         :return: False when there is no such job.
         """
         job = self.get(generation_id)
         if job is None:
             return False
         job.failure = {"name": name, "message": message}
+        job.error_result = result
         return True
 
     def hold(self, generation_id: str) -> bool:

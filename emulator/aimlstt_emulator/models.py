@@ -4,21 +4,34 @@ Jobs and their statuses live in :mod:`.jobs`. A create first takes one of the AP
 concurrency slots (:mod:`.slots`: a 429 with ``Retry-After`` when ``max_concurrent_jobs`` are
 unfinished, before any processing), then bills its job (:mod:`.billing`) and logs a row
 (:mod:`.usage_log`); a fetch is free and logs nothing.
+
+Audio no server could decode (:func:`~aimlstt_emulator.audio_info.measure_audio`), uploaded or
+downloaded, is refused as the model family's own service refuses it: with a 400 at create where
+that service reads the audio while answering (Deepgram, OpenAI, Microsoft), else (AssemblyAI,
+which queues the transcript) by a job that ends in ``error``. Such a job, like one whose URL
+could not be downloaded, is billed nothing and logged ``failed``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from aimlstt_emulator.audio import StoredAudio
-from aimlstt_emulator.audio_info import SOURCE_UPLOAD, AudioInfo
-from aimlstt_emulator.billing import bill_audio, price_per_second
+from aimlstt_emulator.audio_info import SOURCE_UPLOAD, AudioInfo, sniff_format
+from aimlstt_emulator.billing import FREE, bill_audio, price_per_second
 from aimlstt_emulator.catalog import MODEL_FAMILIES, Family
 from aimlstt_emulator.config import EmulatorConfig
-from aimlstt_emulator.exceptions import generation_not_found_error, too_many_requests_error
+from aimlstt_emulator.exceptions import (
+    UndecodableAudio,
+    generation_not_found_error,
+    too_many_requests_error,
+    undecodable_audio_error,
+    undecodable_audio_message,
+)
 from aimlstt_emulator.faults.injector import JOB_ERROR, JOB_NEVER_FINISHES
 from aimlstt_emulator.jobs import (
     Job,
@@ -28,7 +41,7 @@ from aimlstt_emulator.jobs import (
     new_inference_id,
 )
 from aimlstt_emulator.logs_query import parse_logs_query
-from aimlstt_emulator.results.assemblyai import build_assemblyai_result
+from aimlstt_emulator.results.assemblyai import build_assemblyai_error, build_assemblyai_result
 from aimlstt_emulator.results.deepgram import build_deepgram_result
 from aimlstt_emulator.results.emulated_text import make_emulated_text
 from aimlstt_emulator.results.facts import JobFacts
@@ -48,6 +61,7 @@ __all__ = [
 ]
 
 DOWNLOAD_FAILURE_NAME = "AudioDownloadError"
+UNDECODABLE_AUDIO_NAME = "UnsupportedAudioError"
 JOB_FAULT_NAME = "TranscriptionError"
 JOB_FAULT_MESSAGE = "Transcription failed (emulator fault injection)"
 _RESULT_BUILDERS: dict[Family, Callable[[JobFacts], dict[str, Any]]] = {
@@ -56,6 +70,18 @@ _RESULT_BUILDERS: dict[Family, Callable[[JobFacts], dict[str, Any]]] = {
     Family.OPENAI: build_openai_result,
     Family.MICROSOFT: build_microsoft_result,
 }
+
+
+@dataclass(frozen=True)
+class AudioFailure:
+    """Why a job fails on its audio: the ``error`` its fetch answers report.
+
+    :param name: the ``error.name``.
+    :param message: the ``error.message``, for a person.
+    """
+
+    name: str
+    message: str
 
 
 class SttBackend:
@@ -99,6 +125,7 @@ class SttBackend:
         :return: the job, the HTTP status (201 for the older models, 200 for the newer) and the body.
         :raises ApiError: 429 with ``Retry-After`` when the key has ``max_concurrent_jobs``
             unfinished jobs; nothing is then made, billed or counted but ``concurrency_limited``.
+            400 for audio the family's service cannot decode, when it refuses that at create.
         """
         family = MODEL_FAMILIES[model]
         with self._slot() as slot:
@@ -109,12 +136,15 @@ class SttBackend:
             )  # fmt: skip
         generation_id = job.generation_id
         if failure is not None:
-            self.jobs.fail(generation_id, DOWNLOAD_FAILURE_NAME, failure)
+            error_result = None
+            if family is Family.ASSEMBLYAI:  # AssemblyAI's own transcript says why, in its ``error``
+                error_result = build_assemblyai_error(generation_id, url, failure.message)
+            self.jobs.fail(generation_id, failure.name, failure.message, error_result)
         elif job_fault is not None:
             self._apply_job_fault(generation_id, job_fault)
         self.stats.count_create(facts.audio.sha256)
         self.usage.record(
-            status=SUCCEEDED,
+            status=SUCCEEDED if failure is None else FAILED,
             model=model,
             inference_id=generation_id,
             request_id=request_id,
@@ -154,6 +184,8 @@ class SttBackend:
             raise generation_not_found_error(generation_id)
         status = self.jobs.status_of(job)
         result = job.result if status is JobStatus.COMPLETED else None
+        if status is JobStatus.ERROR:
+            result = job.error_result
         error = dict(job.failure) if status is JobStatus.ERROR and job.failure is not None else None
         if self.config.fetch_style == "universal":
             return {"id": job.generation_id, "status": status.value, "output": result, "error": error}
@@ -187,7 +219,7 @@ class SttBackend:
         options: dict[str, Any],
         url: str | None,
         upload: StoredAudio | None,
-    ) -> tuple[JobFacts, str | None]:
+    ) -> tuple[JobFacts, AudioFailure | None]:
         """Measure the audio (downloading a loopback URL) and bill it: what the new job is made of.
 
         :param model: a known model id.
@@ -195,22 +227,29 @@ class SttBackend:
         :param options: the validated options.
         :param url: the audio URL, for a URL source.
         :param upload: the uploaded audio, for an upload.
-        :return: the facts, and why a URL download failed (None when it did not).
+        :return: the facts, and why the job is to fail on its audio (then it is billed nothing):
+            its URL could not be downloaded, or no server could decode it.
+        :raises ApiError: 400 for audio the family's service refuses at create.
         """
-        failure: str | None = None
+        failure: AudioFailure | None = None
         stored: StoredAudio | None
         if upload is not None:
             stored, source, name = upload, SOURCE_UPLOAD, upload.filename
         else:
             found = find_url_audio(url or "", self.config)
-            stored, source, name, failure = found.stored, found.kind, found.name, found.failure
+            stored, source, name = found.stored, found.kind, found.name
+            if found.failure is not None:
+                failure = AudioFailure(DOWNLOAD_FAILURE_NAME, found.failure)
         try:
-            audio = stored.measure() if stored is not None else self._no_audio(url or "")
+            if stored is None:
+                audio = self._no_audio(url or "")
+            else:
+                audio, failure = self._measure(stored, family, name)
         finally:
             if stored is not None and stored is not upload:
                 stored.delete()
         price = price_per_second(model, family, self.config.prices_per_second)
-        bill = bill_audio(audio.duration_seconds, price)
+        bill = bill_audio(audio.duration_seconds, price) if failure is None else FREE
         facts = JobFacts(
             generation_id=new_generation_id(family),
             model=model,
@@ -226,6 +265,25 @@ class SttBackend:
             bill=bill,
         )
         return facts, failure
+
+    def _measure(
+        self, stored: StoredAudio, family: Family, name: str | None
+    ) -> tuple[AudioInfo, AudioFailure | None]:
+        """The audio's facts, and, for audio no server could decode, why its job is to fail.
+
+        :param stored: the audio.
+        :param family: the model's family.
+        :param name: the audio's file name, for the message.
+        :raises ApiError: 400 for undecodable audio, when the family refuses it at create.
+        """
+        try:
+            return stored.measure(), None
+        except UndecodableAudio as exc:
+            if family.refuses_undecodable_audio_at_create:
+                raise undecodable_audio_error(family.value, name, exc.cause) from None
+            message = undecodable_audio_message(family.value, name, exc.cause)
+            unread = AudioInfo(stored.sha256, stored.size, 0.0, 1, False, sniff_format(stored.head))
+            return unread, AudioFailure(UNDECODABLE_AUDIO_NAME, message)
 
     def _apply_job_fault(self, generation_id: str, job_fault: str) -> None:
         if job_fault == JOB_ERROR:

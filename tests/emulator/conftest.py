@@ -11,9 +11,12 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 import wave
 from collections.abc import Callable, Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +143,22 @@ def emu_server(emu_config: EmulatorConfig) -> Iterator[EmulatorServer]:
 def client(emu_server: EmulatorServer) -> SttClient:
     """A client of :func:`emu_server` with the right key."""
     return SttClient(emu_server.base_url, emu_server.clock)
+
+
+@pytest.fixture
+def loopback_files(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A plain HTTP file server on 127.0.0.1 (which the emulator downloads from): its base URL
+    and the folder it serves."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", folder
+    httpd.shutdown()
+    httpd.server_close()
 
 
 @pytest.fixture

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import struct
-import threading
-from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -25,21 +20,6 @@ from tests.encoded_audio import (
 )
 
 
-@pytest.fixture
-def loopback_files(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A plain HTTP file server on 127.0.0.1, serving a folder."""
-    folder = tmp_path / "served"
-    folder.mkdir()
-    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None  # type: ignore[method-assign]
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", folder
-    httpd.shutdown()
-    httpd.server_close()
-
-
 def metadata_of(client, response) -> dict:
     return client.result_of(response)["result"]["metadata"]
 
@@ -51,6 +31,16 @@ def test_wav_duration_is_frames_over_rate_and_sha256_is_of_the_bytes(client, mak
     assert metadata["sha256"] == hashlib.sha256(audio).hexdigest()
     assert metadata["emulator"]["duration_estimated"] is False
     assert metadata["emulator"]["audio_format"] == "wav"
+
+
+@pytest.mark.parametrize("declared", [0, 0xFFFFFFFF, 10**9])
+def test_a_streamed_or_cut_wav_counts_the_bytes_it_holds_not_its_headers_size(
+    client, make_wav, declared
+) -> None:
+    audio = make_wav(1.5)  # 16 kHz mono 16-bit: its data chunk's size is at bytes 40-43
+    streamed = audio[:40] + struct.pack("<I", declared) + audio[44:]
+    metadata = metadata_of(client, client.create_upload("#g1_nova-2-general", streamed))
+    assert metadata["duration"] == 1.5 and metadata["emulator"]["duration_estimated"] is False
 
 
 def test_float_wav_that_the_wave_module_refuses_is_still_read_exactly(client) -> None:
@@ -65,12 +55,14 @@ def test_float_wav_that_the_wave_module_refuses_is_still_read_exactly(client) ->
     assert metadata["emulator"]["audio_channels"] == 2 and metadata["emulator"]["duration_estimated"] is False
 
 
-def test_compressed_audio_gets_an_estimate_flagged_as_such(client) -> None:
-    mp3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(160_000 - 10)
-    metadata = metadata_of(client, client.create_upload("#g1_whisper-base", mp3, filename="talk.mp3"))
+def test_compressed_audio_whose_headers_do_not_say_its_length_gets_an_estimate_flagged_as_such(
+    client,
+) -> None:
+    aac = b"\xff\xf1\x50\x80\x02\x1f\xfc" + bytes(160_000 - 7)  # an ADTS AAC frame header, then data
+    metadata = metadata_of(client, client.create_upload("#g1_whisper-base", aac, filename="talk.aac"))
     assert metadata["duration"] == pytest.approx(10.0)  # 160 kB at 128 kbit/s
     assert metadata["emulator"]["duration_estimated"] is True
-    assert metadata["emulator"]["audio_format"] == "mp3"
+    assert metadata["emulator"]["audio_format"] == "aac"
     assert "estimated" in metadata["emulator"]["note"]
 
 
@@ -209,12 +201,13 @@ def test_webm_without_a_duration_or_a_default_duration_ends_at_its_last_blocks_t
     assert exact_audio_facts(client, audio, "plain.webm")["audio_duration_seconds"] == pytest.approx(5.0)
 
 
-def test_webm_with_no_block_and_no_duration_is_estimated(client) -> None:
-    metadata = metadata_of(
-        client, client.create_upload("#g1_nova-2-general", webm_bytes([]), filename="a.webm")
+def test_webm_with_no_block_and_no_duration_holds_no_audio_and_is_refused(client) -> None:
+    response = client.create_upload("#g1_nova-2-general", webm_bytes([]), filename="a.webm")
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Bad Request: failed to process audio: corrupt or unsupported data "
+        "(a.webm: no audio block and no duration in its WebM/Matroska elements)"
     )
-    assert metadata["emulator"]["duration_estimated"] is True
-    assert metadata["emulator"]["audio_format"] == "webm"
 
 
 def test_empty_upload_is_refused(client) -> None:
@@ -237,9 +230,12 @@ def test_loopback_url_is_downloaded(client, make_wav, loopback_files, sidecar_te
 def test_failed_loopback_download_ends_the_job_in_error(client, loopback_files, emu_server) -> None:
     base, _ = loopback_files
     emu_server.config.fetch_style = "universal"
-    body = client.result_of(client.create_json({"model": "aai/universal", "url": f"{base}/missing.wav"}))
-    assert body["status"] == "error" and body["output"] is None
+    created = client.create_json({"model": "aai/universal", "url": f"{base}/missing.wav"})
+    assert created.headers["x-aimlapi-usd-spent"] == "0.000000000"  # a failed job is billed nothing
+    body = client.result_of(created)
+    assert body["status"] == "error" and body["output"]["status"] == "error"
     assert body["error"]["name"] == "AudioDownloadError" and "HTTP 404" in body["error"]["message"]
+    assert body["output"]["error"] == body["error"]["message"]
 
 
 def test_remote_url_uses_a_same_named_file_of_the_transcripts_folder(

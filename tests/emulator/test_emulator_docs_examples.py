@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from aimlstt_emulator import EmulatorConfig, EmulatorServer, ManualClock
+from tests.encoded_audio import mp3_bytes, mp3_seconds
 
 POLL_PAUSE_SECONDS = 0.05
 
@@ -81,7 +82,7 @@ def test_example_2_file_upload(
 ) -> None:
     base_url = f"{slow_server.base_url}/v1"
     sample = tmp_path / "stt-sample.mp3"
-    sample.write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(16_000))
+    sample.write_bytes(mp3_bytes([32] * 50, sample_rate=16000, id3_tag_bytes=200))
 
     def create_stt():
         url = f"{base_url}/stt/create"
@@ -101,5 +102,5 @@ def test_example_2_file_upload(
     result = response_data["result"]
     assert result["results"]["channels"][0]["alternatives"][0]["transcript"] == sidecar_text
     assert result["metadata"]["emulator"]["transcript_source"] == "sidecar"
-    assert result["metadata"]["emulator"]["duration_estimated"] is True
+    assert result["metadata"]["duration"] == pytest.approx(mp3_seconds(50, 16000))
     assert seen[-1] == "completed"

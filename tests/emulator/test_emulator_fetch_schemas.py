@@ -203,6 +203,17 @@ def test_a_job_that_never_finishes_fits_the_schema(emu_server, client, faults, m
     assert answer["status"] == "queued" and problems_of(answer, style, Family.ASSEMBLYAI) == []
 
 
+@pytest.mark.parametrize("style", ["legacy", "universal"])
+def test_the_error_answer_of_an_assemblyai_job_of_undecodable_audio_fits_the_schema(
+    emu_server, client, style
+) -> None:
+    emu_server.config.fetch_style = style
+    created = client.create_upload("aai/universal", b"not audio, only text\n" * 200, filename="notes.mp3")
+    answer = client.result_of(created)
+    assert answer["status"] == "error" and answer["result" if style == "legacy" else "output"] is not None
+    assert problems_of(answer, style, Family.ASSEMBLYAI) == []
+
+
 @pytest.mark.parametrize(
     ("style", "answer", "family"),
     [

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aimlapi import AIMLAPI
+from aimlapi import AIMLAPI, BadRequestError
 
 from aimlstt_emulator import EmulatorConfig, EmulatorServer, MonotonicClock
 
@@ -60,3 +60,37 @@ def test_the_sdk_transcribes_a_file_with_each_family(
         requests_by_route["POST /v1/stt/create"] == 1
         and requests_by_route["GET /v1/stt/{generation_id}"] >= 1
     )
+
+
+GARBAGE = bytes(range(7, 256)) * 160  # no audio format starts so
+
+
+@pytest.mark.parametrize("model", ["#g1_nova-2-general", "openai/gpt-4o-transcribe"])
+def test_the_sdk_raises_the_400_of_a_family_that_refuses_undecodable_audio_at_create(
+    live_server, api_key, tmp_path: Path, model
+) -> None:
+    audio = tmp_path / "garbage.mp3"
+    audio.write_bytes(GARBAGE)
+    client = AIMLAPI(api_key=api_key, base_url=f"{live_server.base_url}/v1", max_retries=0)
+    with audio.open("rb") as file, pytest.raises(BadRequestError) as raised:
+        client.audio.transcriptions.create(file=file, model=model, poll_interval=0.05, poll_timeout=30)
+    assert raised.value.status_code == 400
+    assert "corrupt" in raised.value.message and "garbage.mp3" in raised.value.message
+    assert live_server.stats()["requests_by_route"].get("GET /v1/stt/{generation_id}") is None
+
+
+@pytest.mark.parametrize("style", ["legacy", "universal"])
+def test_the_sdk_returns_the_error_of_an_assemblyai_job_of_undecodable_audio(
+    live_server, api_key, tmp_path: Path, style
+) -> None:
+    live_server.config.fetch_style = style
+    audio = tmp_path / "garbage.mp3"
+    audio.write_bytes(GARBAGE)
+    client = AIMLAPI(api_key=api_key, base_url=f"{live_server.base_url}/v1", max_retries=0)
+    with audio.open("rb") as file:
+        answer = client.audio.transcriptions.create(
+            file=file, model="aai/universal", poll_interval=0.05, poll_timeout=30
+        )
+    assert answer["status"] == "error", answer
+    assert answer["error"]["message"].startswith("Transcoding failed. File does not appear to contain audio.")
+    assert "garbage.mp3" in answer["error"]["message"]

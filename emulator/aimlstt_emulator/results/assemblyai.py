@@ -12,6 +12,31 @@ from aimlstt_emulator.results.emulated_text import TimedWord
 from aimlstt_emulator.results.facts import JobFacts, emulator_notes
 
 
+def transcript_id(generation_id: str) -> str:
+    """The AssemblyAI transcript id of a job: fixed by its generation id.
+
+    :param generation_id: the job's id.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"aimlstt-emulator:{generation_id}"))
+
+
+def build_assemblyai_error(generation_id: str, url: str | None, message: str) -> dict[str, Any]:
+    """The transcript object of an AssemblyAI job that failed: ``status: error`` and why, in ``error``.
+
+    :param generation_id: the job's id.
+    :param url: the URL source, if any.
+    :param message: why it failed.
+    """
+    return {
+        "id": transcript_id(generation_id),
+        "status": "error",
+        "audio_url": url,
+        "text": None,
+        "words": None,
+        "error": message,
+    }
+
+
 def build_assemblyai_result(facts: JobFacts) -> dict[str, Any]:
     """The transcript object of an AssemblyAI job, echoing the options it was given.
 
@@ -49,7 +74,7 @@ def build_assemblyai_result(facts: JobFacts) -> dict[str, Any]:
             for sentence in sentences
         ]
     return {
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"aimlstt-emulator:{facts.generation_id}")),
+        "id": transcript_id(facts.generation_id),
         "language_model": "assemblyai_default",
         "acoustic_model": "assemblyai_default",
         "language_code": options.get("language_code") or "en_us",
