@@ -255,6 +255,11 @@ def combined_estimate(
         head_reads=sum(estimate.head_reads for estimate in estimates),
         size_lookups=sum(estimate.size_lookups for estimate in estimates),
         read_seconds=round(math.fsum(estimate.read_seconds for estimate in estimates), 3),
+        seconds_by_source={
+            source: seconds
+            for estimate in estimates
+            for source, seconds in estimate.seconds_by_source.items()
+        },
     )
 
 

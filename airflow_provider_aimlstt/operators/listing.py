@@ -3,6 +3,7 @@ chunk lists for mapped batch tasks, with the night's cost estimate and each chun
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -75,7 +76,14 @@ class AimlSttListNewAudioOperator(BaseOperator):
     :param dry_run: estimate only: log it, write and return no chunk. Templated.
     """
 
-    template_fields: Sequence[str] = ("input_path", "output_path", "chunk_size", "model", "max_cost_usd", "dry_run")
+    template_fields: Sequence[str] = (
+        "input_path",
+        "output_path",
+        "chunk_size",
+        "model",
+        "max_cost_usd",
+        "dry_run",
+    )
     ui_color = "#c9e7df"
 
     def __init__(
@@ -104,7 +112,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
         if not isinstance(dry_run, str):
             dry_run = flag("dry_run", dry_run)
         if usd_per_audio_second is not None:
-            usd_per_audio_second = usd_amount("usd_per_audio_second", usd_per_audio_second, zero=True)
+            usd_per_audio_second = usd_amount("usd_per_audio_second", usd_per_audio_second)
         self.input_path = input_path
         self.output_path = output_path
         self.formats = checked.formats
@@ -184,7 +192,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
                 "chunk_sizes": [] if dry_run else [len(chunk) for chunk in chunks],
                 "max_cost_usd": max_cost_usd,
                 "dry_run": dry_run,
-                "estimate": estimate_as_dict(night),
+                "estimate": night.summary(),
             },
         )
         if dry_run:
@@ -197,7 +205,9 @@ class AimlSttListNewAudioOperator(BaseOperator):
         folder = resolve_folder(self.output_path, self.output_conn_id) / CHUNKS_FOLDER
         folder = folder / "__".join(safe_name(str(part)) for part in task_instance)
         lists = write_audio_lists(new, chunk_size, folder, self.output_conn_id)
-        self.log.info("Wrote %d chunk list(s) of up to %d file(s) to %s", len(lists), chunk_size, uri_of(folder))
+        self.log.info(
+            "Wrote %d chunk list(s) of up to %d file(s) to %s", len(lists), chunk_size, uri_of(folder)
+        )
         return [
             {"audio_list_path": location, "max_cost_usd": share}
             for location, share in zip(lists, shares, strict=True)
@@ -240,8 +250,10 @@ class AimlSttListNewAudioOperator(BaseOperator):
         spread = f"{len(shares)} chunk(s)"
         if shares:
             spread += f", ${min(s or 0.0 for s in shares):.6f} to ${max(s or 0.0 for s in shares):.6f} each"
-        self.log.info("Cost cap $%.6f for the run, shared in proportion to audio among %s", max_cost_usd, spread)
-        expected = night_cost(night)
+        self.log.info(
+            "Cost cap $%.6f for the run, shared in proportion to audio among %s", max_cost_usd, spread
+        )
+        expected = night.total_usd
         if expected is None:
             self.log.warning(
                 "No price per audio second was given or learned: the night's cost is unknown, and each "
@@ -255,16 +267,6 @@ class AimlSttListNewAudioOperator(BaseOperator):
                 max_cost_usd,
                 100 * (1 - max_cost_usd / expected),
             )
-
-
-def night_cost(estimate: CostEstimate) -> float | None:
-    """What the estimate says the files cost, the unknown files' guess included; None without a price.
-
-    :param estimate: a night's (or a batch's) estimate.
-    """
-    if estimate.estimated_usd is None:
-        return None
-    return estimate.estimated_usd + (estimate.unknown_estimated_usd or 0.0)
 
 
 def chunk_weights(estimates: Sequence[CostEstimate], night: CostEstimate) -> list[float]:
@@ -295,34 +297,6 @@ def cap_shares(max_cost_usd: float | None, weights: Sequence[float]) -> list[flo
     return [math.floor(max_cost_usd * weight / total * 1e9) / 1e9 for weight in weights]
 
 
-def estimate_as_dict(estimate: CostEstimate) -> dict[str, Any]:
-    """The estimate as XCom carries it (plain JSON); :func:`estimate_from_dict` reads it back.
-
-    :param estimate: the estimate.
-    """
-    from dataclasses import asdict
-
-    return asdict(estimate)
-
-
-def estimate_from_dict(value: Any) -> CostEstimate | None:
-    """The estimate :func:`estimate_as_dict` wrote; None for anything else.
-
-    :param value: what XCom gave.
-    """
-    from dataclasses import fields
-
-    from airflow_provider_aimlstt.batch.estimate import CostEstimate
-
-    if not isinstance(value, dict):
-        return None
-    names = {field.name for field in fields(CostEstimate)}
-    try:
-        return CostEstimate(**{key: item for key, item in value.items() if key in names})
-    except TypeError:
-        return None
-
-
 def whole_number(name: str, value: Any, least: int) -> int:
     """``value`` as a whole number of at least ``least`` (a rendered template's text is read too).
 
@@ -338,31 +312,21 @@ def whole_number(name: str, value: Any, least: int) -> int:
     return value
 
 
-def usd_amount(name: str, value: Any, zero: bool = False) -> float | None:
-    """``value`` as an amount in USD above 0 (or 0 and above, with ``zero``), or None (a rendered
-    template's text is read too: ``""`` and ``"None"`` are None).
+def usd_amount(name: str, value: Any) -> float | None:
+    """``value`` as an amount in USD, 0 or more, or None (a rendered template's text is read too:
+    ``""`` and ``"None"`` are None).
 
     :param name: the argument, for the message.
     :param value: its value.
-    :param zero: whether 0 is allowed.
     :raises AimlSttValidationError: naming the argument.
     """
     if value is None or (isinstance(value, str) and value.strip() in ("", "None", "none", "null")):
         return None
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             value = float(value)
-        except ValueError:
-            pass
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-        or (value == 0 and not zero)
-    ):
-        least = "0 or more" if zero else "above 0"
-        raise AimlSttValidationError(f"{name}: must be an amount in USD, {least}, or None; got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise AimlSttValidationError(f"{name}: must be an amount in USD, 0 or more, or None; got {value!r}")
     return float(value)
 
 

@@ -4,6 +4,7 @@ report, and one asset event for what the run transcribed."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, BaseOperator
@@ -76,35 +77,31 @@ class AimlSttBatchSummaryOperator(BaseOperator):
         """Summarize the run; fail naming what was not transcribed."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider_aimlstt.batch.manifest import FileStatus, manifest_location
+        from airflow_provider_aimlstt.batch.estimate import CostEstimate
+        from airflow_provider_aimlstt.batch.manifest import FileStatus
         from airflow_provider_aimlstt.batch.report import write_report
-        from airflow_provider_aimlstt.batch.results import read_batch
-        from airflow_provider_aimlstt.operators.listing import estimate_from_dict, night_cost
 
         ti = context["ti"]
-        chunks = ti.xcom_pull(task_ids=self.listing_task_id)
         night = ti.xcom_pull(task_ids=self.listing_task_id, key=NIGHT_XCOM_KEY) or {}
-        if chunks is None:
+        batches = read_chunk_manifests(
+            ti, self.output_path, self.output_conn_id, self.listing_task_id, self.batch_task_id
+        )
+        if batches is None:
             raise AirflowFailException(
                 f"{self.listing_task_id} did not succeed, so this run transcribed nothing: see its log"
             )
-        rows: list[FileResult] = []
-        problems = []
-        for index, chunk in enumerate(chunks):
-            location = manifest_location(
-                self.output_path, self.output_conn_id, ti.dag_id, ti.run_id, self.batch_task_id, index
-            )
-            try:
-                rows += read_batch(location, self.output_conn_id)
-            except FileNotFoundError:
-                where = chunk.get("audio_list_path") if isinstance(chunk, dict) else chunk
-                problems.append(
-                    f"{self.batch_task_id}[{index}] ({where}) failed before it wrote its manifest: see its log"
-                )
+        rows = [row for batch in batches for row in batch.rows or []]
+        problems = [
+            f"{self.batch_task_id}[{batch.index}] ({batch.audio_list_path}) failed before it wrote its "
+            "manifest: see its log"
+            for batch in batches
+            if batch.rows is None
+        ]
         not_done = [row for row in rows if row.status not in (FileStatus.TRANSCRIBED, FileStatus.SKIPPED)]
         for row in rows if len(rows) <= TABLE_ROWS else not_done:
             self.log.info("%s", _line(row))
-        estimate = estimate_from_dict(night.get("estimate"))
+        summary = night.get("estimate")
+        estimate = CostEstimate.from_summary(summary) if isinstance(summary, dict) else None
         max_cost_usd = night.get("max_cost_usd")
         done = [row for row in rows if row.status is FileStatus.TRANSCRIBED]
         costs = [row.cost_usd for row in done if row.cost_usd is not None]
@@ -126,7 +123,7 @@ class AimlSttBatchSummaryOperator(BaseOperator):
             "unfinished": sum(not row.status.is_final for row in rows),
             "audio_seconds": round(sum(row.audio_seconds or 0.0 for row in done), 3),
             "cost_usd": round(sum(costs), 9),
-            "estimated_usd": None if estimate is None else night_cost(estimate),
+            "estimated_usd": None if estimate is None else estimate.total_usd,
             "max_cost_usd": max_cost_usd,
             "dry_run": bool(night.get("dry_run")),
             "report": report,
@@ -140,7 +137,11 @@ class AimlSttBatchSummaryOperator(BaseOperator):
         self.log.info("The run's report: %s", report)
         if not_done or problems:
             named = [f"{row.source}: {row.error or row.status.value}" for row in not_done[:NAMED_FILES]]
-            more = f" and {len(not_done) - NAMED_FILES} more (see the log)" if len(not_done) > NAMED_FILES else ""
+            more = (
+                f" and {len(not_done) - NAMED_FILES} more (see the log)"
+                if len(not_done) > NAMED_FILES
+                else ""
+            )
             raise AirflowFailException(
                 f"Not every file was transcribed: {len(not_done)} of {len(rows)} file(s) not transcribed"
                 f"{more}: {problems + named}"
@@ -149,38 +150,109 @@ class AimlSttBatchSummaryOperator(BaseOperator):
 
 
 class AimlSttAnnounceBatchesOperator(BaseOperator):
-    """Update the ``Asset`` outlets once for a run of mapped batch tasks, naming each batch's manifest
-    in the event's ``extra`` (``{"manifests": [...]}``, read downstream with
-    :func:`~airflow_provider_aimlstt.batch.results.read_batches`); skipped when no batch transcribed
-    anything. Runs whatever the batch tasks' states (``trigger_rule="all_done"``): a run with one
-    failed batch still announces what the others wrote.
+    """Update the ``Asset`` outlets once for a run of mapped batch tasks, naming in the event's
+    ``extra`` the manifest of each batch that transcribed anything (``{"manifests": [...]}``, read
+    downstream with :func:`~airflow_provider_aimlstt.batch.results.read_batches`); skipped when none
+    did. It reads the manifests, not the batch tasks' return values: a batch task that failed (one
+    bad file too many, its share of the cap spent) has none, yet what it wrote is announced. Runs
+    whatever the batch tasks' states (``trigger_rule="all_done"``).
 
-    :param batches: the batch tasks' return values (the mapped task's ``.output``; a failed one has none).
+    :param output_path: the batch tasks' output folder (where their manifests are). Templated.
+    :param listing_task_id: the task that wrote the chunks the batch tasks are mapped over.
+    :param batch_task_id: the mapped batch task.
+    :param output_conn_id: the Airflow connection of the output store, when its URI names none.
     :param outlets: the assets to update.
     """
 
-    template_fields: Sequence[str] = ("batches",)
+    template_fields: Sequence[str] = ("output_path",)
     ui_color = "#c9e7df"
 
-    def __init__(self, *, batches: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        output_path: Any,
+        listing_task_id: str,
+        batch_task_id: str,
+        output_conn_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("trigger_rule", "all_done")
         super().__init__(**kwargs)
-        self.batches = batches
+        self.output_path = output_path
+        self.listing_task_id = listing_task_id
+        self.batch_task_id = batch_task_id
+        self.output_conn_id = output_conn_id
 
     def execute(self, context: Any) -> int:
         """Announce the manifests of the batches that transcribed anything; their files transcribed."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        done = [batch for batch in self.batches or [] if batch and batch.get("transcribed")]
-        if not done:
+        from airflow_provider_aimlstt.batch.manifest import FileStatus
+
+        batches = read_chunk_manifests(
+            context["ti"], self.output_path, self.output_conn_id, self.listing_task_id, self.batch_task_id
+        )
+        transcribed = {
+            batch.location: sum(row.status is FileStatus.TRANSCRIBED for row in batch.rows or [])
+            for batch in batches or []
+        }
+        manifests = [location for location, count in transcribed.items() if count]
+        if not manifests:
             raise AirflowSkipException("No new transcripts")
         events = context["outlet_events"]
         for outlet in self.outlets:
             if isinstance(outlet, Asset):
-                events[outlet].extra = {"manifests": [batch["manifest"] for batch in done]}
-        transcribed = sum(int(batch["transcribed"]) for batch in done)
-        self.log.info("Announced %d new transcript(s) in %d batch(es)", transcribed, len(done))
-        return transcribed
+                events[outlet].extra = {"manifests": manifests}
+        total = sum(transcribed.values())
+        self.log.info("Announced %d new transcript(s) in %d batch(es)", total, len(manifests))
+        return total
+
+
+@dataclass(frozen=True)
+class ChunkManifest:
+    """One chunk of a run and what its batch task left.
+
+    :param index: the chunk's (and its batch task's) map index.
+    :param audio_list_path: the chunk's list.
+    :param location: its batch task's manifest's URI.
+    :param rows: the manifest's rows; None when there is no manifest (the task failed before it
+        wrote one, or never ran).
+    """
+
+    index: int
+    audio_list_path: str
+    location: str
+    rows: list[FileResult] | None
+
+
+def read_chunk_manifests(
+    ti: Any, output_path: Any, output_conn_id: str | None, listing_task_id: str, batch_task_id: str
+) -> list[ChunkManifest] | None:
+    """Each chunk the listing wrote in this run, with its batch task's manifest read; None when the
+    listing has no return value (it did not succeed).
+
+    :param ti: the running task instance (its DAG id and run id name the manifests).
+    :param output_path: the batch tasks' output folder.
+    :param output_conn_id: the Airflow connection of the output store.
+    :param listing_task_id: the listing task.
+    :param batch_task_id: the mapped batch task.
+    """
+    from airflow_provider_aimlstt.batch.manifest import manifest_location
+    from airflow_provider_aimlstt.batch.results import read_batch
+
+    chunks = ti.xcom_pull(task_ids=listing_task_id)
+    if chunks is None:
+        return None
+    found = []
+    for index, chunk in enumerate(chunks):
+        location = manifest_location(output_path, output_conn_id, ti.dag_id, ti.run_id, batch_task_id, index)
+        try:
+            rows: list[FileResult] | None = read_batch(location, output_conn_id)
+        except FileNotFoundError:
+            rows = None
+        where = chunk.get("audio_list_path") if isinstance(chunk, dict) else chunk
+        found.append(ChunkManifest(index, str(where), location, rows))
+    return found
 
 
 def _line(row: FileResult) -> str:

@@ -144,5 +144,14 @@ def transcribe_new_audio(
         listing >> summary
         batches >> summary
         if outlets:
-            AimlSttAnnounceBatchesOperator(task_id=ANNOUNCE_TASK_ID, batches=batches.output, outlets=list(outlets))
+            announce = AimlSttAnnounceBatchesOperator(
+                task_id=ANNOUNCE_TASK_ID,
+                output_path=output,
+                output_conn_id=output_conn_id,
+                listing_task_id=listing.task_id,
+                batch_task_id=batches.task_id,
+                outlets=list(outlets),
+            )
+            listing >> announce
+            batches >> announce
     return group
