@@ -128,22 +128,12 @@ class AimlSttListNewAudioOperator(BaseOperator):
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         """Render the templated arguments; a template naming the run's data interval in a run that
-        has none (triggered without a logical date) fails saying so.
+        has none fails saying so (:func:`render_naming_the_interval`).
 
         :param context: the task's context.
         :param jinja_env: the Jinja environment.
         """
-        import jinja2
-
-        try:
-            super().render_template_fields(context, jinja_env)
-        except jinja2.UndefinedError as error:
-            if not any(f"'{name}'" in str(error) for name in TEMPLATE_NEEDS_INTERVAL):
-                raise
-            raise AimlSttValidationError(
-                f"input_path / output_path: {error}: this run has no data interval (it was triggered "
-                "without a logical date), so its day cannot be named; trigger it with a logical date"
-            ) from None
+        render_naming_the_interval(super().render_template_fields, context, jinja_env)
 
     def execute(self, context: Any) -> list[dict[str, Any]]:
         """List, estimate, and write the chunk lists; return one ``expand_kwargs`` dict per chunk."""
@@ -267,6 +257,29 @@ class AimlSttListNewAudioOperator(BaseOperator):
                 max_cost_usd,
                 100 * (1 - max_cost_usd / expected),
             )
+
+
+def render_naming_the_interval(render: Any, context: Any, jinja_env: Any) -> None:
+    """``render(context, jinja_env)`` (an operator's ``render_template_fields``); a template that
+    names the run's data interval or logical date in a run that has none (triggered without a
+    logical date) raises a message that says so instead of Jinja's ``'data_interval_end' is undefined``.
+
+    :param render: the operator's own rendering.
+    :param context: the task's context.
+    :param jinja_env: the Jinja environment.
+    :raises AimlSttValidationError: when the run has no data interval for a template that needs one.
+    """
+    import jinja2
+
+    try:
+        render(context, jinja_env)
+    except jinja2.UndefinedError as error:
+        if not any(f"'{name}'" in str(error) for name in TEMPLATE_NEEDS_INTERVAL):
+            raise
+        raise AimlSttValidationError(
+            f"{error}: this run has no data interval (it was triggered without a logical date), so "
+            "its templates cannot name its day; trigger it with a logical date"
+        ) from None
 
 
 def chunk_weights(estimates: Sequence[CostEstimate], night: CostEstimate) -> list[float]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, BaseOperator
 
 from airflow_provider_aimlstt.links import REPORT_URL_XCOM_KEY, AimlSttBatchReportLink
-from airflow_provider_aimlstt.operators.listing import NIGHT_XCOM_KEY
+from airflow_provider_aimlstt.operators.listing import NIGHT_XCOM_KEY, render_naming_the_interval
 
 if TYPE_CHECKING:
     from airflow_provider_aimlstt.batch.results import FileResult
@@ -72,6 +72,14 @@ class AimlSttBatchSummaryOperator(BaseOperator):
         self.batch_task_id = batch_task_id
         self.output_conn_id = output_conn_id
         self.model = model
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render the templated arguments (a run without a data interval for them fails saying so).
+
+        :param context: the task's context.
+        :param jinja_env: the Jinja environment.
+        """
+        render_naming_the_interval(super().render_template_fields, context, jinja_env)
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Summarize the run; fail naming what was not transcribed."""
@@ -182,6 +190,14 @@ class AimlSttAnnounceBatchesOperator(BaseOperator):
         self.listing_task_id = listing_task_id
         self.batch_task_id = batch_task_id
         self.output_conn_id = output_conn_id
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render the templated arguments (a run without a data interval for them fails saying so).
+
+        :param context: the task's context.
+        :param jinja_env: the Jinja environment.
+        """
+        render_naming_the_interval(super().render_template_fields, context, jinja_env)
 
     def execute(self, context: Any) -> int:
         """Announce the manifests of the batches that transcribed anything; their files transcribed."""

@@ -254,36 +254,128 @@ def batch_nightly() -> Iterator[DAG]:
         yield dag_bag.dags["example_aimlstt_nightly"]
 
 
-def test_batch_nightly_transcribes_every_sample_in_chunks_then_skips_them(
+NIGHTLY_GROUP = "transcribe_new_audio"
+LISTING, BATCH, SUMMARY, ANNOUNCE = (
+    f"{NIGHTLY_GROUP}.{name}"
+    for name in ("list_new_audio", "transcribe", "summarize", "announce_transcripts")
+)
+RUN_AT = "2026-12-07T02:00:00+00:00"
+"""A scheduled run's time: it transcribes the day before, 2026/12/06."""
+DAY = "2026/12/06"
+
+
+def _run_at() -> Any:
+    import pendulum
+
+    return pendulum.parse(RUN_AT)
+
+
+def _nightly_conf(input_root: Path, output_root: Path, **overrides: Any) -> dict[str, Any]:
+    """Every param of the nightly DAG (``dag.test()`` runs its tasks in this process, where a param
+    an earlier run's conf set stays set)."""
+    return {
+        "input_dir": str(input_root),
+        "output_dir": str(output_root),
+        "model": "#g1_nova-2-general",
+        "chunk_size": 500,
+        "max_cost_usd": 50.0,
+        "dry_run": False,
+        **overrides,
+    }
+
+
+def test_batch_nightly_names_the_day_before_its_data_interval_ends() -> None:
+    """The run the schedule makes at 2026-12-07 02:00 UTC lists 2026/12/06; a template of
+    ``data_interval_start`` or ``logical_date`` under Airflow 3's default cron timetable would not."""
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import macros
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import DataInterval, TimeRestriction
+    from airflow.timetables.trigger import CronTriggerTimetable
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
+    dag = bag.dags["example_aimlstt_nightly"]  # parsed with the default schedule, 02:00 UTC
+    timetable = coerce_to_core_timetable(dag.timetable)
+    before = DataInterval(
+        pendulum.datetime(2026, 12, 5, 2, tz="UTC"), pendulum.datetime(2026, 12, 6, 2, tz="UTC")
+    )
+    run = timetable.next_dagrun_info(
+        last_automated_data_interval=before, restriction=TimeRestriction(None, None, catchup=True)
+    )
+    assert run is not None and run.run_after == _run_at()
+    listing = dag.get_task(LISTING)
+    context = {
+        "params": {**dag.params.dump(), "input_dir": "s3://calls", "output_dir": "s3://transcripts"},
+        "macros": macros,
+        "data_interval_start": run.data_interval.start,
+        "data_interval_end": run.data_interval.end,
+        "logical_date": run.logical_date,
+    }
+
+    listing.render_template_fields(context, dag.get_template_env())
+
+    assert listing.input_path == f"s3://calls/{DAY}"
+    assert listing.output_path == f"s3://transcripts/{DAY}"
+    assert dag.get_task(BATCH).partial_kwargs["output_path"].endswith("strftime('%Y/%m/%d') }}")
+    # A cron string alone would have given the run an interval that ends, and starts, at 02:00 on the 7th.
+    default = CronTriggerTimetable("0 2 * * *", timezone="UTC").next_dagrun_info(
+        last_automated_data_interval=before, restriction=TimeRestriction(None, None, catchup=True)
+    )
+    assert default is not None and default.data_interval.start.date().isoformat() == "2026-12-07"
+
+
+def test_batch_nightly_transcribes_only_the_day_before_in_chunks_then_skips_it(
     batch_nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
 ) -> None:
-    output_dir = tmp_path / "transcripts"
-    conf = {"input_dir": AUDIO_DIR.as_uri(), "output_dir": output_dir.as_uri(), "chunk_size": 3}
+    input_root, output_root = tmp_path / "calls", tmp_path / "transcripts"
+    shutil.copytree(AUDIO_DIR, input_root / DAY)  # with its stereo/ sub-folder and the text sidecars
+    for other_day in ("2026/12/05", "2026/12/07"):  # the day before, and the day just begun
+        (input_root / other_day).mkdir(parents=True)
+        shutil.copy(AUDIO_DIR / "meeting_note.wav", input_root / other_day / "late_call.wav")
+    conf = _nightly_conf(input_root, output_root, chunk_size=3)
+    output_dir = output_root / DAY
     samples = mono_samples()
     stereo = AUDIO_DIR / "stereo" / "conversation.wav"  # in a sub-folder: listed, its folder mirrored
 
-    first = batch_nightly.test(run_conf=conf)
+    first = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
 
     assert first.state == "success", task_states(first)
+    assert first.data_interval_end == _run_at()
     states = task_states(first)
-    assert sorted(index for task_id, index in states if task_id == "transcribe") == [
-        0,
-        1,
-    ]  # 5 files, 3 a chunk
+    assert sorted(index for task_id, index in states if task_id == BATCH) == [0, 1]  # 5 files, 3 a chunk
     for sample in samples:
         assert (output_dir / f"{sample.stem}.txt").read_text(encoding="utf-8").strip() == spoken_text(sample)
         assert (output_dir / f"{sample.stem}.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
     assert (output_dir / "stereo" / f"{stereo.stem}.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
-    totals = return_value(first, "summarize")
+    transcripts = [path.relative_to(output_root) for path in output_root.rglob("*.vtt")]
+    assert sorted(str(path.parent) for path in transcripts) == [DAY] * 4 + [f"{DAY}/stereo"]  # no 5th, 7th
+    totals = return_value(first, SUMMARY)
     assert totals["files"] == totals["transcribed"] == len(samples) + 1 and totals["failed"] == 0
-    assert totals["cost_usd"] > 0
-    assert return_value(first, "announce_transcripts") == len(samples) + 1
+    assert totals["cost_usd"] > 0 and totals["max_cost_usd"] == 50.0
+    assert return_value(first, ANNOUNCE) == len(samples) + 1
+    assert f"5 new or changed of 5 audio file(s) in {input_root}/{DAY} (0 already transcribed)" in logs()
 
-    second = batch_nightly.test(run_conf=conf)
+    second = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
 
     assert second.state == "success", task_states(second)
-    assert return_value(second, "summarize")["files"] == 0
-    assert task_states(second)[("transcribe", -1)] == "skipped"
+    assert return_value(second, SUMMARY)["files"] == 0
+    assert task_states(second)[(BATCH, -1)] == "skipped"
+
+
+def test_batch_nightly_run_without_a_data_interval_fails_saying_so(
+    batch_nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
+) -> None:
+    creates = emulator.stats()["create_attempts"]
+
+    dag_run = batch_nightly.test(logical_date=None, run_conf=_nightly_conf(tmp_path / "in", tmp_path / "out"))
+
+    states = task_states(dag_run)
+    assert dag_run.state == "failed", states
+    assert states[(LISTING, -1)] == "failed" and states[(SUMMARY, -1)] == "failed", states
+    text = logs()
+    assert "'data_interval_end' is undefined: this run has no data interval (it was triggered" in text
+    assert emulator.stats()["create_attempts"] == creates
 
 
 def test_batch_nightly_names_colliding_files_apart_across_chunks_and_redoes_a_rerecorded_one(
@@ -291,28 +383,29 @@ def test_batch_nightly_names_colliding_files_apart_across_chunks_and_redoes_a_re
 ) -> None:
     from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, manifest_location
 
-    input_dir, output_dir = tmp_path / "audio", tmp_path / "out"
+    input_root, output_root = tmp_path / "audio", tmp_path / "out"
+    input_dir, output_dir = input_root / DAY, output_root / DAY
     (input_dir / "agent1").mkdir(parents=True)
     shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir / "call.wav")
     (input_dir / "call.mp3").write_bytes(mp3_bytes([64] * 100, 16000))
     shutil.copy(AUDIO_DIR / "weather_report.wav", input_dir / "agent1" / "call.wav")
-    conf = {"input_dir": str(input_dir), "output_dir": str(output_dir), "chunk_size": 1}
+    conf = _nightly_conf(input_root, output_root, chunk_size=1)
 
-    first = batch_nightly.test(run_conf=conf)
+    first = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
 
     assert first.state == "success", task_states(first)
-    assert len(return_value(first, "list_new_audio")) == 3  # one file a chunk: each named by the listing
-    assert return_value(first, "summarize")["transcribed"] == 3
+    assert len(return_value(first, LISTING)) == 3  # one file a chunk: each named by the listing
+    assert return_value(first, SUMMARY)["transcribed"] == 3
     for name in ("call.wav", "call.mp3", "agent1/call"):
         assert (output_dir / f"{name}.json").exists(), name
 
     (input_dir / "call.mp3").write_bytes(mp3_bytes([64] * 150, 16000))  # re-recorded
-    second = batch_nightly.test(run_conf=conf)
+    second = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
 
     assert second.state == "success", task_states(second)
-    chunks = return_value(second, "list_new_audio")
-    assert len(chunks) == 1 and return_value(second, "summarize")["transcribed"] == 1
-    location = manifest_location(str(output_dir), None, second.dag_id, second.run_id, "transcribe", 0)
+    chunks = return_value(second, LISTING)
+    assert len(chunks) == 1 and return_value(second, SUMMARY)["transcribed"] == 1
+    location = manifest_location(str(output_dir), None, second.dag_id, second.run_id, BATCH, 0)
     (row,) = Manifest.load(location)
     assert (row.name, row.status) == ("call.mp3", FileStatus.TRANSCRIBED)
     written = Transcript.model_validate_json((output_dir / "call.mp3.json").read_text(encoding="utf-8"))
@@ -322,19 +415,22 @@ def test_batch_nightly_names_colliding_files_apart_across_chunks_and_redoes_a_re
 def test_batch_nightly_fails_naming_the_bad_file_and_writes_the_others(
     batch_nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
 ) -> None:
-    input_dir, output_dir = tmp_path / "audio", tmp_path / "out"
-    input_dir.mkdir()
+    input_root, output_root = tmp_path / "audio", tmp_path / "out"
+    input_dir = input_root / DAY
+    input_dir.mkdir(parents=True)
     shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir / "good.wav")
     (input_dir / "empty.wav").write_bytes(b"")
 
-    dag_run = batch_nightly.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
+    dag_run = batch_nightly.test(logical_date=_run_at(), run_conf=_nightly_conf(input_root, output_root))
 
     assert dag_run.state == "failed", task_states(dag_run)
-    assert (output_dir / "good.json").exists()
+    assert (output_root / DAY / "good.json").exists()
     text = logs()
-    assert re.search(r"Not every file was transcribed: .*empty\.wav: audio_path: file is empty", text), text[
-        -3000:
-    ]
+    assert re.search(
+        r"Not every file was transcribed: 1 of 2 file\(s\) not transcribed: .*empty\.wav: audio_path: "
+        r"file is empty",
+        text,
+    ), text[-3000:]
 
 
 @pytest.fixture
