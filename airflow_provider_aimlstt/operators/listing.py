@@ -105,11 +105,11 @@ class AimlSttListNewAudioOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         checked = OutputSettings(output_path, tuple(formats), None, output_conn_id)  # bad formats fail here
-        if not isinstance(chunk_size, str):  # a template is checked once rendered
+        if not is_template(chunk_size):  # a template is checked once rendered
             chunk_size = whole_number("chunk_size", chunk_size, 1)
-        if not isinstance(max_cost_usd, str):
+        if not is_template(max_cost_usd):
             max_cost_usd = usd_amount("max_cost_usd", max_cost_usd)
-        if not isinstance(dry_run, str):
+        if not is_template(dry_run):
             dry_run = flag("dry_run", dry_run)
         if usd_per_audio_second is not None:
             usd_per_audio_second = usd_amount("usd_per_audio_second", usd_per_audio_second)
@@ -296,7 +296,7 @@ def chunk_weights(estimates: Sequence[CostEstimate], night: CostEstimate) -> lis
 
 
 def cap_shares(max_cost_usd: float | None, weights: Sequence[float]) -> list[float | None]:
-    """The cap shared in proportion to ``weights``, each share rounded down to a nano-dollar (their sum
+    """The cap shared in proportion to ``weights``, in whole nano-dollars rounded down (their sum
     never passes the cap); None for each when there is no cap.
 
     :param max_cost_usd: the run's cap.
@@ -307,7 +307,16 @@ def cap_shares(max_cost_usd: float | None, weights: Sequence[float]) -> list[flo
     total = math.fsum(weights)
     if total <= 0:  # every file is silent: shared by count
         weights, total = [1.0] * len(weights), float(len(weights))
-    return [math.floor(max_cost_usd * weight / total * 1e9) / 1e9 for weight in weights]
+    nanos = round(max_cost_usd * 1e9)
+    return [math.floor(nanos * weight / total) / 1e9 for weight in weights]
+
+
+def is_template(value: Any) -> bool:
+    """Whether an argument is a Jinja template, checked only once rendered.
+
+    :param value: the argument as given.
+    """
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 def whole_number(name: str, value: Any, least: int) -> int:

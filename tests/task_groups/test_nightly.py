@@ -201,7 +201,7 @@ def test_the_run_cap_is_shared_by_audio_and_each_batch_stops_at_its_share(
     audio = [sum(lengths[start : start + 4]) for start in range(0, len(lengths), 4)]  # 7, 8, 5 s
     shares = [chunk["max_cost_usd"] for chunk in chunks]
     assert shares == [pytest.approx(cap * seconds / sum(lengths), abs=1e-9) for seconds in audio]
-    assert math.fsum(shares) <= cap
+    assert sum(round(share * 1e9) for share in shares) <= round(cap * 1e9)  # in nano-dollars
     night = _xcom(dag_run, LISTING, "night")
     assert night["estimate"]["estimated_usd"] == pytest.approx(estimate) and night["max_cost_usd"] == cap
     rows = [
