@@ -99,11 +99,14 @@ class AimlSttBatchSummaryOperator(BaseOperator):
                 f"{self.listing_task_id} did not succeed, so this run transcribed nothing: see its log"
             )
         rows = [row for batch in batches for row in batch.rows or []]
+        sizes = night.get("chunk_sizes") or []
+        unread = [batch for batch in batches if batch.rows is None]
+        unread_files = sum(sizes[batch.index] for batch in unread if batch.index < len(sizes))
         problems = [
-            f"{self.batch_task_id}[{batch.index}] ({batch.audio_list_path}) failed before it wrote its "
-            "manifest: see its log"
-            for batch in batches
-            if batch.rows is None
+            f"{self.batch_task_id}[{batch.index}] ({batch.audio_list_path}"
+            f"{f', {sizes[batch.index]} file(s)' if batch.index < len(sizes) else ''}) failed before it "
+            "wrote its manifest: see its log"
+            for batch in unread
         ]
         not_done = [row for row in rows if row.status not in (FileStatus.TRANSCRIBED, FileStatus.SKIPPED)]
         for row in rows if len(rows) <= TABLE_ROWS else not_done:
@@ -151,8 +154,8 @@ class AimlSttBatchSummaryOperator(BaseOperator):
                 else ""
             )
             raise AirflowFailException(
-                f"Not every file was transcribed: {len(not_done)} of {len(rows)} file(s) not transcribed"
-                f"{more}: {problems + named}"
+                f"Not every file was transcribed: {len(not_done) + unread_files} of "
+                f"{len(rows) + unread_files} file(s) not transcribed{more}: {problems + named}"
             )
         return totals
 

@@ -174,10 +174,10 @@ def test_the_summary_fails_naming_a_failed_file_and_a_batch_that_wrote_no_manife
     assert (output_dir / "a.txt").exists() and not (output_dir / "b.txt").exists()
     text = logs()
     failure = next(line for line in text.splitlines() if "Not every file was transcribed" in line)
-    assert "1 of 2 file(s) not transcribed" in failure
+    assert "3 of 4 file(s) not transcribed" in failure  # b.wav, and the 2 files of the lost list
     assert (
         f"{BATCH}[1] (file://{output_dir}/_chunks/" in failure
-        and "chunk-00001.json) failed before" in failure
+        and "chunk-00001.json, 2 file(s)) failed before" in failure
     )
     assert re.search(r"b\.wav: audio_path: file is empty", failure), failure
     assert "b  -  - words  -  failed: audio_path: file is empty" in text  # the table's row
