@@ -44,6 +44,8 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_aimlstt.operators.submit",
                     "airflow_provider_aimlstt.operators.transcribe",
                     "airflow_provider_aimlstt.operators.batch",
+                    "airflow_provider_aimlstt.operators.listing",
+                    "airflow_provider_aimlstt.operators.summary",
                 ],
             }
         ],

@@ -55,7 +55,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
 
     Returns one dict per chunk, for ``expand_kwargs`` of a batch operator:
     ``{"audio_list_path": <the list's URI>, "max_cost_usd": <its share, or None>}``. With
-    ``dry_run`` it writes no list and returns none (nothing is submitted downstream) after logging
+    ``estimate_only`` (a dry run) it writes no list and returns none (nothing is submitted downstream) after logging
     the estimate. Fails (without retrying) when there are more chunks than ``[core]
     max_map_length`` allows to map.
 
@@ -73,7 +73,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
     :param aimlstt_conn_id: the ``aimlstt`` connection, for the price learned from earlier batches.
     :param usd_per_audio_second: the price for the estimate; None: the learned one, if any.
     :param max_cost_usd: the run's cap in USD, shared among the chunks; None: no cap. Templated.
-    :param dry_run: estimate only: log it, write and return no chunk. Templated.
+    :param estimate_only: a dry run: log the estimate, write and return no chunk. Templated.
     """
 
     template_fields: Sequence[str] = (
@@ -82,7 +82,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
         "chunk_size",
         "model",
         "max_cost_usd",
-        "dry_run",
+        "estimate_only",
     )
     ui_color = "#c9e7df"
 
@@ -100,7 +100,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
         aimlstt_conn_id: str = DEFAULT_CONN_ID,
         usd_per_audio_second: float | None = None,
         max_cost_usd: float | str | None = None,
-        dry_run: bool | str = False,
+        estimate_only: bool | str = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -109,8 +109,8 @@ class AimlSttListNewAudioOperator(BaseOperator):
             chunk_size = whole_number("chunk_size", chunk_size, 1)
         if not is_template(max_cost_usd):
             max_cost_usd = usd_amount("max_cost_usd", max_cost_usd)
-        if not is_template(dry_run):
-            dry_run = flag("dry_run", dry_run)
+        if not is_template(estimate_only):
+            estimate_only = flag("estimate_only", estimate_only)
         if usd_per_audio_second is not None:
             usd_per_audio_second = usd_amount("usd_per_audio_second", usd_per_audio_second)
         self.input_path = input_path
@@ -124,7 +124,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
         self.aimlstt_conn_id = aimlstt_conn_id
         self.usd_per_audio_second = usd_per_audio_second
         self.max_cost_usd = max_cost_usd
-        self.dry_run = dry_run
+        self.estimate_only = estimate_only
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         """Render the templated arguments; a template naming the run's data interval in a run that
@@ -147,7 +147,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
 
         chunk_size = whole_number("chunk_size", self.chunk_size, 1)
         max_cost_usd = usd_amount("max_cost_usd", self.max_cost_usd)
-        dry_run = flag("dry_run", self.dry_run)
+        dry_run = flag("estimate_only", self.estimate_only)
         files = list_audio(self.input_path, self.audio_suffixes, self.input_conn_id)  # named once, for all
         written = written_transcripts(self.output_path, self.formats, self.output_conn_id)
         new = [file for file in files if not written.unchanged(file.name, file.fingerprint)]

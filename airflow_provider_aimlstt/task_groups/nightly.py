@@ -116,7 +116,7 @@ def transcribe_new_audio(
             aimlstt_conn_id=aimlstt_conn_id,
             usd_per_audio_second=usd_per_audio_second,
             max_cost_usd=max_cost_usd,
-            dry_run=dry_run,
+            estimate_only=dry_run,
         )
         batches = AimlSttBatchTranscribeOperator.partial(
             task_id=BATCH_TASK_ID,

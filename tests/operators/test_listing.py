@@ -162,7 +162,7 @@ def test_a_dry_run_logs_the_estimate_and_writes_and_returns_no_chunk(tmp_path: P
     input_dir.mkdir()
     tone(input_dir / "a.wav", 300, 2.0)
 
-    returned, night = _run(_listing(input_dir, output_dir, dry_run="True", max_cost_usd="0.5"))
+    returned, night = _run(_listing(input_dir, output_dir, estimate_only="True", max_cost_usd="0.5"))
 
     assert returned == []
     assert not output_dir.exists()
@@ -198,7 +198,7 @@ def test_more_chunks_than_airflow_maps_fail_the_listing_naming_both_limits(
         ({"max_cost_usd": -1.0}, "max_cost_usd"),
         ({"max_cost_usd": "a lot"}, "max_cost_usd"),
         ({"usd_per_audio_second": math.inf}, "usd_per_audio_second"),
-        ({"dry_run": "maybe"}, "dry_run"),
+        ({"estimate_only": "maybe"}, "estimate_only"),
         ({"formats": ("txt", "doc")}, "formats"),
     ],
 )
