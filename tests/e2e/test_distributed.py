@@ -23,6 +23,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,11 @@ from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
 from tests.operators.test_batch import tone
 
 NIGHTLY = "example_aimlstt_nightly"
+BATCH = "transcribe_new_audio.transcribe"
+DAY = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y/%m/%d")
+"""The day a run triggered now transcribes: the day before its (manual, zero-length) data interval
+ends. The test's files go into its folder; the run is checked to name it (a run triggered across
+midnight UTC would not)."""
 PER_FILE = "example_aimlstt_per_file"
 FILES = 200
 CHUNK_SIZE = 50  # four batch tasks
@@ -62,7 +68,7 @@ def servers(tmp_path: Path) -> Iterator[tuple[PostgresServer, RedisServer, S3Ser
 
 
 def _manifest(s3: Any, run_id: str, map_index: int) -> list[dict[str, Any]]:
-    key = f"nightly/_manifests/{NIGHTLY}__{run_id}__transcribe__{map_index}.jsonl"
+    key = f"nightly/{DAY}/_manifests/{NIGHTLY}__{run_id}__{BATCH}__{map_index}.jsonl"
     try:
         body = s3.get_object(Bucket=TRANSCRIPTS_BUCKET, Key=key)["Body"].read().decode()
     except s3.exceptions.NoSuchKey:
@@ -109,7 +115,7 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         path = tmp_path / f"call_{index:03d}.wav"
         tone(path, 150 + 7 * index)
         hashes[path.stem] = hashlib.sha256(path.read_bytes()).hexdigest()
-        s3.put_object(Bucket=AUDIO_BUCKET, Key=f"nightly/{path.name}", Body=path.read_bytes())
+        s3.put_object(Bucket=AUDIO_BUCKET, Key=f"nightly/{DAY}/{path.name}", Body=path.read_bytes())
     for sample in mono_samples():
         s3.put_object(Bucket=AUDIO_BUCKET, Key=f"per_file/{sample.name}", Body=sample.read_bytes())
     extra_env = {
@@ -124,11 +130,11 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(HEARTBEAT_TIMEOUT_SECONDS),
     }
     nightly_run, per_file_run = "distributed_nightly", "distributed_per_file"
-    conf = {
+    conf = {  # the day's folder of each: <input_dir>/<DAY>/, <output_dir>/<DAY>/
         "input_dir": f"s3://{S3_CONN_ID}@{AUDIO_BUCKET}/nightly",
         "output_dir": f"s3://{S3_CONN_ID}@{TRANSCRIPTS_BUCKET}/nightly",
-        "chunk_size": CHUNK_SIZE,
-        "max_in_flight": 25,  # two waves a batch task: each wave is one resume on a worker
+        "chunk_size": CHUNK_SIZE,  # 32 jobs in flight: two waves a batch task, each one resume on a worker
+        "max_cost_usd": None,
     }
     home = tmp_path / "airflow"
     phases = {"start": time.monotonic()}
@@ -148,14 +154,26 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         # Creates answer 1.5 s late: the first wave of each batch task is in the air for a while.
         emulator.faults.set(routes=["create"], latency_seconds=1.5, latency_probability=1.0)
         phases["parsed"] = time.monotonic()
-        airflow.airflow("dags", "trigger", NIGHTLY, "--run-id", nightly_run, "--conf", json.dumps(conf))
+        now = datetime.now(timezone.utc).isoformat()  # a run without a logical date has no day to name
+        airflow.airflow(
+            "dags",
+            "trigger",
+            NIGHTLY,
+            "--run-id",
+            nightly_run,
+            "--logical-date",
+            now,
+            "--conf",
+            json.dumps(conf),
+        )
 
         # Fault 1: the worker of a batch task that is sending creates dies.
         def sending_worker() -> tuple[int, str] | None:
             running = airflow.query(
-                "SELECT map_index, pid FROM task_instance WHERE run_id = ? AND task_id = 'transcribe' "
+                "SELECT map_index, pid FROM task_instance WHERE run_id = ? AND task_id = ? "
                 "AND state = 'running' AND pid IS NOT NULL",
                 nightly_run,
+                BATCH,
             )
             for map_index, pid in running:
                 if any(row["status"] == "submitting" for row in _manifest(s3, nightly_run, map_index)):
@@ -187,8 +205,9 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         timeouts_before = dict(
             airflow.query(
                 "SELECT map_index, trigger_timeout FROM task_instance WHERE run_id = ? "
-                "AND task_id = 'transcribe' AND state = 'deferred'",
+                "AND task_id = ? AND state = 'deferred'",
                 nightly_run,
+                BATCH,
             )
         )
         airflow.kill(holder)
@@ -206,8 +225,9 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         timeouts_after = dict(
             airflow.query(
                 "SELECT map_index, trigger_timeout FROM task_instance WHERE run_id = ? "
-                "AND task_id = 'transcribe' AND trigger_timeout IS NOT NULL",
+                "AND task_id = ? AND trigger_timeout IS NOT NULL",
                 nightly_run,
+                BATCH,
             )
         )
 
@@ -215,10 +235,14 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         airflow.kill_and_restart("scheduler")
         phases["scheduler restarted"] = time.monotonic()
         nightly_state = airflow.wait_for_run_end(nightly_run, RUN_TIMEOUT_SECONDS)
+        ((interval_end,),) = airflow.query(
+            "SELECT data_interval_end FROM dag_run WHERE run_id = ?", nightly_run
+        )
         tries = dict(
             airflow.query(
-                "SELECT map_index, try_number FROM task_instance WHERE run_id = ? AND task_id = 'transcribe'",
+                "SELECT map_index, try_number FROM task_instance WHERE run_id = ? AND task_id = ?",
                 nightly_run,
+                BATCH,
             )
         )
         rows = {
@@ -244,12 +268,13 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
     phases["stop"] = time.monotonic()
 
     assert nightly_state == "success", tries
+    assert (interval_end - timedelta(days=1)).strftime("%Y/%m/%d") == DAY, interval_end  # the day it named
     assert tries[killed_index] >= 2, tries  # the task on the killed worker was retried
     after = emulator.stats()["creates_by_sha256"]
     creates = {digest: count - before.get(digest, 0) for digest, count in after.items()}
     assert {stem: creates.get(digest, 0) for stem, digest in hashes.items()} == dict.fromkeys(hashes, 1)
     written = _versions(s3, "nightly/")
-    expected = {f"nightly/{stem}.{suffix}" for stem in hashes for suffix in FORMATS}
+    expected = {f"nightly/{DAY}/{stem}.{suffix}" for stem in hashes for suffix in FORMATS}
     assert {key: written.get(key, 0) for key in expected} == dict.fromkeys(expected, 1)
     manifests = [row for index in range(FILES // CHUNK_SIZE) for row in _manifest(s3, nightly_run, index)]
     assert len(manifests) == FILES and all(row["status"] == "transcribed" for row in manifests)
