@@ -1,7 +1,9 @@
 """Run the nightly example DAG against the local emulator, in a throwaway Airflow home.
 
 Everything lives in ``.demo/`` in the repository, wiped at each run: the Airflow home (SQLite),
-Airflow's log (``.demo/airflow.log``) and the transcripts (``.demo/transcripts``). Prints each
+Airflow's log (``.demo/airflow.log``), the audio (the samples, copied into the folder of one day,
+``.demo/audio/2026/12/06``) and the transcripts (``.demo/transcripts/2026/12/06``). The DAG runs as
+its scheduled run of 2026-12-07 02:00 UTC would, which transcribes the day before. Prints each
 transcript; the exit status is 0 only when the run succeeded and every sample was transcribed.
 
 Usage: ``.venv/bin/python scripts/demo.py``
@@ -23,7 +25,11 @@ REPO = Path(__file__).resolve().parents[1]
 AUDIO_DIR = REPO / "example_dags" / "audio"
 DEMO_DIR = REPO / ".demo"
 AIRFLOW_HOME = DEMO_DIR / "airflow"
+INPUT_DIR = DEMO_DIR / "audio"
 TRANSCRIPTS_DIR = DEMO_DIR / "transcripts"
+RUN_AT = "2026-12-07T02:00:00+00:00"
+"""The run's logical date: the nightly run of that time transcribes the day before."""
+DAY = "2026/12/06"
 AIRFLOW_LOG = DEMO_DIR / "airflow.log"
 DAG_ID = "example_aimlstt_nightly"
 API_KEY = "demo-key"
@@ -48,7 +54,7 @@ def airflow_environment(emulator_url: str) -> dict[str, str]:
         AIRFLOW_CONN_AIMLSTT_DEFAULT=json.dumps(
             {"conn_type": "aimlstt", "host": emulator_url, "password": API_KEY}
         ),
-        AIMLSTT_INPUT_DIR=str(AUDIO_DIR),
+        AIMLSTT_INPUT_DIR=str(INPUT_DIR),
         AIMLSTT_OUTPUT_DIR=str(TRANSCRIPTS_DIR),
     )
     return env
@@ -92,11 +98,13 @@ def print_transcripts(samples: list[Path]) -> list[str]:
     """
     from airflow_provider_aimlstt.transcripts import Transcript
 
-    print(f"\nTranscripts written to {TRANSCRIPTS_DIR} (txt, srt, vtt, json):")
+    print(f"\nTranscripts written to {TRANSCRIPTS_DIR / DAY} (txt, srt, vtt, json):")
     print("  (the emulator does not recognise speech: its text is each file's sidecar <stem>.txt)")
     missing = []
     for sample in samples:
-        written = [TRANSCRIPTS_DIR / f"{sample.stem}.{suffix}" for suffix in ("json", "txt", "srt", "vtt")]
+        written = [
+            TRANSCRIPTS_DIR / DAY / f"{sample.stem}.{suffix}" for suffix in ("json", "txt", "srt", "vtt")
+        ]
         if not all(path.is_file() for path in written):
             missing.append(sample.name)
             print(f"  {sample.name}: no transcript")
@@ -106,7 +114,7 @@ def print_transcripts(samples: list[Path]) -> list[str]:
         print(f"  {sample.name} ({seconds} s, {transcript.word_count} words)")
         print(f"    {written[1].read_text(encoding='utf-8').strip()}")
     if not missing:
-        first_srt = TRANSCRIPTS_DIR / f"{samples[0].stem}.srt"
+        first_srt = TRANSCRIPTS_DIR / DAY / f"{samples[0].stem}.srt"
         print(f"\nThe start of {first_srt.name}:")
         print("    " + "\n    ".join(first_srt.read_text(encoding="utf-8").splitlines()[:4]))
     return missing
@@ -119,17 +127,20 @@ def main() -> int:
     started = time.monotonic()
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     AIRFLOW_HOME.mkdir(parents=True)
+    shutil.copytree(AUDIO_DIR, INPUT_DIR / DAY)
     samples = sorted(path for path in AUDIO_DIR.iterdir() if path.suffix.lower() in AUDIO_SUFFIXES)
     config = EmulatorConfig(
         api_key=API_KEY, transcripts_dir=AUDIO_DIR, queued_seconds=0.5, processing_seconds=1.5
     )
-    print(f"Transcribing {len(samples)} audio files of {AUDIO_DIR} with the {DAG_ID} DAG")
+    print(
+        f"Transcribing {len(samples)} audio files of {INPUT_DIR / DAY} with the {DAG_ID} DAG run of {RUN_AT}"
+    )
     try:
         with EmulatorServer(config, host="127.0.0.1", port=0) as emulator, AIRFLOW_LOG.open("w") as log:
             print(f"  emulator of the speech-to-text API at {emulator.base_url}")
             env = airflow_environment(emulator.base_url)
             run_airflow(["db", "migrate"], env, log)
-            run_airflow(["dags", "test", DAG_ID], env, log)
+            run_airflow(["dags", "test", DAG_ID, RUN_AT], env, log)
         state = last_run_state()
         missing = print_transcripts(samples)
         if state != "success":
