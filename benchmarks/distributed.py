@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from batch import API_KEY, PROCESSING_SECONDS, QUEUED_SECONDS, Emulator, Table, 
 
 from tests.e2e.cluster import CeleryAirflow  # noqa: E402
 from tests.e2e.servers import PostgresServer, RedisServer, S3Server  # noqa: E402
+from tests.e2e.support import day_named_now  # noqa: E402
 
 DAG_ID = "example_aimlstt_nightly"
 S3_CONN_ID = "s3_bench"
@@ -59,7 +61,7 @@ def run_nightly(
     postgres.execute("postgres", "DROP DATABASE IF EXISTS airflow WITH (FORCE)")
     postgres.execute("postgres", "CREATE DATABASE airflow")
     conf = {
-        "input_dir": f"s3://{S3_CONN_ID}@audio/in/{files}",
+        "input_dir": f"s3://{S3_CONN_ID}@audio/in/{files}",  # its files are in the folder of the day
         "output_dir": f"s3://{S3_CONN_ID}@transcripts/{name}",
         "chunk_size": chunk_size,
         "max_in_flight": IN_FLIGHT,
@@ -73,7 +75,10 @@ def run_nightly(
         )
         time.sleep(5.0)  # every worker connected to the broker
         started = time.monotonic()
-        airflow.airflow("dags", "trigger", DAG_ID, "--run-id", name, "--conf", json.dumps(conf))
+        now = datetime.now(timezone.utc).isoformat()
+        airflow.airflow(
+            "dags", "trigger", DAG_ID, "--run-id", name, "--logical-date", now, "--conf", json.dumps(conf)
+        )
 
         def ended() -> str | None:
             nonlocal peak_triggers
@@ -112,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         for files in (args.files, 2 * args.files):
             for path in sorted(make_wavs(work / "wav" / str(files), files)):
                 data = (work / "wav" / str(files) / path).read_bytes()
-                s3.put_object(Bucket="audio", Key=f"in/{files}/{path}", Body=data)
+                s3.put_object(Bucket="audio", Key=f"in/{files}/{day_named_now()}/{path}", Body=data)
         connection = {"conn_type": "aimlstt", "host": emulator.base_url, "password": API_KEY}
         env = {
             "AIRFLOW_CONN_AIMLSTT_DEFAULT": json.dumps(connection),

@@ -15,7 +15,7 @@ saying so.
 new or changed since their transcripts (a receipt of each file's content sits beside them),
 estimates the night's cost from each file's first 64 KiB, and writes the files as lists of
 ``chunk_size``; one ``transcribe`` batch task per list (100,000 files at 500 a list are 200 tasks)
-writes ``.txt``, ``.srt``, ``.vtt`` and ``.json`` for each file, 32 jobs in flight at a time, and
+writes ``.txt``, ``.srt``, ``.vtt`` and ``.json`` for each file, ``max_in_flight`` jobs at a time, and
 keeps a manifest (``_manifests/``) that makes a retry submit nothing twice; ``summarize`` reads
 every manifest, logs the files not transcribed with their causes and the totals, writes the
 night's report (``_reports/``, and the task's "Batch report" link), and fails the run naming
@@ -72,6 +72,7 @@ DAY = "{{ (data_interval_end - macros.timedelta(days=1)).strftime('%Y/%m/%d') }}
         "output_dir": Param(OUTPUT_DIR, type="string", title="Output folder (the same days)"),
         "model": Param("#g1_nova-2-general", type="string", enum=sorted(KNOWN_MODELS), title="Model"),
         "chunk_size": Param(500, type="integer", minimum=1, title="Files per batch task"),
+        "max_in_flight": Param(32, type="integer", minimum=1, title="Jobs in flight per batch task"),
         "max_cost_usd": Param(50.0, type=["null", "number"], minimum=0, title="Cost cap of the run (USD)"),
         "dry_run": Param(False, type="boolean", title="Dry run: log the estimate, submit nothing"),
     },
@@ -83,6 +84,7 @@ def example_aimlstt_nightly() -> None:
         model="{{ params.model }}",
         formats=("txt", "srt", "vtt", "json"),
         chunk_size="{{ params.chunk_size }}",
+        max_in_flight="{{ params.max_in_flight }}",
         max_cost_usd="{{ params.max_cost_usd }}",
         dry_run="{{ params.dry_run }}",
         deferrable=True,  # wait in the triggerer; False waits on the worker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,14 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = REPO / "example_dags"
 AUDIO_DIR = EXAMPLE_DAGS / "audio"
+
+
+def day_named_now() -> str:
+    """The day folder (``2026/12/06``) a run of the nightly DAG triggered now transcribes: the day
+    before its data interval ends, and a manual run's interval ends when it is triggered (with a
+    logical date: ``airflow dags trigger --logical-date``). Computed just before the trigger, it is
+    the run's unless midnight UTC passes in between."""
+    return (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y/%m/%d")
 
 
 def mono_samples() -> list[Path]:

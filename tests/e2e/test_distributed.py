@@ -31,15 +31,14 @@ import pytest
 
 from tests.e2e.cluster import CeleryAirflow
 from tests.e2e.servers import PostgresServer, RedisServer, S3Server
-from tests.e2e.support import EXAMPLE_DAGS, mono_samples, spoken_text
+from tests.e2e.support import EXAMPLE_DAGS, day_named_now, mono_samples, spoken_text
 from tests.operators.test_batch import tone
 
 NIGHTLY = "example_aimlstt_nightly"
 BATCH = "transcribe_new_audio.transcribe"
-DAY = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y/%m/%d")
-"""The day a run triggered now transcribes: the day before its (manual, zero-length) data interval
-ends. The test's files go into its folder; the run is checked to name it (a run triggered across
-midnight UTC would not)."""
+DAY = day_named_now()
+"""The folder of the day the nightly run transcribes: the test's files go there, and the run is
+checked to name it."""
 PER_FILE = "example_aimlstt_per_file"
 FILES = 200
 CHUNK_SIZE = 50  # four batch tasks
