@@ -55,9 +55,9 @@ class AimlSttListNewAudioOperator(BaseOperator):
 
     Returns one dict per chunk, for ``expand_kwargs`` of a batch operator:
     ``{"audio_list_path": <the list's URI>, "max_cost_usd": <its share, or None>}``. With
-    ``estimate_only`` (a dry run) it writes no list and returns none (nothing is submitted downstream) after logging
-    the estimate. Fails (without retrying) when there are more chunks than ``[core]
-    max_map_length`` allows to map.
+    ``estimate_only`` (a dry run) it logs the estimate, then writes no list and returns none:
+    nothing is submitted downstream. Fails (without retrying) when there are more chunks than
+    ``[core] max_map_length`` allows to map.
 
     :param input_path: the folder (listed with its sub-folders) or glob pattern
         (``s3://calls/2026/12/06/**/*.mp3``) of the audio. Templated.
