@@ -46,8 +46,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
 
     Before the first create, the task reads the head of each file to submit and logs what the
     batch will cost (:mod:`~airflow_provider_aimlstt.batch.estimate`): at ``usd_per_audio_second``,
-    or at what this deployment was billed per audio second before. ``estimate_only`` (a dry run) stops there and
-    returns the estimate, submitting nothing. With ``max_cost_usd``, no create is sent that would
+    or at what this deployment was billed per audio second before. ``estimate_only`` (a dry run)
+    stops there and returns the estimate, submitting nothing. With ``max_cost_usd``, no create is sent that would
     take what the batch's jobs cost (billed, or estimated while in flight) past it: the task
     finishes and writes what is in flight, then fails without retries, saying how many files
     were left. When the batch ends, its report (HTML: counts, cost against the estimate and the
