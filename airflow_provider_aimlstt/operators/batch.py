@@ -44,15 +44,15 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
     create that could not connect is sent again after the connection's retry backoff, one wait
     for all of them, before any file fails.
 
-    Before the first create, the task reads the head of each file to submit and logs what the
-    batch will cost (:mod:`~airflow_provider_aimlstt.batch.estimate`): at ``usd_per_audio_second``,
-    or at what this deployment was billed per audio second before. ``estimate_only`` (a dry run) stops there and
-    returns the estimate, submitting nothing. With ``max_cost_usd``, no create is sent that would
-    take what the batch's jobs cost (billed, or estimated while in flight) past it: the task
-    finishes and writes what is in flight, then fails without retries, saying how many files
-    were left. When the batch ends, its report (HTML: counts, cost against the estimate and the
-    cap, pace, slowest files, every failure) is written to ``<output_path>/_reports/`` and linked
-    from the task in the UI ("Batch report"), and its counts go to Airflow's metrics
+    Before the first create, the task reads the head of each file to submit and logs what the batch
+    will cost (:mod:`~airflow_provider_aimlstt.batch.estimate`): at ``usd_per_audio_second``, or at
+    what this deployment was billed per audio second before. ``estimate_only`` (a dry run) stops
+    there and returns the estimate, submitting nothing. With ``max_cost_usd``, no create is sent
+    that would take what the batch's jobs cost (billed, or estimated while in flight) past it: the
+    task finishes and writes what is in flight, then fails without retries, saying how many files
+    were left. When the batch ends, its report (HTML: counts, cost against the estimate and the cap,
+    pace, slowest files, every failure) is written to ``<output_path>/_reports/`` and linked from
+    the task in the UI ("Batch report"), and its counts go to Airflow's metrics
     (:mod:`~airflow_provider_aimlstt.batch.metrics`).
 
     Polls and fetches are retried as the ``aimlstt`` connection says; its trigger polls on the

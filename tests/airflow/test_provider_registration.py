@@ -64,5 +64,9 @@ def test_a_connection_of_type_aimlstt_is_stored_with_its_type(airflow_db: Path) 
         "connections", "add", "stt_check", "--conn-type", "aimlstt", "--conn-host", "https://x.example"
     )
     assert added.returncode == 0, added.stderr[-2000:]
-    shown = _airflow("connections", "get", "stt_check", "--output", "json")
-    assert json.loads(shown.stdout)[0]["conn_type"] == "aimlstt"
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+
+    with create_session() as session:  # the same metadata database the CLI wrote to
+        stored = session.query(Connection).filter(Connection.conn_id == "stt_check").one()
+        assert (stored.conn_type, stored.host) == ("aimlstt", "https://x.example")

@@ -31,12 +31,14 @@ pytestmark = pytest.mark.usefixtures("airflow_db")
 
 @pytest.fixture(autouse=True)
 def _polls_of_the_examples(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The transcribe operator polls with the provider's defaults: here the per-file DAG's former
-    ones (3 s, growing to 30 s), so its tests wait as long as they always did."""
+    """Waits poll every 0.5 s growing to 2 s (the single-file path), or as
+    :func:`~tests.helpers.fast_batch_polls` says (the batch): internal constants, not arguments.
+    What the examples prove does not hang on the pace; the pace has its own tests."""
     from airflow_provider_aimlstt import defaults
 
-    monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 3.0)
-    monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 30.0)
+    monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 0.5)
+    monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 2.0)
+    fast_batch_polls(monkeypatch)
 
 
 LoadDag = Callable[[str], "DAG"]
@@ -462,13 +464,23 @@ def _table(database: Path) -> dict[str, tuple[Any, ...]]:
     return by_name
 
 
+def _only_mono_samples(folder: Path) -> Path:
+    """``folder`` holding copies of the mono samples alone (the samples' folder has a stereo
+    sub-folder too, which a batch's recursive listing takes)."""
+    folder.mkdir()
+    for sample in mono_samples():
+        shutil.copy(sample, folder / sample.name)
+    return folder
+
+
 def test_to_sql_loads_one_row_per_recording_and_replaces_it_when_loaded_again(
     to_sql: tuple[DAG, Path], emulator: Any, tmp_path: Path
 ) -> None:
     dag, database = to_sql
     samples = mono_samples()
+    input_dir = _only_mono_samples(tmp_path / "audio")
 
-    first = dag.test(run_conf={"input_dir": str(AUDIO_DIR), "output_dir": str(tmp_path / "first")})
+    first = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(tmp_path / "first")})
 
     assert first.state == "success", task_states(first)
     assert return_value(first, "load_into_sql") == len(samples)
@@ -477,7 +489,7 @@ def test_to_sql_loads_one_row_per_recording_and_replaces_it_when_loaded_again(
     for sample in samples:
         source, name, generation_id, seconds, words, cost, text = table[sample.stem]
         transcript = Transcript.model_validate_json((tmp_path / "first" / f"{name}.json").read_text())
-        assert source == sample.as_uri()
+        assert source == (input_dir / sample.name).as_uri()
         assert text == transcript.text == spoken_text(sample)
         assert words == transcript.word_count == len(spoken_text(sample).split())
         assert generation_id == transcript.generation_id
@@ -485,7 +497,7 @@ def test_to_sql_loads_one_row_per_recording_and_replaces_it_when_loaded_again(
         assert cost == float(emulator.jobs.get(generation_id).cost.usd) > 0
 
     # The same recordings transcribed again (into another folder): their rows are replaced, not added.
-    second = dag.test(run_conf={"input_dir": str(AUDIO_DIR), "output_dir": str(tmp_path / "second")})
+    second = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(tmp_path / "second")})
 
     assert second.state == "success", task_states(second)
     again = _table(database)
@@ -503,7 +515,7 @@ def test_downstream_reads_every_transcript_of_the_batches_an_asset_event_names(
     samples = mono_samples()
     output_dir = tmp_path / "out"
     batch = load_dag("aimlstt_test_batch").test(
-        run_conf={"input_dir": str(AUDIO_DIR), "output_dir": str(output_dir)}
+        run_conf={"input_dir": str(_only_mono_samples(tmp_path / "audio")), "output_dir": str(output_dir)}
     )
     assert batch.state == "success", task_states(batch)
     event = SimpleNamespace(extra={"manifests": [return_value(batch, "batch")["manifest"]]})  # the nightly's

@@ -98,7 +98,11 @@ def test_estimate_only_reads_the_heads_and_submits_and_writes_nothing(
     result = return_value(dag_run, "batch")
     assert result["dry_run"] is True and result["files"] == FILES and result["submitted"] == 0
     estimate = result["estimate"]
-    assert (estimate["files"], estimate["files_with_duration"], estimate["unknown_files"]) == (FILES, FILES, 0)
+    assert (estimate["files"], estimate["files_with_duration"], estimate["unknown_files"]) == (
+        FILES,
+        FILES,
+        0,
+    )
     assert estimate["audio_seconds_known"] == pytest.approx(FILES * SECONDS)
     assert estimate["estimated_usd"] == pytest.approx(FILES * SECONDS * 0.0001)
     assert estimate["rate_source"] == "given"
