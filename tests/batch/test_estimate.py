@@ -15,6 +15,7 @@ import pytest
 
 from airflow_provider_aimlstt.batch.estimate import (
     MAX_BATCHES,
+    combined_estimate,
     cost_rate_variable_key,
     estimate_batch_cost,
     learn_cost_rate,
@@ -93,6 +94,32 @@ def test_unknown_files_are_counted_apart_and_extrapolated_from_the_known_mean(tm
     # a head per file read (not the URL, not the missing file); a size only for the long WAV
     assert (estimate.head_reads, estimate.size_lookups) == (5, 1)
     assert "3 file(s) of unknown duration (1 unreadable)" in estimate.log_line()
+
+
+def test_estimates_combined_are_the_estimate_of_all_their_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.ogg").write_bytes(b"OggS" + bytes(5000))  # a head that does not tell
+    first = [str(WAVS[0]), str(WAVS[1])]
+    second = [str(WAVS[2]), str(tmp_path / "notes.ogg"), str(tmp_path / "missing.wav")]
+    parts = [estimate_batch_cost(sources, usd_per_audio_second=PRICE) for sources in (first, second)]
+
+    combined = combined_estimate(parts, usd_per_audio_second=PRICE, rate_source="given")
+
+    whole = estimate_batch_cost(first + second, usd_per_audio_second=PRICE)
+    same = ("files", "files_with_duration", "unknown_files", "unreadable_files", "head_reads", "size_lookups")
+    assert {name: getattr(combined, name) for name in same} == {name: getattr(whole, name) for name in same}
+    for name in (
+        "audio_seconds_known",
+        "estimated_usd",
+        "unknown_audio_seconds_guess",
+        "unknown_estimated_usd",
+    ):
+        assert getattr(combined, name) == pytest.approx(getattr(whole, name), rel=1e-4), name  # ms rounded
+    assert combined.unknown_audio_seconds_guess != pytest.approx(parts[1].unknown_audio_seconds_guess)
+    assert combined.seconds_by_source == whole.seconds_by_source
+    assert (combined.usd_per_audio_second, combined.rate_source) == (PRICE, "given")
+    unpriced = combined_estimate(parts, usd_per_audio_second=None, rate_source="learned")
+    assert (unpriced.estimated_usd, unpriced.rate_source, unpriced.total_usd) == (None, None, None)
+    assert combined_estimate([], usd_per_audio_second=PRICE, rate_source="given").total_usd == 0.0
 
 
 def test_no_price_given_nor_learned_leaves_the_cost_unknown(variables: InMemoryVariables) -> None:
