@@ -18,7 +18,7 @@ from tests.e2e.support import return_value, task_states
 from tests.encoded_audio import mp3_bytes
 from tests.operators.test_batch import fast_batch, tone  # noqa: F401 (fast_batch is a fixture)
 
-pytestmark = [pytest.mark.usefixtures("airflow_db", "fast_batch"), pytest.mark.long_running]
+pytestmark = [pytest.mark.usefixtures("airflow_db", "fast_batch")]
 
 DAG_ID = "aimlstt_test_nightly"
 LISTING, BATCH, SUMMARY, ANNOUNCE = (
