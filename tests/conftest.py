@@ -180,6 +180,14 @@ def connection_json(base_url: str, api_key: str = TEST_API_KEY, **extra: object)
 FAST_RETRIES = {"api_retry_backoff": 0.01, "api_retry_max_backoff": 0.05}
 
 
+@pytest.fixture
+def fast_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch tasks poll fast and never hold a resume back (:func:`tests.helpers.fast_batch_polls`)."""
+    from tests.helpers import fast_batch_polls
+
+    fast_batch_polls(monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def load_dag() -> Callable[[str], DAG]:
     """A function that parses the dags folder (once) and returns a copy of the DAG with the given id.

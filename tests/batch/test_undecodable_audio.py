@@ -30,18 +30,6 @@ CAUSES = {
 }
 
 
-@pytest.fixture
-def fast_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Poll every 0.3 s growing to 1 s, and never hold a resume back (``dag.test()`` has no
-    scheduler to race with): internal constants, not operator arguments."""
-    from airflow_provider_aimlstt.batch import run
-    from airflow_provider_aimlstt.triggers import batch as batch_trigger
-
-    monkeypatch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
-    monkeypatch.setattr(batch_trigger, "MAX_POLL_SECONDS", 1.0)
-    monkeypatch.setattr(run, "MIN_DEFER_SECONDS", 0.0)
-
-
 @pytest.mark.parametrize("model", list(CAUSES))
 def test_garbage_among_good_files_fails_alone_named_with_the_apis_cause_and_unbilled(
     load_dag: Any, emulator: Any, tmp_path: Path, logs: Any, monkeypatch: pytest.MonkeyPatch, model: str

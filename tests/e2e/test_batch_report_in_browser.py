@@ -17,7 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.support import task_states
 from tests.e2e.test_browser_ui import CHROMIUM_ARGS, _chromium, _keep_screenshot
-from tests.operators.test_batch import fast_batch, tone  # noqa: F401 (fast_batch is a fixture)
+from tests.operators.test_batch import tone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("airflow_db", "fast_batch")]
 
