@@ -68,9 +68,9 @@ $(BENCH_STAMP): pyproject.toml emulator/pyproject.toml $(CONSTRAINTS) benchmarks
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 
-# The README's two screenshots, taken by the browser test (Debian's chromium: apt-get install chromium).
+# The README's screenshots, taken by the browser tests (Debian's chromium: apt-get install chromium).
 screenshots: $(STAMP)
-	AIMLSTT_SCREENSHOTS_DIR=docs/images $(BIN)/pytest tests/e2e/test_browser_ui.py -q
+	AIMLSTT_SCREENSHOTS_DIR=docs/images $(BIN)/pytest -n 0 tests/e2e/test_browser_ui.py tests/e2e/test_batch_report_in_browser.py -q
 
 test-matrix:
 	$(PYTHON) scripts/version_matrix.py test --workers $(PYTEST_WORKERS) $(addprefix --cell ,$(CELL))

@@ -84,15 +84,26 @@ class AimlSttApiError(AimlSttError):
         text = f"AI/ML API error ({', '.join(parts)})"
         if self.server_message:
             text += f": {self.server_message}"
-        if self.hint:
-            text += f". {self.hint}"
+        hint = self._hint()
+        if hint:
+            text += f". {hint}"
         return text
+
+    def _hint(self) -> str | None:
+        """What to check, for this status (and message)."""
+        return self.hint
 
 
 class AimlSttBadRequestError(AimlSttApiError):
     """400: the API rejected the request body."""
 
     hint = "Check the model id and the options against the model's documentation"
+
+    def _hint(self) -> str | None:
+        """An audio the API could not decode is no matter of the model or options."""
+        if "audio" in (self.server_message or "").lower():
+            return "Check that the file is audio of a format the model reads, and not cut off"
+        return self.hint
 
 
 class AimlSttAuthenticationError(AimlSttApiError):

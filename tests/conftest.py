@@ -12,6 +12,7 @@ first, so that the run does not end waiting on one long test.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
@@ -179,11 +180,21 @@ def connection_json(base_url: str, api_key: str = TEST_API_KEY, **extra: object)
 FAST_RETRIES = {"api_retry_backoff": 0.01, "api_retry_max_backoff": 0.05}
 
 
+@pytest.fixture
+def fast_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch tasks poll fast and never hold a resume back (:func:`tests.helpers.fast_batch_polls`)."""
+    from tests.helpers import fast_batch_polls
+
+    fast_batch_polls(monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def load_dag() -> Callable[[str], DAG]:
-    """A function that parses the dags folder (once) and returns the DAG with the given id.
+    """A function that parses the dags folder (once) and returns a copy of the DAG with the given id.
 
-    The folder links ``example_dags`` and the test-only DAGs of ``tests/dags``.
+    The folder links ``example_dags`` and the test-only DAGs of ``tests/dags``. Each call gives a
+    copy of its own: ``dag.test()`` runs the tasks in this process and renders their templates into
+    the operator objects, which would otherwise carry one run's rendered values into the next test.
     """
     from airflow.dag_processing.dagbag import DagBag
 
@@ -193,6 +204,6 @@ def load_dag() -> Callable[[str], DAG]:
     def load(dag_id: str) -> DAG:
         dag = dag_bag.dags.get(dag_id)
         assert dag is not None, f"{dag_id} not found in {DAGS_FOLDER}: {sorted(dag_bag.dag_ids)}"
-        return dag
+        return copy.deepcopy(dag)
 
     return load

@@ -146,3 +146,13 @@ def test_one_lazy_import_mechanism_and_no_module_swaps_its_class() -> None:
     transcripts = importlib.import_module("airflow_provider_aimlstt.transcripts")
     importlib.import_module("airflow_provider_aimlstt.transcripts.rendering")
     assert callable(transcripts.render) and transcripts.render.__module__.endswith(".rendering")
+
+
+def test_a_400_about_the_audio_points_at_the_file_not_at_the_model_or_options() -> None:
+    from airflow_provider_aimlstt.exceptions import AimlSttBadRequestError
+
+    audio = AimlSttBadRequestError(400, "failed to process audio: corrupt or unsupported data")
+    option = AimlSttBadRequestError(400, "unknown option 'smart_formatting'")
+
+    assert "Check that the file is audio" in str(audio) and "model id" not in str(audio)
+    assert "Check the model id and the options" in str(option)

@@ -24,6 +24,7 @@ from airflow_provider_aimlstt.batch.manifest import FileStatus, safe_name
 from airflow_provider_aimlstt.batch.row_fields import finished_at, job_seconds, status_of, values_of
 from airflow_provider_aimlstt.outputs.storage import (
     LOCAL_PROTOCOLS,
+    address_of,
     filesystem_of,
     put_file,
     resolve_folder,
@@ -133,11 +134,28 @@ def write_report(
         billed_usd=billed_usd,
     )
     folder = resolve_folder(output_path, output_conn_id) / REPORTS_FOLDER
-    name = "__".join(safe_name(str(part)) for part in task_instance) + ".html"
     fs = filesystem_of(folder)
     if folder.protocol in LOCAL_PROTOCOLS:
         fs.makedirs(folder.path, exist_ok=True)
-    return with_conn_id(put_file(fs, folder, name, page.encode("utf-8")), folder.conn_id)
+    return with_conn_id(
+        put_file(fs, folder, _report_name(task_instance), page.encode("utf-8")), folder.conn_id
+    )
+
+
+def report_location(output_path: Any, output_conn_id: str | None, task_instance: Sequence[object]) -> str:
+    """Where :func:`write_report` writes a task instance's report (known before it is written), as
+    a URI with the store's connection id.
+
+    :param output_path: the batch's output folder.
+    :param output_conn_id: the Airflow connection of the store.
+    :param task_instance: DAG id, run id, task id and map index.
+    """
+    folder = resolve_folder(output_path, output_conn_id) / REPORTS_FOLDER
+    return with_conn_id(address_of(folder / _report_name(task_instance)), folder.conn_id)
+
+
+def _report_name(task_instance: Sequence[object]) -> str:
+    return "__".join(safe_name(str(part)) for part in task_instance) + ".html"
 
 
 # -- the sections ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from airflow_provider_aimlstt.batch.inputs import BatchInputs
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, ManifestRow, manifest_location
 from airflow_provider_aimlstt.batch.metrics import emit_batch_metrics
 from airflow_provider_aimlstt.batch.receipts import Receipt, write_receipt, written_transcripts
-from airflow_provider_aimlstt.batch.report import write_report
+from airflow_provider_aimlstt.batch.report import report_location, write_report
 from airflow_provider_aimlstt.batch.window import InFlightWindow
 from airflow_provider_aimlstt.batch.work import (
     ThreadHooks,
@@ -105,6 +105,11 @@ class BatchSettings:
     def manifest_location(self) -> str:
         """The manifest's URI: ``<output_path>/_manifests/<dag>__<run>__<task>__<map index>.jsonl``."""
         return manifest_location(self.output.output_path, self.output.output_conn_id, *self.task_instance)
+
+    @property
+    def report_location(self) -> str:
+        """The report's URI: ``<output_path>/_reports/<dag>__<run>__<task>__<map index>.html``."""
+        return report_location(self.output.output_path, self.output.output_conn_id, self.task_instance)
 
     def request_for(self, source: str) -> TranscriptionRequest:
         """The create request of one file.

@@ -167,6 +167,8 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         estimate = run.estimate()
         if self.estimate_only:
             return {"dry_run": True, **run.manifest.counts(), "estimate": estimate.summary()}
+        # The report's link, before any deferral: Airflow reads the links at the end of each try.
+        context["ti"].xcom_push(key=REPORT_URL_XCOM_KEY, value=run.settings.report_location)
         return self._submit_then_wait_or_finish(run, context)
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -196,8 +198,6 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
                 self.defer(trigger=trigger, method_name="execute_complete", timeout=None)
             run.apply(trigger.wait_here())
         counts = run.finish()
-        if run.report_url:
-            context["ti"].xcom_push(key=REPORT_URL_XCOM_KEY, value=run.report_url)
         self._announce(context, counts)
         run.check_failed_files()
         return counts

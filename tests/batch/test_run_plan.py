@@ -26,18 +26,6 @@ pytestmark = pytest.mark.usefixtures("airflow_db", "fast_batch")
 SAMPLES = {path.stem: path.read_bytes() for path in sorted(AUDIO_DIR.glob("*.wav"))}
 
 
-@pytest.fixture
-def fast_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Poll every 0.3 s growing to 1 s, and never hold a resume back (``dag.test()`` has no
-    scheduler to race with): internal constants, not operator arguments."""
-    from airflow_provider_aimlstt.batch import run
-    from airflow_provider_aimlstt.triggers import batch as batch_trigger
-
-    monkeypatch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
-    monkeypatch.setattr(batch_trigger, "MAX_POLL_SECONDS", 1.0)
-    monkeypatch.setattr(run, "MIN_DEFER_SECONDS", 0.0)
-
-
 def _audio(kind: str, variant: int) -> bytes:
     """Audio of ``kind``: a WAV is one of the speech samples (by ``variant``), any other lasts
     ``variant`` seconds (each its own bytes)."""

@@ -19,7 +19,7 @@ from airflow_provider_aimlstt.batch.run import BatchRun, BatchSettings
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
 from tests.conftest import TEST_API_KEY, connection_json
 from tests.helpers import closed_port
-from tests.operators.test_batch import _creates, _folder, fast_batch  # noqa: F401 (a fixture)
+from tests.operators.test_batch import _creates, _folder
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "fast_batch")
 

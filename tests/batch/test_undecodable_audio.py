@@ -30,18 +30,6 @@ CAUSES = {
 }
 
 
-@pytest.fixture
-def fast_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Poll every 0.3 s growing to 1 s, and never hold a resume back (``dag.test()`` has no
-    scheduler to race with): internal constants, not operator arguments."""
-    from airflow_provider_aimlstt.batch import run
-    from airflow_provider_aimlstt.triggers import batch as batch_trigger
-
-    monkeypatch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
-    monkeypatch.setattr(batch_trigger, "MAX_POLL_SECONDS", 1.0)
-    monkeypatch.setattr(run, "MIN_DEFER_SECONDS", 0.0)
-
-
 @pytest.mark.parametrize("model", list(CAUSES))
 def test_garbage_among_good_files_fails_alone_named_with_the_apis_cause_and_unbilled(
     load_dag: Any, emulator: Any, tmp_path: Path, logs: Any, monkeypatch: pytest.MonkeyPatch, model: str
@@ -52,9 +40,12 @@ def test_garbage_among_good_files_fails_alone_named_with_the_apis_cause_and_unbi
         shutil.copy(AUDIO_DIR / name, input_dir / name)
     (input_dir / "garbage.mp3").write_bytes(GARBAGE)
     dag = load_dag("aimlstt_test_batch")
-    monkeypatch.setattr(dag.get_task("batch"), "max_failed_files", 0)  # the session's DAG: others set it
+    monkeypatch.setattr(dag.get_task("batch"), "max_failed_files", 0)
+    # On the task, not in the run's conf: a model given as a param outlived its run, in later
+    # dag.test() runs of the same DAG id.
+    monkeypatch.setattr(dag.get_task("batch"), "model", model)
 
-    run = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir), "model": model})
+    run = dag.test(run_conf={"input_dir": str(input_dir), "output_dir": str(output_dir)})
 
     assert run.state == "failed" and task_states(run)[("batch", -1)] == "failed", task_states(run)
     manifest = Manifest.load(next((output_dir / "_manifests").iterdir()).as_uri())

@@ -22,18 +22,6 @@ from tests.e2e.support import return_value, task_states
 pytestmark = pytest.mark.usefixtures("airflow_db", "fast_batch")
 
 
-@pytest.fixture
-def fast_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Poll every 0.3 s growing to 1 s, and never hold a resume back (``dag.test()`` has no
-    scheduler to race with): internal constants, not operator arguments."""
-    from airflow_provider_aimlstt.batch import run
-    from airflow_provider_aimlstt.triggers import batch as batch_trigger
-
-    monkeypatch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
-    monkeypatch.setattr(batch_trigger, "MAX_POLL_SECONDS", 1.0)
-    monkeypatch.setattr(run, "MIN_DEFER_SECONDS", 0.0)
-
-
 def tone(path: Path, frequency: float, seconds: float = 0.5) -> None:
     """A mono 8 kHz WAV of a sine tone: each file its own audio, so its own sha256."""
     rate = 8000

@@ -14,7 +14,7 @@ from airflow_provider_aimlstt.batch.manifest import manifest_location
 from airflow_provider_aimlstt.batch.results import read_batch
 from airflow_provider_aimlstt.links import REPORT_URL_XCOM_KEY
 from tests.e2e.support import return_value, task_states
-from tests.operators.test_batch import fast_batch, tone  # noqa: F401 (fast_batch is a fixture)
+from tests.operators.test_batch import tone
 
 pytestmark = [pytest.mark.usefixtures("airflow_db", "fast_batch")]
 

@@ -15,7 +15,7 @@ from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
 from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
 from tests.e2e.support import return_value, task_states
 from tests.helpers import closed_port
-from tests.operators.test_batch import _creates, _folder, fast_batch  # noqa: F401 (a fixture)
+from tests.operators.test_batch import _creates, _folder
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "fast_batch")
 
