@@ -16,7 +16,7 @@ from airflow_provider_aimlstt.batch.results import read_batch
 from tests.dags.aimlstt_test_nightly import PRICE
 from tests.e2e.support import return_value, task_states
 from tests.encoded_audio import mp3_bytes
-from tests.operators.test_batch import fast_batch, tone  # noqa: F401 (fast_batch is a fixture)
+from tests.operators.test_batch import tone
 
 pytestmark = [pytest.mark.usefixtures("airflow_db", "fast_batch")]
 
