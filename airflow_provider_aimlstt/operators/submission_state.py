@@ -9,23 +9,30 @@ A later try reuses the stored job while the API still knows it and it has not fa
 completed. It submits again when the job is gone (404: results are kept for one hour), ended in
 ``error``, or when the request changed (another file, model or options).
 
-Each create carries a client request id made from the task try and the request
-(:func:`task_client_request_id`), so the job can be found in the API's usage log when the
-create's answer is lost, and traced back to the task afterwards.
+Each create carries a client request id made from the task instance and the request, the same in
+every try (:func:`task_client_request_id`), so the job can be found in the API's usage log when the
+create's answer is lost, and traced back to the task afterwards. A retry that finds nothing in
+the store (the try that submitted died before it could store, or Airflow refused the write) looks
+in the usage log for that id before it submits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_aimlstt.audio_source import AudioSource
-from airflow_provider_aimlstt.exceptions import AimlSttNotFoundError, AimlSttSubmissionUncertainError
+from airflow_provider_aimlstt.exceptions import (
+    AimlSttError,
+    AimlSttNotFoundError,
+    AimlSttSubmissionUncertainError,
+)
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
+from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.tracing import Charge, client_request_id
@@ -49,10 +56,14 @@ def submit_once(
     :param log: the task's logger.
     """
     fingerprint = request_fingerprint(request, audio)
+    request_id = task_client_request_id(context, fingerprint)
     reused = reusable_submission(context, hook, fingerprint, log)
     if reused is not None:
         return reused
-    request_id = task_client_request_id(context, fingerprint)
+    logged = logged_submission(context, hook, request_id, log)
+    if logged is not None:
+        remember_submission(context, fingerprint, logged, log)
+        return logged
     try:
         submission = hook.submit_job(request, audio, client_request_id=request_id)
     except AimlSttSubmissionUncertainError as exc:
@@ -62,13 +73,14 @@ def submit_once(
 
 
 def task_client_request_id(context: Any, fingerprint: str) -> str:
-    """The client request id of this task try's create: the same for the same try and request.
+    """The client request id of this task instance's create: the same in every try, for the same
+    request.
 
-    :param context: the task's context (its task instance names the DAG, run, task, map index and try).
+    :param context: the task's context (its task instance names the DAG, run, task and map index).
     :param fingerprint: what is submitted (:func:`request_fingerprint`).
     """
     ti = context.get("ti") if hasattr(context, "get") else None
-    parts = [getattr(ti, name, None) for name in ("dag_id", "run_id", "task_id", "map_index", "try_number")]
+    parts = [getattr(ti, name, None) for name in ("dag_id", "run_id", "task_id", "map_index")]
     return client_request_id(*parts, fingerprint)
 
 
@@ -131,6 +143,43 @@ def reusable_submission(context: Any, hook: AimlSttHook, fingerprint: str, log: 
         client_request_id=stored.get("client_request_id"),
         charge=Charge.model_validate(charge) if isinstance(charge, dict) else None,
         reused=True,
+    )
+
+
+def logged_submission(context: Any, hook: AimlSttHook, request_id: str, log: Any) -> SubmittedJob | None:
+    """The job an earlier try made that the usage log shows under ``request_id`` (one look, since
+    the DAG run started), while the API still has it and it has not failed; None on a first try.
+
+    :param context: the task's context (its task instance's try number, its DAG run's start).
+    :param hook: reads the usage log and the job.
+    :param request_id: the create's client request id (:func:`task_client_request_id`).
+    :param log: the task's logger.
+    """
+    ti = context.get("ti") if hasattr(context, "get") else None
+    if int(getattr(ti, "try_number", 1) or 1) <= 1:
+        return None
+    dag_run = context.get("dag_run")
+    since = getattr(dag_run, "start_date", None) or datetime.now(timezone.utc) - timedelta(days=1)
+    try:
+        row = find_logged_create(hook.usage_log_page, request_id, since, 0.0, log)
+    except AimlSttError as exc:
+        log.warning("Could not read the usage log for an earlier try's create (%s); submitting", exc)
+        return None
+    if row is None or not row.succeeded or not row.inference_id:
+        return None
+    try:
+        job = hook.get_job(row.inference_id)
+    except AimlSttNotFoundError:
+        return None
+    if job.is_failed:
+        return None
+    log.info(
+        "Reusing generation_id=%s, which an earlier try submitted (the usage log shows it) and is now %s",
+        row.inference_id,
+        job.status,
+    )
+    return SubmittedJob(
+        generation_id=row.inference_id, client_request_id=request_id, charge=row.cost, reused=True
     )
 
 

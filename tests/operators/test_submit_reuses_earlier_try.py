@@ -158,3 +158,39 @@ def test_a_reused_job_keeps_its_client_request_id_and_charge(hook: AimlSttHook, 
     assert reused.generation_id == generation_id
     assert reused.client_request_id == stored["client_request_id"]
     assert reused.charge is not None and reused.charge.model_dump(mode="json") == stored["charge"]
+
+
+class RefusingStore(MemoryStore):
+    """A task state store whose writes Airflow refuses (as when its API server no longer finds the
+    task instance, seen after a scheduler was killed and restarted)."""
+
+    def set(self, key: str, value: Any, **_: Any) -> None:
+        raise RuntimeError("API_SERVER_ERROR: 404 Task instance not found")
+
+
+def test_a_retry_finds_the_create_an_earlier_try_could_not_store_in_the_usage_log(
+    hook: AimlSttHook, emulator: Any
+) -> None:
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from airflow_provider_aimlstt.operators.submission_state import submit_once
+
+    emulator.config.usage_log_delay_seconds = 0.0
+    request = _request()
+    audio = AudioSource.of(request).checked()
+    dag_run = SimpleNamespace(start_date=datetime.now(timezone.utc))
+    creates_before = _creates(emulator, MEETING_NOTE)
+
+    def context(try_number: int, store: MemoryStore) -> dict[str, Any]:
+        ti = SimpleNamespace(dag_id="d", run_id="r", task_id="t", map_index=-1, try_number=try_number)
+        return {"ti": ti, "dag_run": dag_run, "task_state_store": store}
+
+    with pytest.raises(RuntimeError, match="Task instance not found"):  # the job exists, unrecorded
+        submit_once(context(1, RefusingStore()), hook, request, audio, LOG)
+    store = MemoryStore()
+    second = submit_once(context(2, store), hook, request, audio, LOG)
+
+    assert second.reused and _creates(emulator, MEETING_NOTE) - creates_before == 1
+    assert store.values[STATE_KEY]["generation_id"] == second.generation_id  # kept for a third try
+    assert emulator.jobs.get(second.generation_id) is not None
