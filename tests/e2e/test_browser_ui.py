@@ -26,7 +26,7 @@ from playwright.sync_api import expect, sync_playwright
 from airflow_provider_aimlstt.get_provider_info import PORT_LABEL, get_provider_info
 from tests.conftest import TEST_API_KEY, connection_json
 from tests.e2e.cluster import AirflowComponents
-from tests.e2e.support import EXAMPLE_DAGS, mono_samples
+from tests.e2e.support import EXAMPLE_DAGS, day_named_now, mono_samples
 
 DAG_ID = "example_aimlstt_nightly"
 CONN_ID = "aimlstt_from_the_form"
@@ -72,9 +72,10 @@ def airflow(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     _chromium()  # before anything starts
     folder = tmp_path_factory.mktemp("browser")
     input_dir = folder / "audio"
-    input_dir.mkdir()
+    day_folder = input_dir / day_named_now()  # the day a run triggered from the form now names
+    day_folder.mkdir(parents=True)
     for sample in mono_samples()[:2]:
-        shutil.copy(sample, input_dir)
+        shutil.copy(sample, day_folder)
     extra_env = {
         "AIRFLOW_CONN_AIMLSTT_DEFAULT": connection_json(emulator.base_url),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
@@ -217,9 +218,9 @@ def test_a_nightly_run_from_the_trigger_form_and_its_logs(
     page.goto(f"{api}/dags/{DAG_ID}", wait_until="networkidle")
     page.get_by_role("button", name="Trigger").first.click()
     dialog = page.get_by_role("dialog")
-    for title in ("Input folder", "Output folder", "Model", "Chunk size", "Jobs in flight"):
-        # a param's title, marked required
-        expect(dialog.get_by_text(re.compile(rf"^{re.escape(title)}\s*\*?$"))).to_be_visible()
+    for title in ("Input folder", "Output folder", "Model", "Files per batch task", "Jobs in flight"):
+        # a param's title (those without a default marked required)
+        expect(dialog.get_by_text(re.compile(rf"^{re.escape(title)}")).first).to_be_visible()
     assert not dialog.get_by_text("input_dir", exact=True).count()  # titles, not raw names
     dialog.locator("[name=element_output_dir]").fill(str(output_dir))
     dialog.get_by_role("combobox").last.fill(MODEL.removeprefix("#g1_"))  # the model is a list
@@ -235,10 +236,11 @@ def test_a_nightly_run_from_the_trigger_form_and_its_logs(
     state = airflow.wait_for_run_end(run_id, RUN_TIMEOUT_SECONDS)
     assert state == "success"
     samples = mono_samples()[:2]
-    assert sorted(path.name for path in output_dir.glob("*.txt")) == sorted(f"{s.stem}.txt" for s in samples)
+    day = output_dir / day_named_now()
+    assert sorted(path.name for path in day.glob("*.txt")) == sorted(f"{s.stem}.txt" for s in samples)
 
     run_page = f"{api}/dags/{DAG_ID}/runs/{run_id}/tasks"
-    page.goto(f"{run_page}/transcribe/mapped/0", wait_until="networkidle")
+    page.goto(f"{run_page}/transcribe_new_audio.transcribe/mapped/0", wait_until="networkidle")
     log = page.get_by_text("Batch finished:").first
     log.wait_for()
     shown = page.locator("body").inner_text()
@@ -248,8 +250,8 @@ def test_a_nightly_run_from_the_trigger_form_and_its_logs(
     assert TEST_API_KEY not in page.content()
     _keep_screenshot(page, "run-log.png", tmp_path)
 
-    page.goto(f"{run_page}/summarize", wait_until="networkidle")
-    page.get_by_text("total: ").first.wait_for()
+    page.goto(f"{run_page}/transcribe_new_audio.summarize", wait_until="networkidle")
+    page.get_by_text("Total: ").first.wait_for()
     shown = page.locator("body").inner_text()
     for sample in samples:  # every row of the table where a user looks, not folded away
-        assert sample.name in shown, shown[-2000:]
+        assert sample.stem in shown, shown[-2000:]
