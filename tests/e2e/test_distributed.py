@@ -260,7 +260,15 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
             "output_dir": f"s3://{S3_CONN_ID}@{TRANSCRIPTS_BUCKET}/per_file",
         }
         airflow.airflow(
-            "dags", "trigger", PER_FILE, "--run-id", per_file_run, "--conf", json.dumps(per_file_conf)
+            "dags",
+            "trigger",
+            PER_FILE,
+            "--run-id",
+            per_file_run,
+            "--logical-date",
+            datetime.now(timezone.utc).isoformat(),
+            "--conf",
+            json.dumps(per_file_conf),
         )
         per_file_state = airflow.wait_for_run_end(per_file_run, RUN_TIMEOUT_SECONDS)
         phases["per-file run"] = time.monotonic()
