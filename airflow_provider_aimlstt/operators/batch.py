@@ -13,6 +13,7 @@ from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES, BatchI
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.links import REPORT_URL_XCOM_KEY, AimlSttBatchReportLink
+from airflow_provider_aimlstt.operators.listing import usd_amount, whole_number
 from airflow_provider_aimlstt.outputs.settings import DEFAULT_FORMATS, OutputSettings
 
 if TYPE_CHECKING:  # the run's module is imported when the task runs: parsing a DAG needs none of it
@@ -130,9 +131,9 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
                 "audio_paths / input_path / audio_list_path: give exactly one of them"
             )
         if not isinstance(max_in_flight, str):  # a template is checked once rendered
-            max_in_flight = _whole("max_in_flight", max_in_flight, 1)
+            max_in_flight = whole_number("max_in_flight", max_in_flight, 1)
         if not isinstance(max_failed_files, str):
-            max_failed_files = _whole("max_failed_files", max_failed_files, 0)
+            max_failed_files = whole_number("max_failed_files", max_failed_files, 0)
         checked = OutputSettings(output_path, tuple(formats), None, output_conn_id)  # bad formats fail here
         self.audio_paths = audio_paths
         self.input_path = input_path
@@ -152,12 +153,10 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         if deferrable is None:
             deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
         self.deferrable = deferrable
-        if max_cost_usd is not None and not isinstance(max_cost_usd, str):
-            max_cost_usd = _usd("max_cost_usd", max_cost_usd)
+        if not isinstance(max_cost_usd, str):  # a template is checked once rendered
+            max_cost_usd = usd_amount("max_cost_usd", max_cost_usd)
         self.max_cost_usd = max_cost_usd
-        self.usd_per_audio_second = (
-            None if usd_per_audio_second is None else _usd("usd_per_audio_second", usd_per_audio_second)
-        )
+        self.usd_per_audio_second = usd_amount("usd_per_audio_second", usd_per_audio_second)
         self.estimate_only = estimate_only
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -223,10 +222,10 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
             allow_unknown_model=self.allow_unknown_model,
             output=OutputSettings(self.output_path, self.formats, None, self.output_conn_id),
             aimlstt_conn_id=self.aimlstt_conn_id,
-            max_in_flight=_whole("max_in_flight", self.max_in_flight, 1),
-            max_failed_files=_whole("max_failed_files", self.max_failed_files, 0),
+            max_in_flight=whole_number("max_in_flight", self.max_in_flight, 1),
+            max_failed_files=whole_number("max_failed_files", self.max_failed_files, 0),
             timeout_seconds=self.timeout_seconds,
-            max_cost_usd=None if self.max_cost_usd is None else _usd("max_cost_usd", self.max_cost_usd),
+            max_cost_usd=usd_amount("max_cost_usd", self.max_cost_usd),
             usd_per_audio_second=self.usd_per_audio_second,
             task_instance=(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1)),
         )
@@ -244,39 +243,6 @@ class AimlSttBatchTranscribeOperator(BaseOperator):
         for outlet in self.outlets:
             if isinstance(outlet, Asset):
                 events[outlet].extra.update(counts)
-
-
-def _whole(name: str, value: Any, least: int) -> int:
-    """``value`` as a whole number of at least ``least`` (a rendered template's text is read too).
-
-    :param name: the argument, for the message.
-    :param value: its value.
-    :param least: the smallest allowed.
-    :raises AimlSttValidationError: naming the argument.
-    """
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise AimlSttValidationError(f"{name}: must be a whole number, {least} or more, got {value!r}")
-    return value
-
-
-def _usd(name: str, value: Any) -> float:
-    """``value`` (a rendered template's text too) as an amount of USD, 0 or more.
-
-    :param name: the argument, for the message.
-    :param value: its value.
-    :raises AimlSttValidationError: naming the argument.
-    """
-    try:
-        amount = (
-            float(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
-        )
-    except ValueError:
-        amount = None
-    if amount is None or not 0 <= amount < float("inf"):
-        raise AimlSttValidationError(f"{name}: must be an amount of USD, 0 or more, got {value!r}")
-    return amount
 
 
 def _seconds(name: str, value: Any) -> float:
