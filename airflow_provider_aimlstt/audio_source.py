@@ -124,7 +124,7 @@ class AudioSource:
             return UploadFile(os.path.basename(local) or "audio", self.size, lambda: open(local, "rb"))
 
         def open_stored() -> BinaryIO:
-            from airflow.sdk import ObjectStoragePath
+            from airflow.providers.common.compat.sdk import ObjectStoragePath
 
             stream: BinaryIO = ObjectStoragePath(path).open("rb")
             return stream
@@ -158,7 +158,7 @@ def _local_size(path: str) -> tuple[int, int]:
 
 
 def _stored_size(location: str) -> int:
-    from airflow.sdk import ObjectStoragePath
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
 
     try:
         path = ObjectStoragePath(location)

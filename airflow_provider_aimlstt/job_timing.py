@@ -207,7 +207,7 @@ def learned_timing(conn_id: str, model: str, log: Any) -> JobTiming:
     :param model: the model id.
     :param log: a logger, for a Variable that cannot be read.
     """
-    from airflow.sdk import Variable
+    from airflow.providers.common.compat.sdk import Variable
 
     try:
         value = Variable.get(timing_variable_key(conn_id, model), default=None)
@@ -242,7 +242,7 @@ def learn_jobs(conn_id: str, model: str, jobs: Iterable[tuple[float, tuple[float
         :func:`~airflow_provider_aimlstt.polling.finish_bracket`, oldest first.
     :param log: a logger.
     """
-    from airflow.sdk import Variable
+    from airflow.providers.common.compat.sdk import Variable
 
     usable = [(audio, bracket) for audio, bracket in jobs if audio > 0 and bracket[1] > 0]
     if not usable:

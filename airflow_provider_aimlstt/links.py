@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperatorLink
+from airflow.providers.common.compat.sdk import BaseOperatorLink
 
 if TYPE_CHECKING:
-    from airflow.sdk.types import TaskInstanceKey
+    from airflow.providers.common.compat.sdk import TaskInstanceKey
 
 REPORT_URL_XCOM_KEY = "report_url"
 """The XCom key under which a batch task pushes its report's URL."""
@@ -31,7 +31,7 @@ class AimlSttBatchReportLink(BaseOperatorLink):
         :param operator: the task's operator.
         :param ti_key: the task instance.
         """
-        from airflow.sdk.execution_time.xcom import XCom
+        from airflow.providers.common.compat.sdk import XCom
 
         url = XCom.get_value(ti_key=ti_key, key=REPORT_URL_XCOM_KEY)
         return str(url) if url else ""

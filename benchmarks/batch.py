@@ -50,7 +50,7 @@ growing to 60 s, 16 polls at once): its internal constants, set by :func:`use_be
 
 DAG_SOURCE = f'''
 import pendulum
-from airflow.sdk import Param, dag
+from airflow.providers.common.compat.sdk import Param, dag
 from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, ObjectStoragePath, dag, task
+from airflow.providers.common.compat.sdk import Asset, ObjectStoragePath, dag, task
 
 _log = logging.getLogger(__name__)
 

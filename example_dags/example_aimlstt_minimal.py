@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import XComArg, dag, task
+from airflow.providers.common.compat.sdk import XComArg, dag, task
 
 from airflow_provider_aimlstt.operators.submit import (
     MODEL_XCOM_KEY,

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, ObjectStoragePath, Param, dag, task
+from airflow.providers.common.compat.sdk import Asset, ObjectStoragePath, Param, dag, task
 
 from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
@@ -128,8 +128,7 @@ def example_aimlstt_per_file() -> None:
         :param input_dir: the folder to read audio files from (not its subfolders).
         :param output_dir: the folder transcripts are written to.
         """
-        from airflow.sdk import conf
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException, conf
 
         from airflow_provider_aimlstt.outputs import transcripts_exist
 
@@ -175,7 +174,7 @@ def example_aimlstt_per_file() -> None:
         :param summaries: what ``transcribe`` returned (failed files have none).
         :param output_dir: the folder of the transcripts and of ``<stem>.error.txt`` files.
         """
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         if new_files is None:
             raise AirflowFailException(
@@ -234,7 +233,7 @@ def announce_transcripts(summaries: list[dict[str, Any]], outlet_events: Any = N
 
     :param summaries: what ``transcribe`` returned (failed files have none).
     """
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     written = [{"generation_id": s["generation_id"], "paths": s["paths"]} for s in summaries or [] if s]
     if not written:

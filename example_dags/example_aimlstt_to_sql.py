@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+from airflow.providers.common.compat.sdk import Param, dag, task
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
-from airflow.sdk import Param, dag, task
 
 from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
@@ -116,8 +116,8 @@ def example_aimlstt_to_sql() -> None:
 
         :param batch: what the batch task returned (its counts and its manifest's URI).
         """
+        from airflow.providers.common.compat.sdk import BaseHook
         from airflow.providers.common.sql.hooks.sql import DbApiHook
-        from airflow.sdk import BaseHook
 
         from airflow_provider_aimlstt.batch.results import FileStatus, read_batch
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from airflow.sdk import DAG
+    from airflow.providers.common.compat.sdk import DAG
 
 REPO = Path(__file__).resolve().parents[1]
 AUDIO_DIR = REPO / "example_dags" / "audio"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin, dataset_for
 
@@ -99,7 +99,7 @@ def test_on_start_reports_the_audio_only() -> None:
 
 
 def test_a_path_object_in_the_field_is_read_and_nothing_known_is_an_empty_lineage() -> None:
-    from airflow.sdk import ObjectStoragePath
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
 
     op = Transcriber(task_id="t", audio_url=ObjectStoragePath("file:///data/b.wav"))  # type: ignore[arg-type]
     assert _pairs(op.get_openlineage_facets_on_start().inputs) == [("file", "/data/b.wav")]  # type: ignore[union-attr]

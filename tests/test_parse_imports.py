@@ -65,7 +65,7 @@ if {parse!r}:
     for name in {modules!r}:
         importlib.import_module(name)
     phases["tasks"] = sorted(sys.modules)
-    from airflow.sdk import Asset
+    from airflow.providers.common.compat.sdk import Asset
     from airflow.sdk.definitions._internal.contextmanager import DagContext  # how DagBag collects DAGs
     Asset(name="warm_up", uri="s3://bucket/key")  # Airflow loads the providers' asset URI handlers
     phases["assets"] = sorted(sys.modules)

@@ -298,7 +298,7 @@ def _read_duration(source: str, input_conn_id: str | None) -> _HeadRead:
 def _path_of(source: str, input_conn_id: str | None) -> Any:
     """The ``ObjectStoragePath`` of a source: a local path as ``file://``; a URI with its own
     connection, else ``input_conn_id``."""
-    from airflow.sdk import ObjectStoragePath
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
 
     if storage_scheme(source) is None:
         return ObjectStoragePath(os.path.abspath(source.removeprefix("file://")), protocol="file")
@@ -364,7 +364,7 @@ def learned_cost_rate(conn_id: str, model: str, log: Any = None) -> float | None
     :param model: the model id.
     :param log: a logger.
     """
-    from airflow.sdk import Variable
+    from airflow.providers.common.compat.sdk import Variable
 
     try:
         value = Variable.get(cost_rate_variable_key(conn_id, model), default=None)
@@ -386,7 +386,7 @@ def learn_cost_rate(conn_id: str, model: str, rows: Iterable[Any], log: Any = No
         cost and an audio duration count.
     :param log: a logger.
     """
-    from airflow.sdk import Variable
+    from airflow.providers.common.compat.sdk import Variable
 
     log = log or _log
     usd, seconds = billed_audio(rows)

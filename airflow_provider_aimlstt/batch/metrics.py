@@ -68,7 +68,7 @@ def emit_batch_metrics(
     :param model: the model id (the ``model`` tag).
     :param tags: more tags, e.g. ``{"dag_id": ..., "task_id": ...}``.
     """
-    from airflow.sdk.observability.stats import Stats
+    from airflow.providers.common.compat.sdk import Stats
 
     all_tags = {**(tags or {}), "model": model}
     for name, key in COUNTED.items():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from airflow_provider_aimlstt.batch.estimate import CostEstimate, estimate_batch_cost, learn_cost_rate
 from airflow_provider_aimlstt.batch.inputs import BatchInputs

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import httpx
 import requests
-from airflow.sdk import BaseHook
+from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_aimlstt import tracing
 from airflow_provider_aimlstt.audio_duration import uploaded_duration

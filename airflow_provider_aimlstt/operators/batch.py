@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.configuration import conf
-from airflow.sdk import Asset, BaseOperator
+from airflow.providers.common.compat.sdk import Asset, BaseOperator, conf
 
 from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES, BatchInputs
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID

@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
@@ -137,8 +137,7 @@ class AimlSttListNewAudioOperator(BaseOperator):
 
     def execute(self, context: Any) -> list[dict[str, Any]]:
         """List, estimate, and write the chunk lists; return one ``expand_kwargs`` dict per chunk."""
-        from airflow.configuration import conf
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException, conf
 
         from airflow_provider_aimlstt.batch.inputs import list_audio, write_audio_lists
         from airflow_provider_aimlstt.batch.manifest import safe_name

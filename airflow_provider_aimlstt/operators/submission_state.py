@@ -23,7 +23,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import (

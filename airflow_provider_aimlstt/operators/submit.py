@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator, ObjectStoragePath
+from airflow.providers.common.compat.sdk import BaseOperator, ObjectStoragePath
 
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID
 
@@ -28,7 +28,7 @@ class AimlSttSubmitOperator(BaseOperator):
     generation id, client request id, charge). A sensor waiting on this task's job is given them,
     to read the result as that model's and to report the job's cost::
 
-        from airflow.sdk import XComArg
+        from airflow.providers.common.compat.sdk import XComArg
 
         submit = AimlSttSubmitOperator(task_id="submit", model="#g1_nova-2-general", audio_path=path)
         wait = AimlSttSensor(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset, BaseOperator
+from airflow.providers.common.compat.sdk import Asset, BaseOperator
 
 from airflow_provider_aimlstt.links import REPORT_URL_XCOM_KEY, AimlSttBatchReportLink
 from airflow_provider_aimlstt.operators.listing import NIGHT_XCOM_KEY, render_naming_the_interval
@@ -83,7 +83,7 @@ class AimlSttBatchSummaryOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         """Summarize the run; fail naming what was not transcribed."""
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         from airflow_provider_aimlstt.batch.estimate import CostEstimate
         from airflow_provider_aimlstt.batch.manifest import FileStatus
@@ -204,7 +204,7 @@ class AimlSttAnnounceBatchesOperator(BaseOperator):
 
     def execute(self, context: Any) -> int:
         """Announce the manifests of the batches that transcribed anything; their files transcribed."""
-        from airflow.sdk.exceptions import AirflowSkipException
+        from airflow.providers.common.compat.sdk import AirflowSkipException
 
         from airflow_provider_aimlstt.batch.manifest import FileStatus
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.configuration import conf
+from airflow.providers.common.compat.sdk import conf
 
 from airflow_provider_aimlstt.defaults import RESULT_RETENTION_SECONDS
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin

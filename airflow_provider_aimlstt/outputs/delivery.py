@@ -114,7 +114,7 @@ def folder_uri(settings: OutputSettings) -> str:
 
 
 def _announce(context: Any, outlets: Sequence[Any], folder: str, summary: dict[str, Any]) -> None:
-    from airflow.sdk import Asset, AssetAlias
+    from airflow.providers.common.compat.sdk import Asset, AssetAlias
 
     events = context.get("outlet_events") if hasattr(context, "get") else None
     if events is None:

@@ -10,7 +10,7 @@ import os
 import secrets
 from typing import Any
 
-from airflow.sdk import ObjectStoragePath
+from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 

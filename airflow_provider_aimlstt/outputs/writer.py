@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from airflow.sdk import ObjectStoragePath
+from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.outputs.settings import OutputSettings

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.configuration import conf
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnValue, conf
 
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID, FIRST_POLL_SECONDS, RESULT_RETENTION_SECONDS
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
@@ -39,7 +38,7 @@ class AimlSttSensor(TranscriptionLineageMixin, BaseSensorOperator):
     :class:`~airflow_provider_aimlstt.operators.submit.AimlSttSubmitOperator`, pass what that task
     recorded::
 
-        from airflow.sdk import XComArg
+        from airflow.providers.common.compat.sdk import XComArg
 
         wait = AimlSttSensor(
             task_id="wait",

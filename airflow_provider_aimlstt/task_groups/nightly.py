@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import Asset, TaskGroup
+from airflow.providers.common.compat.sdk import Asset, TaskGroup
 
 from airflow_provider_aimlstt.batch.inputs import DEFAULT_AUDIO_SUFFIXES
 from airflow_provider_aimlstt.defaults import DEFAULT_CONN_ID

@@ -61,7 +61,7 @@ def _manifest() -> Manifest:
 
 _CHILD = """
 import json, os, sys
-from airflow.sdk.configuration import conf
+from airflow.providers.common.compat.sdk import conf
 from airflow.sdk.observability import stats
 from airflow.sdk.observability.metrics import stats_utils
 from airflow_provider_aimlstt.batch.metrics import emit_batch_metrics

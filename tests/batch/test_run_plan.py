@@ -246,7 +246,7 @@ def test_paths_on_s3_keep_the_connection_id_and_a_rerun_reads_its_receipts_there
     load_dag: Any, emulator: Any, s3: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import s3fs
-    from airflow.sdk import ObjectStoragePath
+    from airflow.providers.common.compat.sdk import ObjectStoragePath
 
     for bucket in ("audio", "transcripts"):
         s3.create_bucket(Bucket=bucket)

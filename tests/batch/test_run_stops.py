@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_aimlstt.batch.inputs import BatchInputs
 from airflow_provider_aimlstt.batch.manifest import FileStatus

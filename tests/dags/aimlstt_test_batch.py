@@ -7,7 +7,7 @@ by setting the provider's internal constants (see ``tests/operators/test_batch.p
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, Param, dag
+from airflow.providers.common.compat.sdk import Asset, Param, dag
 
 from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag
+from airflow.providers.common.compat.sdk import Param, dag
 
 from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
 

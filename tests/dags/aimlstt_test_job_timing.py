@@ -8,7 +8,7 @@ polls' defaults short (``airflow_provider_aimlstt.defaults``).
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, chain, dag
+from airflow.providers.common.compat.sdk import Param, chain, dag
 
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import BaseOperator, dag
+from airflow.providers.common.compat.sdk import BaseOperator, dag
 
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin
 

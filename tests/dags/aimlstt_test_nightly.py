@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, Param, dag
+from airflow.providers.common.compat.sdk import Asset, Param, dag
 
 from airflow_provider_aimlstt.task_groups.nightly import transcribe_new_audio
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-from airflow.sdk import BaseOperator, dag
+from airflow.providers.common.compat.sdk import BaseOperator, dag
 
 from airflow_provider_aimlstt.links import REPORT_URL_XCOM_KEY, AimlSttBatchReportLink
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag
+from airflow.providers.common.compat.sdk import dag
 
 from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Param, XComArg, dag
+from airflow.providers.common.compat.sdk import Param, XComArg, dag
 
 from airflow_provider_aimlstt.operators.submit import (
     MODEL_XCOM_KEY,

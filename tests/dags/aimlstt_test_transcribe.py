@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, AssetAlias, Param, dag
+from airflow.providers.common.compat.sdk import Asset, AssetAlias, Param, dag
 
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 from airflow_provider_aimlstt.sensors.job import AimlSttSensor

@@ -5,7 +5,7 @@ triggerer (``tests/operators/test_transcribe_undecodable.py``)."""
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag
+from airflow.providers.common.compat.sdk import Param, dag
 
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 

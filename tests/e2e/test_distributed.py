@@ -271,6 +271,13 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
             json.dumps(per_file_conf),
         )
         per_file_state = airflow.wait_for_run_end(per_file_run, RUN_TIMEOUT_SECONDS)
+        per_file_tries = dict(
+            airflow.query(
+                "SELECT rendered_map_index, try_number FROM task_instance WHERE run_id = ? AND task_id = ?",
+                per_file_run,
+                "transcribe",
+            )
+        )
         phases["per-file run"] = time.monotonic()
     phases["stop"] = time.monotonic()
 
@@ -307,8 +314,12 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
     assert per_file_state == "success"
     per_file_written = _versions(s3, "per_file/")
     for sample in mono_samples():
+        # Each try that resumes writes its file's transcripts: a retried task (a heartbeat lost on a
+        # loaded machine) writes them again, from the same job; it never submits again (below).
+        tries_of_file = per_file_tries.get(sample.name, 1)
         for suffix in FORMATS:
-            assert per_file_written.get(f"per_file/{sample.stem}.{suffix}") == 1, (sample.name, suffix)
+            versions = per_file_written.get(f"per_file/{sample.stem}.{suffix}", 0)
+            assert 1 <= versions <= tries_of_file, (sample.name, suffix, per_file_tries)
         text = s3.get_object(Bucket=TRANSCRIPTS_BUCKET, Key=f"per_file/{sample.stem}.txt")["Body"].read()
         assert text.decode().strip() == spoken_text(sample), sample.name
         assert creates.get(hashlib.sha256(sample.read_bytes()).hexdigest()) == 1, sample.name

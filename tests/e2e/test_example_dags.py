@@ -24,7 +24,7 @@ from tests.helpers import fast_batch_polls
 from tests.transcripts.subtitles import parse_srt
 
 if TYPE_CHECKING:
-    from airflow.sdk import DAG
+    from airflow.providers.common.compat.sdk import DAG
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook

@@ -175,7 +175,7 @@ def test_a_dry_run_logs_the_estimate_and_writes_and_returns_no_chunk(tmp_path: P
 def test_more_chunks_than_airflow_maps_fail_the_listing_naming_both_limits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException
 
     input_dir, output_dir = tmp_path / "day", tmp_path / "out"
     input_dir.mkdir()

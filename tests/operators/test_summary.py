@@ -150,7 +150,7 @@ def test_a_run_whose_files_were_all_transcribed_or_skipped_succeeds_with_its_tot
 def test_the_summary_fails_naming_the_files_not_transcribed_and_the_batch_without_a_manifest(
     tmp_path: Path, logs: Any
 ) -> None:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException
 
     ti = _run(
         tmp_path,
@@ -186,7 +186,7 @@ def test_the_summary_fails_naming_the_files_not_transcribed_and_the_batch_withou
 
 
 def test_past_twenty_files_the_message_says_how_many_more_the_log_names(tmp_path: Path) -> None:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException
 
     rows = [
         _row(f"call_{index:03d}", FileStatus.FAILED, error="job error") for index in range(NAMED_FILES + 5)
@@ -200,7 +200,7 @@ def test_past_twenty_files_the_message_says_how_many_more_the_log_names(tmp_path
 
 
 def test_a_listing_that_did_not_succeed_fails_the_summary_naming_it(tmp_path: Path) -> None:
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow.providers.common.compat.sdk import AirflowFailException
 
     with pytest.raises(
         AirflowFailException, match=f"^{LISTING} did not succeed, so this run transcribed nothing"
@@ -233,7 +233,7 @@ class OutletEvents(dict):
 
 
 def _announce(output_dir: Path) -> AimlSttAnnounceBatchesOperator:
-    from airflow.sdk import Asset
+    from airflow.providers.common.compat.sdk import Asset
 
     return AimlSttAnnounceBatchesOperator(
         task_id="announce_transcripts",
@@ -276,7 +276,7 @@ def test_the_announcement_names_each_manifest_with_a_transcript_even_of_a_failed
 
 @pytest.mark.parametrize("chunks", [None, []], ids=["listing-failed", "nothing-new"])
 def test_no_transcript_no_announcement(tmp_path: Path, chunks: list[Any] | None) -> None:
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.providers.common.compat.sdk import AirflowSkipException
 
     with pytest.raises(AirflowSkipException, match="No new transcripts"):
         _announce(tmp_path).execute({"ti": TaskInstance(chunks), "outlet_events": OutletEvents()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airflow.sdk import ObjectStoragePath
+from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_aimlstt.batch.manifest import manifest_location
 from airflow_provider_aimlstt.outputs.storage import address_of, resolve_folder, uri_of, with_conn_id

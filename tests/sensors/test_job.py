@@ -7,8 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from airflow.sdk import PokeReturnValue
-from airflow.sdk.exceptions import TaskDeferred
+from airflow.providers.common.compat.sdk import PokeReturnValue, TaskDeferred
 
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
@@ -187,7 +186,7 @@ def test_the_sensor_reads_the_result_as_the_model_its_submit_task_used(load_dag,
 def test_a_sensor_given_only_the_id_reads_the_family_from_the_shape_and_knows_no_cost(
     emulator, tmp_path
 ) -> None:
-    from airflow.sdk import DAG
+    from airflow.providers.common.compat.sdk import DAG
 
     from airflow_provider_aimlstt.operators.submit import AimlSttSubmitOperator
 
