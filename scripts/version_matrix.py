@@ -5,7 +5,7 @@ of a resolved install of the provider with its ``test`` and ``release`` extras a
 (``emulator/``, a distribution of its own), the newest patch of that Airflow minor, on that
 Python. Installing with it gives the same versions on every machine.
 
-Usage (with any Python 3.10+; ``make constraints`` and ``make test-matrix`` call it):
+Usage (with any Python 3.11+; ``make constraints`` and ``make test-matrix`` call it):
 
     python scripts/version_matrix.py constraints [--cell 3.3/3.13 ...]   # resolve anew, rewrite the files
     python scripts/version_matrix.py venv --cell 3.3/3.13 --venv .venv   # a venv from a cell's file
@@ -69,16 +69,20 @@ class Cell:
         return MATRIX_DIR / f"airflow-{self.airflow}-python-{self.python}"
 
 
-# The supported Airflow minor (3.3: older ones are not supported, see the README's "Supported
-# versions") on every supported Python. `make test` runs 3.3 on python3 with the full suite.
+# The supported Airflow minors, each on one Python (spread over 3.11 to 3.13), and 3.3 on the
+# newest Python too. "full" cells run the e2e tests as well: the oldest Airflow here, the newest in
+# `make test` (3.3 on python3).
 CELLS = [
-    Cell("3.3", "3.10"),
-    Cell("3.3", "3.11"),
-    Cell("3.3", "3.12"),
-    Cell("3.3", "3.13", suite="full"),
+    Cell("2.11", "3.11", suite="full"),
+    Cell("3.0", "3.12"),
+    Cell("3.1", "3.13"),
+    Cell("3.2", "3.12"),
+    Cell("3.3", "3.11", suite="full"),
+    Cell("3.3", "3.13"),
 ]
-# The cells `make test-matrix` runs: 3.11 is left to `make test` where python3 is 3.11.
-TESTED_CELLS = [cell for cell in CELLS if cell.python != "3.11"]
+MAKE_TEST_CELL = Cell("3.3", "3.11", suite="full")
+"""The cell `make test` runs (Airflow 3.3 on this machine's python3): `make test-matrix` leaves it out."""
+TESTED_CELLS = [cell for cell in CELLS if cell != MAKE_TEST_CELL]
 
 
 def find_cell(name: str) -> Cell:
