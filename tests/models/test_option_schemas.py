@@ -1,4 +1,4 @@
-"""The options classes, the registry and the model table of docs/models.md never drift from the API's schemas."""
+"""The options classes, the registry and the table of docs/models.md never drift from the API's schemas."""
 
 from __future__ import annotations
 
