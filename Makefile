@@ -12,7 +12,10 @@
 # `make constraints`: resolve every cell anew and rewrite its constraints file (CELL=3.3/3.13: one).
 # `make release-check`: build the sdists and wheels of both distributions (the provider, and the
 # emulator in emulator/) and try each wheel alone in a clean venv.
-# `make screenshots`: retake the README's screenshots of the Airflow UI.
+# `make screenshots`: retake the screenshots of the Airflow UI that the documentation shows.
+# `make docs`: the documentation site, docs/ into docs/_build/html, Sphinx with warnings as errors.
+# Its own venv, .docs/venv, on Python 3.13 (Sphinx 9.2, the first to accept the docutils the
+# constraints pin, needs it): the provider as pinned, and docs/requirements.txt under the same pins.
 
 PYTHON ?= python3
 AIRFLOW ?= 3.3
@@ -25,7 +28,7 @@ STAMP := $(VENV)/.installed-airflow-$(AIRFLOW)-python-$(PYTHON_VERSION)
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-.PHONY: demo test check lint bench screenshots test-matrix constraints release-check clean
+.PHONY: demo test check lint bench screenshots docs test-matrix constraints release-check clean
 
 $(STAMP): pyproject.toml emulator/pyproject.toml $(CONSTRAINTS)
 	rm -rf $(VENV)
@@ -68,9 +71,29 @@ $(BENCH_STAMP): pyproject.toml emulator/pyproject.toml $(CONSTRAINTS) benchmarks
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/run.py
 
-# The README's screenshots, taken by the browser tests (Debian's chromium: apt-get install chromium).
+# The documentation's screenshots (docs/images), taken by the browser tests (Debian's chromium: apt-get install chromium).
 screenshots: $(STAMP)
 	AIMLSTT_SCREENSHOTS_DIR=docs/images $(BIN)/pytest -n 0 tests/e2e/test_browser_ui.py tests/e2e/test_batch_report_in_browser.py -q
+
+# The documentation site's venv: python3.13 on PATH, else pyenv's (DOCS_PYTHON=... chooses).
+DOCS_PYTHON ?= $(firstword $(foreach python,python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python3.13),$(shell $(python) -c 'print("$(python)")' 2>/dev/null)))
+DOCS_VENV := .docs/venv
+DOCS_CONSTRAINTS := constraints/airflow-$(AIRFLOW)/python-3.13.txt
+DOCS_STAMP := $(DOCS_VENV)/.installed-airflow-$(AIRFLOW)
+DOCS_BUILD := docs/_build
+
+$(DOCS_STAMP): pyproject.toml emulator/pyproject.toml $(DOCS_CONSTRAINTS) docs/requirements.txt
+	@test -n "$(DOCS_PYTHON)" || { echo "make docs needs Python 3.13: DOCS_PYTHON=/path/to/python3.13" >&2; exit 1; }
+	rm -rf $(DOCS_VENV)
+	$(DOCS_PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install --quiet --constraint $(DOCS_CONSTRAINTS) --upgrade pip
+	$(DOCS_VENV)/bin/pip install --quiet --constraint $(DOCS_CONSTRAINTS) -e ./emulator -e . -r docs/requirements.txt
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	rm -rf $(DOCS_BUILD)
+	$(DOCS_VENV)/bin/sphinx-build -W --keep-going -q -b html docs $(DOCS_BUILD)/html
+	@echo "The site: $(DOCS_BUILD)/html/index.html"
 
 test-matrix:
 	$(PYTHON) scripts/version_matrix.py test --workers $(PYTEST_WORKERS) $(addprefix --cell ,$(CELL))
@@ -82,4 +105,4 @@ release-check: $(STAMP)
 	$(BIN)/python scripts/release_check.py --constraints $(CONSTRAINTS)
 
 clean:
-	rm -rf $(VENV) .bench .matrix dist build .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench .matrix .docs $(DOCS_BUILD) .quickstart dist build .demo .pytest_cache .mypy_cache .ruff_cache

@@ -22,7 +22,7 @@ class GoalResult:
 
 
 def print_table(results: list[GoalResult]) -> None:
-    """Print the goals as a Markdown table, the form the README's performance section shows.
+    """Print the goals as a Markdown table, the form docs/performance.md shows.
 
     :param results: the rows, in goal order.
     """

@@ -47,6 +47,7 @@ def example_aimlstt_downstream() -> None:
                         {"generation_id": transcript["generation_id"], "txt": text_uri, "words": words}
                     )
                     _log.info(f"{text_uri}: {words} words")
+                # [START howto_downstream]
                 for file in read_batches(extra.get("manifests", [])):  # from example_aimlstt_nightly
                     if file.status is FileStatus.TRANSCRIBED:
                         text = file.transcript().text
@@ -58,6 +59,7 @@ def example_aimlstt_downstream() -> None:
                             }
                         )
                         _log.info(f"{file.name}: {file.words} words: {text[:60]!r}")
+                # [END howto_downstream]
         return rows
 
     read_new_transcripts()

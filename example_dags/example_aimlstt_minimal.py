@@ -40,11 +40,14 @@ MODEL = "#g1_nova-2-general"
     tags=["aimlstt", "example"],
 )
 def example_aimlstt_minimal() -> None:
+    # [START howto_submit]
     submit = AimlSttSubmitOperator(
         task_id="submit",
         model=MODEL,
         audio_path=str(SAMPLE_AUDIO),
     )
+    # [END howto_submit]
+    # [START howto_sensor_deferrable]
     wait = AimlSttSensor(
         task_id="wait_for_transcript",
         generation_id=submit.output,
@@ -53,6 +56,7 @@ def example_aimlstt_minimal() -> None:
         deferrable=True,
         poke_interval=2,
     )
+    # [END howto_sensor_deferrable]
 
     @task
     def print_transcript(result: dict[str, Any]) -> str:

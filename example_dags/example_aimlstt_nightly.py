@@ -52,6 +52,7 @@ OUTPUT_DIR = (
 SCHEDULE = os.environ.get("AIMLSTT_NIGHTLY_SCHEDULE", "0 2 * * *")  # "": manual runs only
 RETRY_DELAY_SECONDS = float(os.environ.get("AIMLSTT_RETRY_DELAY_SECONDS") or 30)
 TRANSCRIPTS = Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")
+# [START howto_nightly]
 DAY = "{{ (data_interval_end - macros.timedelta(days=1)).strftime('%Y/%m/%d') }}"
 """The day a run transcribes: the day before its data interval ends (run at 2026-12-07 02:00: 2026/12/06)."""
 
@@ -93,3 +94,4 @@ def example_aimlstt_nightly() -> None:
 
 
 example_aimlstt_nightly()
+# [END howto_nightly]

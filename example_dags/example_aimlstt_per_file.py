@@ -213,6 +213,7 @@ def example_aimlstt_per_file() -> None:
         return table
 
     new_files = list_new_audio(input_dir="{{ params.input_dir }}", output_dir="{{ params.output_dir }}")
+    # [START howto_transcribe_mapped]
     transcribed = AimlSttTranscribeOperator.partial(
         task_id="transcribe",
         model="{{ params.model }}",
@@ -223,6 +224,7 @@ def example_aimlstt_per_file() -> None:
         on_failure_callback=record_failure,
         map_index_template=MAP_INDEX_TEMPLATE,
     ).expand(audio_path=new_files)
+    # [END howto_transcribe_mapped]
     announce_transcripts(transcribed.output)
     summarize(new_files, transcribed.output, output_dir="{{ params.output_dir }}")
 

@@ -102,6 +102,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 )
 def example_aimlstt_to_sql() -> None:
     create_table = SQLExecuteQueryOperator(task_id="create_table", conn_id=SQL_CONN_ID, sql=CREATE_TABLE)
+    # [START howto_batch]
     batch = AimlSttBatchTranscribeOperator(
         task_id="transcribe",
         input_path="{{ params.input_dir }}",
@@ -109,6 +110,7 @@ def example_aimlstt_to_sql() -> None:
         model="{{ params.model }}",
         formats=("txt", "json"),
     )
+    # [END howto_batch]
 
     @task
     def load_into_sql(batch: dict[str, Any]) -> int:
@@ -124,6 +126,7 @@ def example_aimlstt_to_sql() -> None:
         hook = BaseHook.get_hook(SQL_CONN_ID)
         if not isinstance(hook, DbApiHook):
             raise TypeError(f"{SQL_CONN_ID} is a {type(hook).__name__}, not a SQL database's connection")
+        # [START howto_batch_results]
         files = read_batch(batch)
         transcribed = [file for file in files if file.status is FileStatus.TRANSCRIBED]
         rows = (
@@ -140,6 +143,7 @@ def example_aimlstt_to_sql() -> None:
         )
         # replace_index: the key PostgreSQL's upsert needs; SQLite and MySQL replace by primary key.
         hook.insert_rows(TABLE, rows, target_fields=COLUMNS, replace=True, replace_index="source")
+        # [END howto_batch_results]
         for file in files:
             if file.status is not FileStatus.TRANSCRIBED:
                 _log.info(f"Not loaded: {file.name} ({file.status.value}: {file.error})")

@@ -56,6 +56,7 @@ def example_aimlstt_without_triggerer() -> None:
         audio_path=str(AUDIO / "product_note.wav"),
         options={"speaker_labels": True},
     )
+    # [START howto_sensor_without_triggerer]
     wait_call = AimlSttSensor(
         task_id="poke_for_support_call",
         generation_id=submit_call.output,
@@ -74,6 +75,7 @@ def example_aimlstt_without_triggerer() -> None:
         mode="reschedule",
         poke_interval=1,
     )
+    # [END howto_sensor_without_triggerer]
 
     @task
     def print_transcripts(call: dict[str, Any], note: dict[str, Any]) -> list[str]:

@@ -3,7 +3,7 @@
 Reads every ``emulator/aimlstt_emulator/api_schemas/create/*.json`` (the repository's one copy of
 the API's schemas, shipped with the emulator) and the model registry
 (``models/families.py``: ``KNOWN_MODELS``, ``SCHEMA_ALIASES``); writes
-``airflow_provider_aimlstt/models/options.py`` and the model table of ``README.md``::
+``airflow_provider_aimlstt/models/options.py`` and the model table of ``docs/models.md``::
 
     .venv/bin/python scripts/generate_option_models.py          # write both
     .venv/bin/python scripts/generate_option_models.py --check  # exit 1 when either is out of date
@@ -36,7 +36,7 @@ PACKAGE = REPO / "airflow_provider_aimlstt"
 CREATE_SCHEMAS = REPO / "emulator" / "aimlstt_emulator" / "api_schemas" / "create"
 REGISTRY = PACKAGE / "models" / "families.py"
 OPTIONS_MODULE = PACKAGE / "models" / "options.py"
-README = REPO / "README.md"
+MODELS_PAGE = REPO / "docs" / "models.md"
 TABLE_BEGIN = "<!-- model-table:begin (scripts/generate_option_models.py writes this table) -->"
 TABLE_END = "<!-- model-table:end -->"
 SOURCE_FIELDS = ("model", "url", "audio", "file")
@@ -81,7 +81,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Generated:
-    """What the generator writes: the options module and the README's model table."""
+    """What the generator writes: the options module and the model table of ``docs/models.md``."""
 
     module: str
     table: str
@@ -409,7 +409,7 @@ def _alias(name: str, inline: str) -> str:
 
 
 def render_table(groups: list[Group], registry: ModuleType) -> str:
-    """The README's model table (between its markers), and the prefixes of ids it lacks.
+    """The model table of ``docs/models.md`` (between its markers), and the prefixes of ids it lacks.
 
     :param groups: the option sets, named, with their models.
     :param registry: the loaded ``models/families.py``.
@@ -426,7 +426,7 @@ def render_table(groups: list[Group], registry: ModuleType) -> str:
 
 
 def generate(schemas: Path = CREATE_SCHEMAS, registry_path: Path = REGISTRY) -> Generated:
-    """Generate the options module and the README table in memory.
+    """Generate the options module and the model table in memory.
 
     :param schemas: the ``api_schemas/create`` folder.
     :param registry_path: ``models/families.py``.
@@ -436,15 +436,15 @@ def generate(schemas: Path = CREATE_SCHEMAS, registry_path: Path = REGISTRY) -> 
     return Generated(render_module(groups, registry), render_table(groups, registry))
 
 
-def readme_with_table(readme: str, table: str) -> str:
-    """The README with ``table`` between its markers.
+def page_with_table(page: str, table: str) -> str:
+    """The models page with ``table`` between its markers.
 
-    :param readme: the README's text.
+    :param page: the text of ``docs/models.md``.
     :param table: the table, as :func:`render_table` gives it.
     """
-    if readme.count(TABLE_BEGIN) != 1 or readme.count(TABLE_END) != 1:
-        raise GeneratorError(f"README.md needs one {TABLE_BEGIN} and one {TABLE_END} line")
-    before, rest = readme.split(TABLE_BEGIN)
+    if page.count(TABLE_BEGIN) != 1 or page.count(TABLE_END) != 1:
+        raise GeneratorError(f"docs/models.md needs one {TABLE_BEGIN} and one {TABLE_END} line")
+    before, rest = page.split(TABLE_BEGIN)
     _, after = rest.split(TABLE_END)
     return f"{before}{TABLE_BEGIN}\n{table}\n{TABLE_END}{after}"
 
@@ -456,8 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         generated = generate()
-        readme = README.read_text("utf-8")
-        wanted = {OPTIONS_MODULE: generated.module, README: readme_with_table(readme, generated.table)}
+        page = MODELS_PAGE.read_text("utf-8")
+        wanted = {OPTIONS_MODULE: generated.module, MODELS_PAGE: page_with_table(page, generated.table)}
     except GeneratorError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """A batch's report, as a person sees it: a real batch under a cap, its page opened in Chromium.
 
-``AIMLSTT_SCREENSHOTS_DIR`` (``make screenshots``) keeps its picture for the README.
+``AIMLSTT_SCREENSHOTS_DIR`` (``make screenshots``) keeps its picture for the documentation.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ lets the Test button through), the row's Test button with a good and a bad key, 
 triggered from its params form, and the batch and summary tasks' logs read in the UI.
 
 Chromium is Debian's (``apt-get install chromium``), driven by Playwright without a downloaded
-browser. ``AIMLSTT_SCREENSHOTS_DIR`` (``make screenshots``) keeps the two screenshots the README
-shows.
+browser. ``AIMLSTT_SCREENSHOTS_DIR`` (``make screenshots``) keeps the two screenshots the
+documentation shows (docs/images).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def page(tmp_path: Path) -> Iterator[Any]:
 
 
 def _keep_screenshot(page: Any, name: str, tmp_path: Path) -> None:
-    """Save a screenshot of the page; also where ``AIMLSTT_SCREENSHOTS_DIR`` says, for the README."""
+    """Save a screenshot of the page; also where ``AIMLSTT_SCREENSHOTS_DIR`` says, for the documentation."""
     shot = tmp_path / name
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000, "a blank screenshot"

@@ -1,4 +1,4 @@
-"""The options classes, the registry and the README's model table never drift from the API's schemas."""
+"""The options classes, the registry and the table of docs/models.md never drift from the API's schemas."""
 
 from __future__ import annotations
 
@@ -65,16 +65,16 @@ def test_the_options_module_is_what_the_generator_makes() -> None:
     assert generator.generate().module == on_disk, "run scripts/generate_option_models.py"
 
 
-def test_the_readme_table_is_what_the_generator_makes() -> None:
-    readme = (REPO / "README.md").read_text("utf-8")
-    assert generator.readme_with_table(readme, generator.generate().table) == readme, (
+def test_the_models_page_table_is_what_the_generator_makes() -> None:
+    page = (REPO / "docs" / "models.md").read_text("utf-8")
+    assert generator.page_with_table(page, generator.generate().table) == page, (
         "run scripts/generate_option_models.py"
     )
 
 
-def test_the_readme_table_lists_every_registered_model_as_the_provider_sees_it() -> None:
-    readme = (REPO / "README.md").read_text("utf-8")
-    table = readme.split(generator.TABLE_BEGIN)[1].split(generator.TABLE_END)[0]
+def test_the_models_page_table_lists_every_registered_model_as_the_provider_sees_it() -> None:
+    page = (REPO / "docs" / "models.md").read_text("utf-8")
+    table = page.split(generator.TABLE_BEGIN)[1].split(generator.TABLE_END)[0]
     rows = re.findall(
         r"^\| `(.+?)` \| (\w+) \| `(\w+)` \| (yes|no) \| `(\w+)` \|$", table, flags=re.MULTILINE
     )
@@ -93,19 +93,19 @@ def test_the_readme_table_lists_every_registered_model_as_the_provider_sees_it()
 def test_check_reports_stale_files_and_writing_fixes_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    module, readme = tmp_path / "options.py", tmp_path / "README.md"
+    module, page = tmp_path / "options.py", tmp_path / "models.md"
     module.write_text("# edited by hand\n", "utf-8")
-    readme.write_text(
-        (REPO / "README.md").read_text("utf-8").replace("| `nova-3` |", "| `nova-4` |"), "utf-8"
+    page.write_text(
+        (REPO / "docs" / "models.md").read_text("utf-8").replace("| `nova-3` |", "| `nova-4` |"), "utf-8"
     )
     monkeypatch.setattr(generator, "OPTIONS_MODULE", module)
-    monkeypatch.setattr(generator, "README", readme)
+    monkeypatch.setattr(generator, "MODELS_PAGE", page)
     monkeypatch.setattr(generator, "REPO", tmp_path)
     assert generator.main(["--check"]) == 1
     assert module.read_text("utf-8") == "# edited by hand\n"
     assert generator.main([]) == 0
     assert generator.main(["--check"]) == 0
-    assert readme.read_text("utf-8") == (REPO / "README.md").read_text("utf-8")
+    assert page.read_text("utf-8") == (REPO / "docs" / "models.md").read_text("utf-8")
 
 
 # --- Each class has exactly its schema's properties, with their types ------------------------

@@ -1,4 +1,4 @@
-"""Every row of the README's bad-input table, run through the operators: the documented message,
+"""Every row of the bad-input table of docs/errors.md, run through the operators: the documented message,
 raised when the table says (creating the operator at DAG parse, or its ``execute`` at task start),
 and not one HTTP request reaching the emulator."""
 
@@ -32,9 +32,9 @@ Run = Callable[[], object]
 
 
 def _readme_rows() -> dict[str, tuple[str, str]]:
-    """The bad-input table of the README: input -> (when, message excerpt)."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split("### Bad input", 1)[1].split("\n### ", 1)[0]
+    """The bad-input table of docs/errors.md: input -> (when, message excerpt)."""
+    text = (REPO / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = text.split("## Bad input", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| (.+?) \| (.+?) \| `(.+)` \|$", section, flags=re.MULTILINE)
     return {label: (when, excerpt) for label, when, excerpt in rows if label != "input"}
 
