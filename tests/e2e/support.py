@@ -17,8 +17,8 @@ AUDIO_DIR = EXAMPLE_DAGS / "audio"
 def day_named_now() -> str:
     """The day folder (``2026/12/06``) a run of the nightly DAG triggered now transcribes: the day
     before its data interval ends, and a manual run's interval ends when it is triggered (with a
-    logical date: ``airflow dags trigger --logical-date``). Computed just before the trigger, it is
-    the run's unless midnight UTC passes in between."""
+    logical date: :meth:`~tests.e2e.cluster.AirflowComponents.trigger_dag`). Computed just before the
+    trigger, it is the run's unless midnight UTC passes in between."""
     return (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y/%m/%d")
 
 
