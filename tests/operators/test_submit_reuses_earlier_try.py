@@ -20,8 +20,9 @@ from airflow_provider_aimlstt.operators.submission_state import (
     request_fingerprint,
     reusable_submission,
 )
+from tests.airflow_compat import return_value
 from tests.conftest import AUDIO_DIR
-from tests.e2e.support import return_value, task_states
+from tests.e2e.support import task_states
 from tests.helpers import wait_until_finished
 
 MEETING_NOTE = AUDIO_DIR / "meeting_note.wav"
