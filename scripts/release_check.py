@@ -25,9 +25,9 @@ The repository holds two distributions: the provider (``airflow-provider-aimlstt
    constraints), as a user's Airflow; then ``pip install`` of the provider's wheel, unconstrained,
    as that user would run it. pip must leave Airflow as it was (``apache-airflow``, and
    ``apache-airflow-core`` and ``apache-airflow-task-sdk`` where the version has them), ``pip
-   check`` pass, the provider import, and Airflow's providers manager register it with its
-   connection type and hook. A table per cell shows what the install changed; a cell without a
-   constraints file fails, naming it.
+   check`` pass, the provider import, and Airflow register it with its connection type's hook,
+   and its connection form where that Airflow builds one. A table per cell shows what the install
+   changed; a cell without a constraints file fails, naming it.
 
 Usage: ``.venv/bin/python scripts/release_check.py --constraints constraints/airflow-3.3/python-3.11.txt``
 (``make release-check``; ``--cell 2.11/3.11``: that cell only).
@@ -382,24 +382,33 @@ INSTALLED_PROBE = (
     "import json, importlib.metadata as m; "
     "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))"
 )
-# The provider imports, and Airflow's providers manager registers it with its connection type,
-# whose hook class imports. Prints what it found, as JSON.
+# The provider imports, and Airflow registers it: its provider info, and its connection type's hook
+# where task runners look hooks up. The connection form (its relabelled fields) is checked where
+# Airflow builds it: from the provider info on 3.2+, from the hook through Flask-AppBuilder below
+# (Airflow 2.11 ships it; 3.0 and 3.1 leave every form bare without it, a hook's as any other's).
+# Prints what it found, as JSON.
 REGISTRATION_PROBE = f"""
-import importlib, json
+import importlib.util, json
 import {PROVIDER.package}
+from {PROVIDER.package}.version_compat import AIRFLOW_V_3_2_PLUS
 from airflow.providers_manager import ProvidersManager
 
 manager = ProvidersManager()
 provider = manager.providers["{PROVIDER.name}"]
 (connection,) = provider.data["connection-types"]
-module, _, name = connection["hook-class-name"].rpartition(".")
-hook = getattr(importlib.import_module(module), name)
-behaviour = manager.field_behaviours[connection["connection-type"]]
+conn_type = connection["connection-type"]
+if AIRFLOW_V_3_2_PLUS:
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    hook = ProvidersManagerTaskRuntime().hooks[conn_type]
+else:
+    hook = manager.hooks[conn_type]
+form = AIRFLOW_V_3_2_PLUS or importlib.util.find_spec("flask_appbuilder") is not None
 print(json.dumps({{
     "version": provider.version,
-    "connection_type": connection["connection-type"],
-    "hook": hook.__name__,
-    "relabeled_fields": sorted(behaviour["relabeling"]),
+    "connection_type": conn_type,
+    "hook": hook.hook_class_name,
+    "relabeled_fields": sorted(manager.field_behaviours[conn_type]["relabeling"]) if form else None,
 }}))
 """
 
@@ -496,10 +505,13 @@ def check_cell(cell: Cell, wheel: Path, workdir: Path) -> CellCheck:
             )
         run(python, "-m", "pip", "check")
         found = json.loads(run(python, "-c", REGISTRATION_PROBE, cwd=workdir, env=clean_env(workdir)))
-        relabeled = ", ".join(found["relabeled_fields"])
+        if found["relabeled_fields"] is None:
+            form = "no connection form: this Airflow builds forms with Flask-AppBuilder, not installed"
+        else:
+            form = f"its form relabels {', '.join(found['relabeled_fields'])}"
         check.report += (
             f"\n\nregistered: {PROVIDER.name} {found['version']}, connection type "
-            f"{found['connection_type']} ({found['hook']}; its form relabels {relabeled})"
+            f"{found['connection_type']} ({found['hook']}; {form})"
         )
     except ReleaseCheckFailed as failure:
         check.failure = str(failure)
