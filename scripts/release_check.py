@@ -53,6 +53,7 @@ import zipfile
 from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
+from typing import Any
 
 from version_matrix import CELLS, Cell, find_cell, find_python
 
@@ -444,13 +445,28 @@ def pinned_version(constraints: Path, distribution: str) -> str | None:
     return None
 
 
+def last_json_line(output: str) -> dict[str, Any]:
+    """The JSON object a probe printed last (Airflow may log to stdout before it).
+
+    :param output: the probe's standard output.
+    """
+    lines = output.strip().splitlines()
+    try:
+        found = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        found = None
+    if not isinstance(found, dict):
+        raise ReleaseCheckFailed(f"the probe printed no JSON object last:\n{output[-2000:]}")
+    return found
+
+
 def installed(python: Path, workdir: Path) -> dict[str, str]:
     """Every distribution a venv holds, and its version.
 
     :param python: the venv's python.
     :param workdir: the folder to run in (away from the source tree).
     """
-    return dict(json.loads(run(python, "-c", INSTALLED_PROBE, cwd=workdir, env=clean_env(workdir))))
+    return last_json_line(run(python, "-c", INSTALLED_PROBE, cwd=workdir, env=clean_env(workdir)))
 
 
 def install_changes(before: dict[str, str], after: dict[str, str]) -> str:
@@ -504,7 +520,7 @@ def check_cell(cell: Cell, wheel: Path, workdir: Path) -> CellCheck:
                 + ", ".join(f"{name} {before.get(name, '-')} -> {after.get(name, '-')}" for name in moved)
             )
         run(python, "-m", "pip", "check")
-        found = json.loads(run(python, "-c", REGISTRATION_PROBE, cwd=workdir, env=clean_env(workdir)))
+        found = last_json_line(run(python, "-c", REGISTRATION_PROBE, cwd=workdir, env=clean_env(workdir)))
         if found["relabeled_fields"] is None:
             form = "no connection form: this Airflow builds forms with Flask-AppBuilder, not installed"
         else:
