@@ -14,7 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.providers.common.compat.sdk import Asset, ObjectStoragePath, dag, task
+from airflow.providers.common.compat.sdk import ObjectStoragePath, dag, task
+
+from airflow_provider_aimlstt.assets import named_asset
 
 _log = logging.getLogger(__name__)
 
@@ -23,7 +25,7 @@ _log = logging.getLogger(__name__)
     dag_id="example_aimlstt_downstream",
     description="Runs whenever the nightly DAG wrote transcripts: scheduled on its asset",
     doc_md=__doc__,
-    schedule=[Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")],
+    schedule=[named_asset("aimlstt_nightly_transcripts", "aimlstt://nightly/transcripts")],
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     # Retries recover a task failed by a scheduler race (apache/airflow#66374); see the README.
@@ -32,12 +34,15 @@ _log = logging.getLogger(__name__)
 )
 def example_aimlstt_downstream() -> None:
     @task
-    def read_new_transcripts(triggering_asset_events: Any = None) -> list[dict[str, Any]]:
+    def read_new_transcripts(
+        triggering_asset_events: Any = None, triggering_dataset_events: Any = None
+    ) -> list[dict[str, Any]]:
         """Return one row per new transcript: its generation id, text file and word count."""
         from airflow_provider_aimlstt.batch.results import FileStatus, read_batches
 
         rows = []
-        for events in (triggering_asset_events or {}).values():
+        # Airflow 2 calls them triggering_dataset_events.
+        for events in (triggering_asset_events or triggering_dataset_events or {}).values():
             for event in events:
                 extra = event.extra or {}
                 for transcript in extra.get("transcripts", []):  # from example_aimlstt_per_file

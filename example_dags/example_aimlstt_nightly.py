@@ -39,10 +39,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag
+from airflow.providers.common.compat.sdk import Param, dag
 
+from airflow_provider_aimlstt.assets import named_asset
 from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.task_groups.nightly import transcribe_new_audio
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
+
+if AIRFLOW_V_3_0_PLUS:
+    from airflow.sdk import CronDataIntervalTimetable
+else:
+    from airflow.timetables.interval import CronDataIntervalTimetable
 
 INPUT_DIR = os.environ.get("AIMLSTT_INPUT_DIR") or (Path(__file__).parent / "audio").resolve().as_uri()
 OUTPUT_DIR = (
@@ -51,7 +58,7 @@ OUTPUT_DIR = (
 )
 SCHEDULE = os.environ.get("AIMLSTT_NIGHTLY_SCHEDULE", "0 2 * * *")  # "": manual runs only
 RETRY_DELAY_SECONDS = float(os.environ.get("AIMLSTT_RETRY_DELAY_SECONDS") or 30)
-TRANSCRIPTS = Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")
+TRANSCRIPTS = named_asset("aimlstt_nightly_transcripts", "aimlstt://nightly/transcripts")
 # [START howto_nightly]
 DAY = "{{ (data_interval_end - macros.timedelta(days=1)).strftime('%Y/%m/%d') }}"
 """The day a run transcribes: the day before its data interval ends (run at 2026-12-07 02:00: 2026/12/06)."""

@@ -49,8 +49,9 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.providers.common.compat.sdk import Asset, ObjectStoragePath, Param, dag, task
+from airflow.providers.common.compat.sdk import ObjectStoragePath, Param, dag, task
 
+from airflow_provider_aimlstt.assets import named_asset
 from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 
@@ -69,7 +70,7 @@ SCHEDULE = os.environ.get("AIMLSTT_NIGHTLY_SCHEDULE", "0 2 * * *") or None  # 02
 WAIT_TIMEOUT_SECONDS = float(os.environ.get("AIMLSTT_WAIT_TIMEOUT_SECONDS") or 3600)
 RETRY_DELAY_SECONDS = float(os.environ.get("AIMLSTT_RETRY_DELAY_SECONDS") or 30)
 # A logical asset: where the files are is in each event's extra (the output folder is a param).
-TRANSCRIPTS = Asset(name="aimlstt_nightly_transcripts", uri="aimlstt://nightly/transcripts")
+TRANSCRIPTS = named_asset("aimlstt_nightly_transcripts", "aimlstt://nightly/transcripts")
 # Each mapped `transcribe` instance is named after its audio file, in the UI and for record_failure.
 MAP_INDEX_TEMPLATE = "{{ task.audio_path.rsplit('/', 1)[-1] }}"
 LISTING_TASK_ID = "list_new_audio"  # its list, at a map index, names that `transcribe` instance's file

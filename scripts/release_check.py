@@ -20,9 +20,18 @@ The repository holds two distributions: the provider (``airflow-provider-aimlstt
    - The emulator's venv: neither Airflow nor the provider is installed, and the
      ``aimlstt-emulator`` console script serves the API (401 without a key, 404 for an unknown
      job with one, and a multipart upload of a WAV file accepted as a job).
+5. For each cell of the version matrix (``scripts/version_matrix.py``), on the cell's Python: a
+   venv with only the Airflow its constraints file pins (``apache-airflow==<version>``, with those
+   constraints), as a user's Airflow; then ``pip install`` of the provider's wheel, unconstrained,
+   as that user would run it. pip must leave Airflow as it was (``apache-airflow``, and
+   ``apache-airflow-core`` and ``apache-airflow-task-sdk`` where the version has them), ``pip
+   check`` pass, the provider import, and Airflow register it with its connection type's hook,
+   and its connection form where that Airflow builds one. A table per cell shows what the install
+   changed; a cell without a constraints file fails, naming it.
 
 Usage: ``.venv/bin/python scripts/release_check.py --constraints constraints/airflow-3.3/python-3.11.txt``
-(``make release-check``). Exits non-zero, naming the failed check, on any failure.
+(``make release-check``; ``--cell 2.11/3.11``: that cell only).
+Exits non-zero, naming the failed check, on any failure.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -43,6 +53,9 @@ import zipfile
 from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
+from typing import Any
+
+from version_matrix import CELLS, Cell, find_cell, find_python
 
 REPO = Path(__file__).resolve().parents[1]
 DIST = REPO / "dist"
@@ -363,6 +376,189 @@ def _upload_wav(base_url: str) -> str:
     return generation_id
 
 
+# What a user's Airflow is made of: the provider's install must leave each exactly as it was.
+AIRFLOW_DISTRIBUTIONS = ("apache-airflow", "apache-airflow-core", "apache-airflow-task-sdk")
+# Every installed distribution and its version, as JSON.
+INSTALLED_PROBE = (
+    "import json, importlib.metadata as m; "
+    "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))"
+)
+# The provider imports, and Airflow registers it: its provider info, and its connection type's hook
+# where task runners look hooks up. The connection form (its relabelled fields) is checked where
+# Airflow builds it: from the provider info on 3.2+, from the hook through Flask-AppBuilder below
+# (Airflow 2.11 ships it; 3.0 and 3.1 leave every form bare without it, a hook's as any other's).
+# Prints what it found, as JSON.
+REGISTRATION_PROBE = f"""
+import importlib.util, json
+import {PROVIDER.package}
+from {PROVIDER.package}.version_compat import AIRFLOW_V_3_2_PLUS
+from airflow.providers_manager import ProvidersManager
+
+manager = ProvidersManager()
+provider = manager.providers["{PROVIDER.name}"]
+(connection,) = provider.data["connection-types"]
+conn_type = connection["connection-type"]
+if AIRFLOW_V_3_2_PLUS:
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    hook = ProvidersManagerTaskRuntime().hooks[conn_type]
+else:
+    hook = manager.hooks[conn_type]
+form = AIRFLOW_V_3_2_PLUS or importlib.util.find_spec("flask_appbuilder") is not None
+print(json.dumps({{
+    "version": provider.version,
+    "connection_type": conn_type,
+    "hook": hook.hook_class_name,
+    "relabeled_fields": sorted(manager.field_behaviours[conn_type]["relabeling"]) if form else None,
+}}))
+"""
+
+
+@dataclass
+class CellCheck:
+    """What the provider's wheel did to one cell's Airflow.
+
+    :param cell: the cell.
+    :param seconds: how long its check took.
+    :param airflow: the Airflow version the cell pins ("" when unknown).
+    :param failure: why it failed; None when it passed.
+    :param report: the table of what the install changed, and what registered.
+    """
+
+    cell: Cell
+    seconds: float = 0.0
+    airflow: str = ""
+    failure: str | None = None
+    report: str = ""
+
+
+def pinned_version(constraints: Path, distribution: str) -> str | None:
+    """The version a constraints file pins for a distribution, or None.
+
+    :param constraints: the constraints file.
+    :param distribution: the distribution's name.
+    """
+    for line in constraints.read_text(encoding="utf-8").splitlines():
+        name, _, version = line.partition("==")
+        if name.strip().lower() == distribution and version:
+            return version.strip()
+    return None
+
+
+def last_json_line(output: str) -> dict[str, Any]:
+    """The JSON object a probe printed last (Airflow may log to stdout before it).
+
+    :param output: the probe's standard output.
+    """
+    lines = output.strip().splitlines()
+    try:
+        found = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        found = None
+    if not isinstance(found, dict):
+        raise ReleaseCheckFailed(f"the probe printed no JSON object last:\n{output[-2000:]}")
+    return found
+
+
+def installed(python: Path, workdir: Path) -> dict[str, str]:
+    """Every distribution a venv holds, and its version.
+
+    :param python: the venv's python.
+    :param workdir: the folder to run in (away from the source tree).
+    """
+    return last_json_line(run(python, "-c", INSTALLED_PROBE, cwd=workdir, env=clean_env(workdir)))
+
+
+def install_changes(before: dict[str, str], after: dict[str, str]) -> str:
+    """A Markdown table of each of Airflow's distributions, and of every other the install changed.
+
+    :param before: the versions before the install.
+    :param after: the versions after it.
+    """
+    names = [name for name in AIRFLOW_DISTRIBUTIONS if name in before or name in after]
+    names += sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+    lines = ["| distribution | before the provider | after |", "|---|---|---|"]
+    for name in dict.fromkeys(names):
+        lines.append(f"| {name} | {before.get(name, '-')} | {after.get(name, '-')} |")
+    return "\n".join(lines)
+
+
+def check_cell(cell: Cell, wheel: Path, workdir: Path) -> CellCheck:
+    """Install the cell's pinned Airflow alone, then the provider's wheel; see the module's step 5.
+
+    :param cell: the cell.
+    :param wheel: the provider's wheel.
+    :param workdir: a scratch folder (its venv goes under it).
+    """
+    started = time.monotonic()
+    check = CellCheck(cell)
+    try:
+        if not cell.constraints.exists():
+            missing = cell.constraints.relative_to(REPO)
+            raise ReleaseCheckFailed(f"{missing} is missing: pin it with `make constraints CELL={cell.name}`")
+        airflow = pinned_version(cell.constraints, "apache-airflow")
+        if airflow is None:
+            raise ReleaseCheckFailed(f"{cell.constraints.relative_to(REPO)} pins no apache-airflow")
+        check.airflow = airflow
+        try:
+            interpreter = find_python(cell.python)
+        except SystemExit as missing:
+            raise ReleaseCheckFailed(str(missing)) from None
+        venv = workdir / f"airflow-{cell.airflow}-python-{cell.python}"
+        run(interpreter, "-m", "venv", venv)
+        python = venv / "bin" / "python"
+        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+        run(*pip, "--constraint", cell.constraints, f"apache-airflow=={airflow}")
+        before = installed(python, workdir)
+        run(*pip, wheel)
+        after = installed(python, workdir)
+        check.report = install_changes(before, after)
+        moved = [name for name in AIRFLOW_DISTRIBUTIONS if before.get(name) != after.get(name)]
+        if moved:
+            raise ReleaseCheckFailed(
+                "installing the provider changed Airflow: "
+                + ", ".join(f"{name} {before.get(name, '-')} -> {after.get(name, '-')}" for name in moved)
+            )
+        run(python, "-m", "pip", "check")
+        found = last_json_line(run(python, "-c", REGISTRATION_PROBE, cwd=workdir, env=clean_env(workdir)))
+        if found["relabeled_fields"] is None:
+            form = "no connection form: this Airflow builds forms with Flask-AppBuilder, not installed"
+        else:
+            form = f"its form relabels {', '.join(found['relabeled_fields'])}"
+        check.report += (
+            f"\n\nregistered: {PROVIDER.name} {found['version']}, connection type "
+            f"{found['connection_type']} ({found['hook']}; {form})"
+        )
+    except ReleaseCheckFailed as failure:
+        check.failure = str(failure)
+    check.seconds = time.monotonic() - started
+    return check
+
+
+def check_cells(cells: list[Cell], wheel: Path, workdir: Path) -> list[CellCheck]:
+    """Check each cell in turn, printing its table as it ends, then a summary table of all.
+
+    :param cells: the cells.
+    :param wheel: the provider's wheel.
+    :param workdir: a scratch folder.
+    """
+    checks = []
+    for cell in cells:
+        check = check_cell(cell, wheel, workdir)
+        checks.append(check)
+        outcome = "passed" if check.failure is None else f"FAILED: {check.failure}"
+        print(f"\n## cell {cell.name}: Airflow {check.airflow or '?'}, {check.seconds:.0f} s: {outcome}")
+        if check.report:
+            print(check.report)
+        print(flush=True)
+    lines = ["| cell | Airflow | provider installed alone | seconds |", "|---|---|---|---|"]
+    for check in checks:
+        outcome = "Airflow unchanged, registered" if check.failure is None else "FAILED"
+        lines.append(f"| {check.cell.name} | {check.airflow or '?'} | {outcome} | {check.seconds:.0f} |")
+    print("\n".join(lines), flush=True)
+    return checks
+
+
 def main(argv: list[str]) -> int:
     """Command line entry point.
 
@@ -372,8 +568,14 @@ def main(argv: list[str]) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--constraints", type=Path, required=True, help="pins for the clean installs")
+    parser.add_argument(
+        "--cell",
+        action="append",
+        help="a version matrix cell to install the provider's wheel into (default: every cell)",
+    )
     args = parser.parse_args(argv)
     constraints = args.constraints.resolve()
+    cells = [find_cell(name) for name in args.cell] if args.cell else CELLS
     try:
         shutil.rmtree(DIST, ignore_errors=True)
         _provider_sdist, provider_wheel = build(PROVIDER)
@@ -388,6 +590,14 @@ def main(argv: list[str]) -> int:
             check_emulator_installed(
                 install_clean(emulator_wheel, constraints, workdir / "emulator"), workdir
             )
+            failed_cells = [
+                check for check in check_cells(cells, provider_wheel, workdir) if check.failure is not None
+            ]
+            if failed_cells:
+                raise ReleaseCheckFailed(
+                    "the provider's wheel in an Airflow of the version matrix: "
+                    + "; ".join(f"{check.cell.name}: {check.failure}" for check in failed_cells)
+                )
     except ReleaseCheckFailed as failure:
         print(f"release check FAILED: {failure}", file=sys.stderr)
         return 1

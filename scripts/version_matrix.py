@@ -80,6 +80,14 @@ CELLS = [
     Cell("3.3", "3.11", suite="full"),
     Cell("3.3", "3.13"),
 ]
+# Pins added to a minor's resolve, for what its newest patch declares too loosely: each says what breaks.
+KNOWN_BAD = {
+    # apache-airflow-core 3.2.2 declares svcs>=25.1.0 and fastapi>=0.129.0 without upper bounds.
+    "3.2": [
+        "svcs<26.2",  # 26.2 moved its registry into the app's lifespan: KeyError 'svcs_registry' in dag.test()
+        "fastapi<=0.156.0",  # 0.156.8: the execution API's models fail with "needs a discriminator field"
+    ],
+}
 MAKE_TEST_CELL = Cell("3.3", "3.11", suite="full")
 """The cell `make test` runs (Airflow 3.3 on this machine's python3): `make test-matrix` leaves it out."""
 TESTED_CELLS = [cell for cell in CELLS if cell != MAKE_TEST_CELL]
@@ -128,7 +136,17 @@ def refresh_constraints(cell: Cell) -> None:
     venv = MATRIX_DIR / f"resolve-airflow-{cell.airflow}-python-{cell.python}"
     python = make_venv(find_python(cell.python), venv)
     run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(python, "-m", "pip", "install", "--quiet", *EDITABLE_INSTALL, f"apache-airflow~={cell.airflow}.0")
+    known_bad = KNOWN_BAD.get(cell.airflow, [])
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        *EDITABLE_INSTALL,
+        f"apache-airflow~={cell.airflow}.0",
+        *known_bad,
+    )
     run(python, "-m", "pip", "check")
     frozen = run(python, "-m", "pip", "freeze", "--all", "--exclude-editable", capture_output=True).stdout
     pins = sorted(
@@ -148,6 +166,8 @@ def refresh_constraints(cell: Cell) -> None:
         f"# of {PROVIDER}[{EXTRAS}] and {EMULATOR} on {date.today().isoformat()}, every package pinned.",
         f"# Written by `make constraints CELL={cell.name}`; do not edit by hand.",
     ]
+    if known_bad:
+        header.insert(2, f"# Resolved with {', '.join(known_bad)} (scripts/version_matrix.py's KNOWN_BAD).")
     cell.constraints.parent.mkdir(parents=True, exist_ok=True)
     cell.constraints.write_text("\n".join(header + pins) + "\n", encoding="utf-8")
     print(f"wrote {cell.constraints.relative_to(REPO)} ({len(pins)} pins)")

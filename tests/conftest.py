@@ -196,9 +196,9 @@ def load_dag() -> Callable[[str], DAG]:
     copy of its own: ``dag.test()`` runs the tasks in this process and renders their templates into
     the operator objects, which would otherwise carry one run's rendered values into the next test.
     """
-    from airflow.dag_processing.dagbag import DagBag
+    from tests.airflow_compat import dag_bag as parse_folder
 
-    dag_bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    dag_bag = parse_folder(str(DAGS_FOLDER))
     assert not dag_bag.import_errors, dag_bag.import_errors
 
     def load(dag_id: str) -> DAG:

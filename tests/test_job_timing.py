@@ -22,6 +22,7 @@ from airflow_provider_aimlstt.job_timing import (
 from airflow_provider_aimlstt.models.submission import SubmittedJob
 from airflow_provider_aimlstt.multipart import HEAD_BYTES, MultipartFileBody, UploadFile
 from airflow_provider_aimlstt.polling import lateness_allowed
+from tests.airflow_compat import use_variables
 from tests.helpers import InMemoryVariables
 
 
@@ -137,10 +138,8 @@ def test_the_variable_is_named_per_connection_and_model() -> None:
 def test_learn_then_predict_through_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     import logging
 
-    import airflow.sdk
-
     variables = InMemoryVariables()
-    monkeypatch.setattr(airflow.sdk, "Variable", variables)
+    use_variables(monkeypatch, variables)
     log = logging.getLogger("test")
     assert learned_timing("c", "m", log) == JobTiming()
     learn_job("c", "m", audio_seconds=100, finished_between=(24, 26), log=log)
@@ -162,15 +161,13 @@ def test_a_variable_that_cannot_be_read_or_written_never_fails_the_task(
 ) -> None:
     import logging
 
-    import airflow.sdk
-
     class Broken:
         def get(self, *args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("no API server")
 
         set = get
 
-    monkeypatch.setattr(airflow.sdk, "Variable", Broken())
+    use_variables(monkeypatch, Broken())
     log = logging.getLogger("test")
     assert learned_timing("c", "m", log) == JobTiming()
     learn_job("c", "m", 100, (24, 26), log)  # logged, not raised

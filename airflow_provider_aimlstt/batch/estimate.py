@@ -41,7 +41,7 @@ from airflow_provider_aimlstt.batch.manifest import FileStatus
 from airflow_provider_aimlstt.batch.row_fields import status_of, values_of
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.multipart import HEAD_BYTES
-from airflow_provider_aimlstt.outputs.storage import filesystem_of
+from airflow_provider_aimlstt.outputs.storage import conn_id_of, filesystem_of
 
 VARIABLE_PREFIX = "aimlstt_cost_rate"
 MAX_BATCHES = 8
@@ -303,7 +303,7 @@ def _path_of(source: str, input_conn_id: str | None) -> Any:
     if storage_scheme(source) is None:
         return ObjectStoragePath(os.path.abspath(source.removeprefix("file://")), protocol="file")
     path = ObjectStoragePath(source)
-    if path.conn_id is None and input_conn_id:
+    if conn_id_of(path) is None and input_conn_id:
         path = ObjectStoragePath(source, conn_id=input_conn_id)
     return path
 

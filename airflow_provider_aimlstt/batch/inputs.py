@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.outputs.storage import (
+    conn_id_of,
     filesystem_of,
     put_file,
     resolve_folder,
@@ -159,7 +160,7 @@ def list_audio(
     prefix = uri_of(root).rstrip("/")
     names = output_names([relative for relative, _ in listed])
     return [
-        AudioFile(with_conn_id(f"{prefix}/{relative}", root.conn_id), name, content_fingerprint(info))
+        AudioFile(with_conn_id(f"{prefix}/{relative}", conn_id_of(root)), name, content_fingerprint(info))
         for (relative, info), name in zip(listed, names, strict=True)
     ]
 
@@ -279,7 +280,7 @@ def write_audio_lists(
     for number, start in enumerate(range(0, len(files), chunk_size)):
         chunk = [file.as_json() for file in files[start : start + chunk_size]]
         uri = put_file(fs, target, f"chunk-{number:05d}.json", json.dumps(chunk).encode("utf-8"))
-        written.append(with_conn_id(uri, target.conn_id))  # read back by a task that may have no conn_id
+        written.append(with_conn_id(uri, conn_id_of(target)))  # read back by a task that may have no conn_id
     return written
 
 

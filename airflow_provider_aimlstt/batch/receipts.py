@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from airflow_provider_aimlstt.outputs.storage import (
     LOCAL_PROTOCOLS,
+    conn_id_of,
     filesystem_of,
     put_file,
     resolve_folder,
@@ -90,7 +91,7 @@ def write_receipt(folder: Any, name: str, receipt: Receipt) -> str:
     if target.protocol in LOCAL_PROTOCOLS:
         fs.makedirs(target.path, exist_ok=True)
     uri = put_file(fs, target, file_name, receipt.model_dump_json(exclude_none=True).encode("utf-8"))
-    return with_conn_id(uri, folder.conn_id)
+    return with_conn_id(uri, conn_id_of(folder))
 
 
 class WrittenTranscripts:
@@ -187,7 +188,7 @@ class WrittenTranscripts:
         return len(paths)
 
     def _address(self, relative: str) -> str:
-        return with_conn_id(f"{self._prefix}/{relative}", self.folder.conn_id)
+        return with_conn_id(f"{self._prefix}/{relative}", conn_id_of(self.folder))
 
 
 def written_transcripts(

@@ -25,6 +25,7 @@ from airflow_provider_aimlstt.batch.row_fields import finished_at, job_seconds, 
 from airflow_provider_aimlstt.outputs.storage import (
     LOCAL_PROTOCOLS,
     address_of,
+    conn_id_of,
     filesystem_of,
     put_file,
     resolve_folder,
@@ -138,7 +139,7 @@ def write_report(
     if folder.protocol in LOCAL_PROTOCOLS:
         fs.makedirs(folder.path, exist_ok=True)
     return with_conn_id(
-        put_file(fs, folder, _report_name(task_instance), page.encode("utf-8")), folder.conn_id
+        put_file(fs, folder, _report_name(task_instance), page.encode("utf-8")), conn_id_of(folder)
     )
 
 
@@ -151,7 +152,7 @@ def report_location(output_path: Any, output_conn_id: str | None, task_instance:
     :param task_instance: DAG id, run id, task id and map index.
     """
     folder = resolve_folder(output_path, output_conn_id) / REPORTS_FOLDER
-    return with_conn_id(address_of(folder / _report_name(task_instance)), folder.conn_id)
+    return with_conn_id(address_of(folder / _report_name(task_instance)), conn_id_of(folder))
 
 
 def _report_name(task_instance: Sequence[object]) -> str:

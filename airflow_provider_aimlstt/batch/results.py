@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
-from airflow_provider_aimlstt.outputs.storage import filesystem_of, resolve_folder, with_conn_id
+from airflow_provider_aimlstt.outputs.storage import conn_id_of, filesystem_of, resolve_folder, with_conn_id
 
 if TYPE_CHECKING:
     from airflow_provider_aimlstt.transcripts import Transcript
@@ -164,7 +164,7 @@ def _read(location: str, output_conn_id: str | None) -> list[FileResult]:
         FileResult.model_validate(
             {
                 **row.model_dump(include=public),
-                "paths": {fmt: _with_conn_id(uri, path.conn_id) for fmt, uri in row.paths.items()},
+                "paths": {fmt: _with_conn_id(uri, conn_id_of(path)) for fmt, uri in row.paths.items()},
             }
         )
         for row in Manifest.load(location, output_conn_id)

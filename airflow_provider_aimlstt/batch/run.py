@@ -521,7 +521,7 @@ class BatchRun:
         :param job: its fetched job; ``charge`` is what that fetch cost.
         """
         from airflow_provider_aimlstt.outputs.delivery import completed_result
-        from airflow_provider_aimlstt.outputs.storage import resolve_folder, with_conn_id
+        from airflow_provider_aimlstt.outputs.storage import conn_id_of, resolve_folder, with_conn_id
         from airflow_provider_aimlstt.outputs.writer import write_transcript_files
         from airflow_provider_aimlstt.transcripts import to_transcript
 
@@ -537,9 +537,13 @@ class BatchRun:
         root = resolve_folder(output.output_path, output.output_conn_id)
         inside, _, leaf = row.name.rpartition("/")
         written = write_transcript_files(
-            transcript, root / inside if inside else root, leaf, output.formats, output_conn_id=root.conn_id
+            transcript,
+            root / inside if inside else root,
+            leaf,
+            output.formats,
+            output_conn_id=conn_id_of(root),
         )
-        row.paths = {fmt: with_conn_id(uri, root.conn_id) for fmt, uri in written.items()}
+        row.paths = {fmt: with_conn_id(uri, conn_id_of(root)) for fmt, uri in written.items()}
         row.audio_seconds, row.words = transcript.duration_seconds, transcript.word_count
         if charge is not None:
             row.cost_usd, row.credits = float(charge.usd), charge.credits

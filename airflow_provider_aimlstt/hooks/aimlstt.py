@@ -116,6 +116,22 @@ class AimlSttHook(BaseHook):
         ApiRetryPolicy().overridden(**self.retry_overrides)  # bad values fail here, before any call
         self._async_settings: ConnectionSettings | None = None
 
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The connection form's extra fields, for Airflow 2.11 to 3.1 (3.2+ reads the provider
+        info's ``conn-fields`` instead and does not call this)."""
+        from airflow_provider_aimlstt.hooks.connection_form import form_widgets
+
+        return form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The connection form's standard fields: hidden, relabelled, placeholders (Airflow 2.11 to
+        3.1; 3.2+ reads the provider info's ``ui-field-behaviour``)."""
+        from airflow_provider_aimlstt.hooks.connection_form import hook_field_behaviour
+
+        return hook_field_behaviour()
+
     # -- blocking transport (workers) -------------------------------------------------------
 
     @cached_property

@@ -14,6 +14,11 @@ every try (:func:`task_client_request_id`), so the job can be found in the API's
 create's answer is lost, and traced back to the task afterwards. A retry that finds nothing in
 the store (the try that submitted died before it could store, or Airflow refused the write) looks
 in the usage log for that id before it submits.
+
+Below Airflow 3.3 there is no store: the usage log is how a retry finds the earlier try's job. A
+log row shows shortly after its create, so such a retry keeps looking until the connection's
+``usage_log_wait`` has passed since the try started (the create was made before that), then
+submits if there is none. The first submission of such a task says so once in its log.
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ def submit_once(
     reused = reusable_submission(context, hook, fingerprint, log)
     if reused is not None:
         return reused
-    logged = logged_submission(context, hook, request_id, log)
+    logged = logged_submission(context, hook, request_id, log, _usage_log_wait(context, hook, log))
     if logged is not None:
         remember_submission(context, fingerprint, logged, log)
         return logged
@@ -146,14 +151,17 @@ def reusable_submission(context: Any, hook: AimlSttHook, fingerprint: str, log: 
     )
 
 
-def logged_submission(context: Any, hook: AimlSttHook, request_id: str, log: Any) -> SubmittedJob | None:
-    """The job an earlier try made that the usage log shows under ``request_id`` (one look, since
-    the DAG run started), while the API still has it and it has not failed; None on a first try.
+def logged_submission(
+    context: Any, hook: AimlSttHook, request_id: str, log: Any, wait_seconds: float = 0.0
+) -> SubmittedJob | None:
+    """The job an earlier try made that the usage log shows under ``request_id`` (since the DAG run
+    started), while the API still has it and it has not failed; None on a first try.
 
     :param context: the task's context (its task instance's try number, its DAG run's start).
     :param hook: reads the usage log and the job.
     :param request_id: the create's client request id (:func:`task_client_request_id`).
     :param log: the task's logger.
+    :param wait_seconds: how long to keep looking for the row (0: one look).
     """
     ti = context.get("ti") if hasattr(context, "get") else None
     if int(getattr(ti, "try_number", 1) or 1) <= 1:
@@ -161,7 +169,7 @@ def logged_submission(context: Any, hook: AimlSttHook, request_id: str, log: Any
     dag_run = context.get("dag_run")
     since = getattr(dag_run, "start_date", None) or datetime.now(timezone.utc) - timedelta(days=1)
     try:
-        row = find_logged_create(hook.usage_log_page, request_id, since, 0.0, log)
+        row = find_logged_create(hook.usage_log_page, request_id, since, wait_seconds, log)
     except AimlSttError as exc:
         log.warning("Could not read the usage log for an earlier try's create (%s); submitting", exc)
         return None
@@ -193,7 +201,12 @@ def remember_submission(context: Any, fingerprint: str, submission: SubmittedJob
     """
     store = _store(context)
     if store is None:
-        log.warning("This Airflow has no task state store (3.3+): a retry of this task would submit again")
+        log.info(
+            "This Airflow has no task state store (3.3+): a retry of this task finds generation_id=%s "
+            "in the usage log by client_request_id=%s, not in the store",
+            submission.generation_id,
+            submission.client_request_id,
+        )
         return
     store.set(
         STATE_KEY,
@@ -205,6 +218,24 @@ def remember_submission(context: Any, fingerprint: str, submission: SubmittedJob
             "charge": submission.charge.model_dump(mode="json") if submission.charge else None,
         },
     )
+
+
+def _usage_log_wait(context: Any, hook: AimlSttHook, log: Any) -> float:
+    """How long a retry looks for the earlier try's create in the usage log: one look where the
+    task state store holds submissions (an unstored create is rare there); without one, until the
+    connection's ``usage_log_wait`` has passed since this try started."""
+    ti = context.get("ti") if hasattr(context, "get") else None
+    if _store(context) is not None or int(getattr(ti, "try_number", 1) or 1) <= 1:
+        return 0.0
+    started = getattr(ti, "start_date", None)
+    elapsed = (datetime.now(timezone.utc) - started).total_seconds() if started else 0.0
+    wait = max(0.0, hook.settings.usage_log_wait - elapsed)
+    log.info(
+        "This Airflow has no task state store (3.3+): looking for an earlier try's job in the usage "
+        "log for up to %.0f s before submitting",
+        wait,
+    )
+    return wait
 
 
 def _store(context: Any) -> Any:

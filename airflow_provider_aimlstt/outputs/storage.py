@@ -13,6 +13,7 @@ from typing import Any
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
 
 WHOLE_OBJECT_PROTOCOLS: frozenset[str] = frozenset(
     {"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "memory"}
@@ -37,13 +38,14 @@ def resolve_folder(output_path: object, output_conn_id: str | None) -> ObjectSto
             return ObjectStoragePath(output_path.path, protocol="file")
         if (
             output_conn_id is None
-            or output_path.conn_id == output_conn_id
+            or conn_id_of(output_path) == output_conn_id
             or output_path.protocol in _NO_CONN_PROTOCOLS
         ):
             return output_path
-        if output_path.conn_id is not None:
+        named = conn_id_of(output_path)
+        if named is not None:
             raise AimlSttValidationError(
-                f"output_path: {output_path} names conn_id {output_path.conn_id!r}, not {output_conn_id!r}"
+                f"output_path: {output_path} names conn_id {named!r}, not {output_conn_id!r}"
             )
         output_path = uri_of(output_path)
     if isinstance(output_path, os.PathLike):
@@ -57,12 +59,25 @@ def resolve_folder(output_path: object, output_conn_id: str | None) -> ObjectSto
     scheme, _, rest = output_path.partition("://")
     if not rest.strip("/"):
         raise AimlSttValidationError(f"output_path: {output_path!r} names no bucket or folder")
+    # conn_id only when there is one: Airflow 2's ObjectStoragePath takes conn_id=None over the URI's own.
+    named = {} if output_conn_id is None or scheme.lower() in _NO_CONN_PROTOCOLS else {"conn_id": output_conn_id}
     try:
-        return ObjectStoragePath(
-            output_path, conn_id=None if scheme.lower() in _NO_CONN_PROTOCOLS else output_conn_id
-        )
+        return ObjectStoragePath(output_path, **named)
     except (ValueError, TypeError) as error:
         raise AimlSttValidationError(f"output_path: {output_path!r}: {error}") from None
+
+
+def conn_id_of(path: ObjectStoragePath) -> str | None:
+    """The Airflow connection the path opens its store with; None for local paths and fsspec's defaults.
+
+    Airflow 3's ``ObjectStoragePath`` has it as ``conn_id``; Airflow 2's keeps it in its storage options.
+
+    :param path: the path.
+    """
+    if AIRFLOW_V_3_0_PLUS:
+        return path.conn_id
+    conn_id: str | None = path.storage_options.get("conn_id")
+    return conn_id
 
 
 def filesystem_of(folder: ObjectStoragePath) -> Any:
@@ -74,7 +89,7 @@ def filesystem_of(folder: ObjectStoragePath) -> Any:
     try:
         return folder.fs
     except ValueError as error:  # Airflow has no filesystem for this scheme (memory://, or no provider)
-        if folder.conn_id:
+        if conn_id_of(folder):
             raise AimlSttValidationError(f"output_path: {error}, so conn_id cannot be used") from None
     try:  # fsspec's own, with its default credentials, as ObjectStoragePath's path methods do
         import fsspec
@@ -121,7 +136,7 @@ def address_of(path: ObjectStoragePath) -> str:
 
     :param path: the path.
     """
-    return with_conn_id(uri_of(path), path.conn_id)
+    return with_conn_id(uri_of(path), conn_id_of(path))
 
 
 def with_conn_id(uri: str, conn_id: str | None) -> str:

@@ -13,9 +13,9 @@ from tests.e2e.support import EXAMPLE_DAGS
 
 @pytest.fixture(scope="module")
 def example_dags() -> dict:
-    from airflow.dag_processing.dagbag import DagBag
+    from tests.airflow_compat import dag_bag
 
-    bag = DagBag(dag_folder=str(EXAMPLE_DAGS))
+    bag = dag_bag(str(EXAMPLE_DAGS))
     assert not bag.import_errors, bag.import_errors
     return bag.dags
 

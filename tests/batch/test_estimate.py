@@ -24,6 +24,7 @@ from airflow_provider_aimlstt.batch.estimate import (
 from airflow_provider_aimlstt.batch.manifest import FileStatus, ManifestRow
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.multipart import HEAD_BYTES
+from tests.airflow_compat import use_variables
 from tests.conftest import AUDIO_DIR
 from tests.encoded_audio import flac_bytes, mp3_bytes, mp3_seconds, mp4_bytes
 from tests.helpers import InMemoryVariables
@@ -40,10 +41,8 @@ def _wav_seconds(path: Path) -> float:
 
 @pytest.fixture
 def variables(monkeypatch: pytest.MonkeyPatch) -> InMemoryVariables:
-    import airflow.sdk
-
     store = InMemoryVariables()
-    monkeypatch.setattr(airflow.sdk, "Variable", store)
+    use_variables(monkeypatch, store)
     return store
 
 
@@ -184,15 +183,13 @@ def test_the_latest_batches_make_the_price(variables: InMemoryVariables) -> None
 def test_a_variable_that_cannot_be_read_or_written_never_fails_the_estimate(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import airflow.sdk
-
     class Broken:
         def get(self, *args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("no API server")
 
         set = get
 
-    monkeypatch.setattr(airflow.sdk, "Variable", Broken())
+    use_variables(monkeypatch, Broken())
     rows = [_row("a.wav", FileStatus.TRANSCRIBED, 1.0, 100.0)]
     assert learn_cost_rate("c", "m", rows, logging.getLogger("test")) is None
     assert estimate_batch_cost([str(WAVS[0])], conn_id="c", model="m").rate_source is None

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, ManifestRow
+from tests.airflow_compat import start_stats, stop_stats
 from tests.conftest import REPO
 
 MODEL = "openai/whisper-1"
@@ -61,19 +62,13 @@ def _manifest() -> Manifest:
 
 _CHILD = """
 import json, os, sys
-from airflow.providers.common.compat.sdk import conf
-from airflow.sdk.observability import stats
-from airflow.sdk.observability.metrics import stats_utils
 from airflow_provider_aimlstt.batch.metrics import emit_batch_metrics
+from tests.airflow_compat import start_stats
 
 counts, rows = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 for influx in ("False", "True"):
     os.environ["AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED"] = influx
-    # what the task runner does when a task starts (airflow.sdk.execution_time.task_runner.main)
-    stats.initialize(
-        factory=stats_utils.get_stats_factory(),
-        export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
-    )
+    start_stats()  # what the task runner does when a task starts
     emit_batch_metrics(counts, rows, "openai/whisper-1", {"dag_id": "nightly", "task_id": "transcribe"})
 """
 
@@ -155,9 +150,6 @@ def test_a_batch_sends_its_counts_audio_cost_and_job_times_to_statsd() -> None:
 
 def test_rows_as_objects_and_counters_with_nothing_to_add(monkeypatch: pytest.MonkeyPatch) -> None:
     """Through Airflow's ``Stats`` with a backend that records what it is sent."""
-    from airflow.sdk._shared.observability.metrics.base_stats_logger import NoStatsLogger
-    from airflow.sdk.observability import stats
-
     from airflow_provider_aimlstt.batch.metrics import emit_batch_metrics
 
     sent: list[tuple[str, str, Any, dict[str, Any]]] = []
@@ -169,7 +161,7 @@ def test_rows_as_objects_and_counters_with_nothing_to_add(monkeypatch: pytest.Mo
         def timing(self, stat: str, dt: Any, *, tags: Any = None) -> None:
             sent.append(("timing", stat, dt.total_seconds(), tags))
 
-    stats.initialize(factory=Recorder, export_legacy_names=True)
+    start_stats(Recorder)
     try:
         manifest = _manifest()
         for row in manifest:
@@ -177,7 +169,7 @@ def test_rows_as_objects_and_counters_with_nothing_to_add(monkeypatch: pytest.Mo
         manifest.rows["d.wav"].status = FileStatus.TRANSCRIBED  # nothing skipped
         emit_batch_metrics(manifest.counts(), manifest, MODEL, {"dag_id": "d", "task_id": "t"})
     finally:
-        stats.initialize(factory=NoStatsLogger, export_legacy_names=True)  # as in a process without metrics
+        stop_stats()
 
     counters = {stat: count for kind, stat, count, _ in sent if kind == "incr"}
     assert "aimlstt.batch.files_skipped" not in counters and "aimlstt.batch.cost_microusd" not in counters

@@ -21,7 +21,8 @@ from airflow_provider_aimlstt.batch.results import (
 )
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
 from airflow_provider_aimlstt.transcripts import Transcript
-from tests.e2e.support import mono_samples, return_value, spoken_text, task_states
+from tests.airflow_compat import return_value
+from tests.e2e.support import mono_samples, spoken_text, task_states
 from tests.helpers import fast_batch_polls
 
 pytestmark = pytest.mark.usefixtures("airflow_db")

@@ -17,8 +17,9 @@ import pytest
 
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, ManifestRow
 from airflow_provider_aimlstt.transcripts import Transcript
+from tests.airflow_compat import return_value
 from tests.conftest import AUDIO_DIR
-from tests.e2e.support import return_value, task_states
+from tests.e2e.support import task_states
 from tests.encoded_audio import mp3_bytes, ogg_stream, opus_head, webm_bytes
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "fast_batch")

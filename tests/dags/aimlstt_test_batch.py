@@ -7,11 +7,12 @@ by setting the provider's internal constants (see ``tests/operators/test_batch.p
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.common.compat.sdk import Asset, Param, dag
+from airflow.providers.common.compat.sdk import Param, dag
 
+from airflow_provider_aimlstt.assets import named_asset
 from airflow_provider_aimlstt.operators.batch import AimlSttBatchTranscribeOperator
 
-MANIFESTS = Asset(name="aimlstt_test_batch_manifest", uri="memory://aimlstt-test-batch-manifests")
+MANIFESTS = named_asset("aimlstt_test_batch_manifest", "memory://aimlstt-test-batch-manifests")
 
 
 @dag(

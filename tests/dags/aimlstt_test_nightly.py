@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.common.compat.sdk import Asset, Param, dag
+from airflow.providers.common.compat.sdk import Param, dag
 
+from airflow_provider_aimlstt.assets import named_asset
 from airflow_provider_aimlstt.task_groups.nightly import transcribe_new_audio
 
 PRICE = 0.00007
 """The emulator's price per audio second of Deepgram's models: the estimate's, here."""
-TRANSCRIPTS = Asset(name="aimlstt_test_nightly_transcripts", uri="aimlstt://test/nightly")
+TRANSCRIPTS = named_asset("aimlstt_test_nightly_transcripts", "aimlstt://test/nightly")
 
 
 @dag(

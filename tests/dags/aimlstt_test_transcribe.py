@@ -10,15 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pendulum
-from airflow.providers.common.compat.sdk import Asset, AssetAlias, Param, dag
+from airflow.providers.common.compat.sdk import AssetAlias, Param, dag
 
+from airflow_provider_aimlstt.assets import named_asset
 from airflow_provider_aimlstt.operators.transcribe import AimlSttTranscribeOperator
 from airflow_provider_aimlstt.sensors.job import AimlSttSensor
 
 AUDIO = Path(__file__).resolve().parents[2] / "example_dags" / "audio"
 ALL_FORMATS = ("txt", "json", "srt", "vtt")
 ALIAS = AssetAlias(name="aimlstt_test_transcripts")
-NAMED = Asset(name="aimlstt_test_named", uri="memory://aimlstt-test-named")
+NAMED = named_asset("aimlstt_test_named", "memory://aimlstt-test-named")
 
 
 @dag(

@@ -1,10 +1,15 @@
-"""Helpers for the end-to-end tests: the speech samples, and reading the runs of example DAGs."""
+"""Helpers for the end-to-end tests: the speech samples, and reading the runs of example DAGs.
+
+(A task's return value in a run: :func:`tests.airflow_compat.return_value`.)
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
 
 if TYPE_CHECKING:
     from airflow.models.dagrun import DagRun
@@ -17,8 +22,8 @@ AUDIO_DIR = EXAMPLE_DAGS / "audio"
 def day_named_now() -> str:
     """The day folder (``2026/12/06``) a run of the nightly DAG triggered now transcribes: the day
     before its data interval ends, and a manual run's interval ends when it is triggered (with a
-    logical date: ``airflow dags trigger --logical-date``). Computed just before the trigger, it is
-    the run's unless midnight UTC passes in between."""
+    logical date: :meth:`~tests.e2e.cluster.AirflowComponents.trigger_dag`). Computed just before the
+    trigger, it is the run's unless midnight UTC passes in between."""
     return (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y/%m/%d")
 
 
@@ -43,24 +48,13 @@ def task_states(dag_run: DagRun) -> dict[tuple[str, int], str | None]:
     return {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
 
 
-def return_value(dag_run: DagRun, task_id: str, map_index: int = -1) -> Any:
-    """A task instance's return value (XCom) in a run, or None when it has none.
+def dag_test_at(dag: Any, logical_date: datetime | None, run_conf: dict[str, Any]) -> DagRun:
+    """``dag.test()`` of a run with a logical date (Airflow 2: its execution date, its keyword too).
 
-    :param dag_run: the run.
-    :param task_id: the task.
-    :param map_index: the mapped instance; -1 for a task that is not mapped.
+    :param dag: the DAG.
+    :param logical_date: the run's logical date; None: Airflow 3 makes a run without one (Airflow 2
+        gives every run one: now).
+    :param run_conf: the run's conf.
     """
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        row = session.execute(
-            XComModel.get_many(
-                key="return_value",
-                run_id=dag_run.run_id,
-                dag_ids=dag_run.dag_id,
-                task_ids=task_id,
-                map_indexes=map_index,
-            ).with_only_columns(XComModel.value)
-        ).first()
-    return None if row is None else XComModel.deserialize_value(row)
+    keyword = "logical_date" if AIRFLOW_V_3_0_PLUS else "execution_date"
+    return dag.test(**{keyword: logical_date}, run_conf=run_conf)

@@ -24,9 +24,16 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from airflow_provider_aimlstt.get_provider_info import PORT_LABEL, get_provider_info
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
 from tests.conftest import TEST_API_KEY, connection_json
 from tests.e2e.cluster import AirflowComponents
 from tests.e2e.support import EXAMPLE_DAGS, day_named_now, mono_samples
+
+pytestmark = pytest.mark.skipif(
+    not AIRFLOW_V_3_0_PLUS,
+    reason="drives Airflow 3's UI (its React pages: connection form, trigger form, task logs); "
+    "Airflow 2's UI is another one",
+)
 
 DAG_ID = "example_aimlstt_nightly"
 CONN_ID = "aimlstt_from_the_form"
@@ -91,7 +98,7 @@ def airflow(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         )
         components.wait_for(
             "the api-server answering",
-            lambda: _answers(f"http://127.0.0.1:{components.api_port}/api/v2/monitor/health"),
+            lambda: _answers(f"http://127.0.0.1:{components.web_port}/api/v2/monitor/health"),
             PARSE_TIMEOUT_SECONDS,
         )
         yield components
@@ -180,7 +187,7 @@ def _fill_connection_form(page: Any, base_url: str, tmp_path: Path) -> None:
 def test_the_connection_form_and_its_test_button(
     airflow: AirflowComponents, page: Any, emulator: Any, tmp_path: Path
 ) -> None:
-    api = f"http://127.0.0.1:{airflow.api_port}"
+    api = f"http://127.0.0.1:{airflow.web_port}"
     page.goto(f"{api}/connections", wait_until="networkidle")
     _fill_connection_form(page, emulator.base_url, tmp_path)
     stored = airflow.query("SELECT conn_type, host, port FROM connection WHERE conn_id = ?", CONN_ID)
@@ -213,7 +220,7 @@ def test_the_connection_form_and_its_test_button(
 def test_a_nightly_run_from_the_trigger_form_and_its_logs(
     airflow: AirflowComponents, page: Any, tmp_path: Path
 ) -> None:
-    api = f"http://127.0.0.1:{airflow.api_port}"
+    api = f"http://127.0.0.1:{airflow.web_port}"
     output_dir = tmp_path / "transcripts"
     page.goto(f"{api}/dags/{DAG_ID}", wait_until="networkidle")
     page.get_by_role("button", name="Trigger").first.click()

@@ -153,18 +153,8 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         # Creates answer 1.5 s late: the first wave of each batch task is in the air for a while.
         emulator.faults.set(routes=["create"], latency_seconds=1.5, latency_probability=1.0)
         phases["parsed"] = time.monotonic()
-        now = datetime.now(timezone.utc).isoformat()  # a run without a logical date has no day to name
-        airflow.airflow(
-            "dags",
-            "trigger",
-            NIGHTLY,
-            "--run-id",
-            nightly_run,
-            "--logical-date",
-            now,
-            "--conf",
-            json.dumps(conf),
-        )
+        # A run without a logical date has no day to name.
+        airflow.trigger_dag(NIGHTLY, nightly_run, logical_date=datetime.now(timezone.utc), conf=conf)
 
         # Fault 1: the worker of a batch task that is sending creates dies.
         def sending_worker() -> tuple[int, str] | None:
@@ -259,17 +249,8 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
             "input_dir": f"s3://{S3_CONN_ID}@{AUDIO_BUCKET}/per_file",
             "output_dir": f"s3://{S3_CONN_ID}@{TRANSCRIPTS_BUCKET}/per_file",
         }
-        airflow.airflow(
-            "dags",
-            "trigger",
-            PER_FILE,
-            "--run-id",
-            per_file_run,
-            "--logical-date",
-            datetime.now(timezone.utc).isoformat(),
-            "--conf",
-            json.dumps(per_file_conf),
-        )
+        now = datetime.now(timezone.utc)
+        airflow.trigger_dag(PER_FILE, per_file_run, logical_date=now, conf=per_file_conf)
         per_file_state = airflow.wait_for_run_end(per_file_run, RUN_TIMEOUT_SECONDS)
         per_file_tries = dict(
             airflow.query(

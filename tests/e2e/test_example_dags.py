@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from airflow_provider_aimlstt.transcripts import Transcript
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS, AIRFLOW_V_3_2_PLUS
+from tests.airflow_compat import dag_bag, needs, return_value, template_macros
 from tests.conftest import DAGS_FOLDER
-from tests.e2e.support import AUDIO_DIR, mono_samples, return_value, spoken_text, task_states
+from tests.e2e.support import AUDIO_DIR, dag_test_at, mono_samples, spoken_text, task_states
 from tests.encoded_audio import mp3_bytes
 from tests.helpers import fast_batch_polls
 from tests.transcripts.subtitles import parse_srt
@@ -50,13 +52,11 @@ TOTAL_LINE = re.compile(r"(?:^|\s)(total\s+\d.*)$")  # the per-file table's last
 @pytest.fixture(scope="module")
 def nightly() -> DAG:
     """The per-file DAG, parsed with retries that wait no time (every task has 2 retries)."""
-    from airflow.dag_processing.dagbag import DagBag
-
     with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
         patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_per_file.py"))
-    assert not dag_bag.import_errors, dag_bag.import_errors
-    return dag_bag.dags["example_aimlstt_per_file"]
+        bag = dag_bag(str(DAGS_FOLDER / "example_dags" / "example_aimlstt_per_file.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags["example_aimlstt_per_file"]
 
 
 def _tries(dag_run: Any) -> dict[tuple[str, int], int]:
@@ -243,17 +243,15 @@ def test_dag_without_triggerer_waits_in_poke_and_reschedule_modes(
 def batch_nightly() -> Iterator[DAG]:
     """The nightly DAG (batches), parsed with retries that wait no time, its batch tasks first
     polling 0.3 s apart (an internal constant, set for this module's tests)."""
-    from airflow.dag_processing.dagbag import DagBag
-
     from airflow_provider_aimlstt.triggers import batch as batch_trigger
 
     with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
         patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
-    assert not dag_bag.import_errors, dag_bag.import_errors
+        bag = dag_bag(str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
+    assert not bag.import_errors, bag.import_errors
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(batch_trigger, "FIRST_POLL_SECONDS", 0.3)
-        yield dag_bag.dags["example_aimlstt_nightly"]
+        yield bag.dags["example_aimlstt_nightly"]
 
 
 NIGHTLY_GROUP = "transcribe_new_audio"
@@ -290,15 +288,16 @@ def test_batch_nightly_names_the_day_before_its_data_interval_ends() -> None:
     """The run the schedule makes at 2026-12-07 02:00 UTC lists 2026/12/06; a template of
     ``data_interval_start`` or ``logical_date`` under Airflow 3's default cron timetable would not."""
     import pendulum
-    from airflow.dag_processing.dagbag import DagBag
-    from airflow.sdk import macros
-    from airflow.serialization.encoders import coerce_to_core_timetable
     from airflow.timetables.base import DataInterval, TimeRestriction
     from airflow.timetables.trigger import CronTriggerTimetable
 
-    bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
+    bag = dag_bag(str(DAGS_FOLDER / "example_dags" / "example_aimlstt_nightly.py"))
     dag = bag.dags["example_aimlstt_nightly"]  # parsed with the default schedule, 02:00 UTC
-    timetable = coerce_to_core_timetable(dag.timetable)
+    timetable = dag.timetable  # the scheduler's own, where the Task SDK has timetables of its own:
+    if AIRFLOW_V_3_2_PLUS:
+        from airflow.serialization.encoders import coerce_to_core_timetable
+
+        timetable = coerce_to_core_timetable(timetable)
     before = DataInterval(
         pendulum.datetime(2026, 12, 5, 2, tz="UTC"), pendulum.datetime(2026, 12, 6, 2, tz="UTC")
     )
@@ -309,7 +308,7 @@ def test_batch_nightly_names_the_day_before_its_data_interval_ends() -> None:
     listing = dag.get_task(LISTING)
     context = {
         "params": {**dag.params.dump(), "input_dir": "s3://calls", "output_dir": "s3://transcripts"},
-        "macros": macros,
+        "macros": template_macros(),
         "data_interval_start": run.data_interval.start,
         "data_interval_end": run.data_interval.end,
         "logical_date": run.logical_date,
@@ -340,7 +339,7 @@ def test_batch_nightly_transcribes_only_the_day_before_in_chunks_then_skips_it(
     samples = mono_samples()
     stereo = AUDIO_DIR / "stereo" / "conversation.wav"  # in a sub-folder: listed, its folder mirrored
 
-    first = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
+    first = dag_test_at(batch_nightly, _run_at(), conf)
 
     assert first.state == "success", task_states(first)
     assert first.data_interval_end == _run_at()
@@ -358,19 +357,20 @@ def test_batch_nightly_transcribes_only_the_day_before_in_chunks_then_skips_it(
     assert return_value(first, ANNOUNCE) == len(samples) + 1
     assert f"5 new or changed of 5 audio file(s) in {input_root}/{DAY} (0 already transcribed)" in logs()
 
-    second = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
+    second = dag_test_at(batch_nightly, _run_at(), conf)
 
     assert second.state == "success", task_states(second)
     assert return_value(second, SUMMARY)["files"] == 0
     assert task_states(second)[(BATCH, -1)] == "skipped"
 
 
+@needs(AIRFLOW_V_3_0_PLUS, "Airflow 3's runs without a logical date (Airflow 2 gives every run one)")
 def test_batch_nightly_run_without_a_data_interval_fails_saying_so(
     batch_nightly: DAG, emulator: Any, tmp_path: Path, logs: Any
 ) -> None:
     creates = emulator.stats()["create_attempts"]
 
-    dag_run = batch_nightly.test(logical_date=None, run_conf=_nightly_conf(tmp_path / "in", tmp_path / "out"))
+    dag_run = dag_test_at(batch_nightly, None, _nightly_conf(tmp_path / "in", tmp_path / "out"))
 
     states = task_states(dag_run)
     assert dag_run.state == "failed", states
@@ -393,7 +393,7 @@ def test_batch_nightly_names_colliding_files_apart_across_chunks_and_redoes_a_re
     shutil.copy(AUDIO_DIR / "weather_report.wav", input_dir / "agent1" / "call.wav")
     conf = _nightly_conf(input_root, output_root, chunk_size=1)
 
-    first = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
+    first = dag_test_at(batch_nightly, _run_at(), conf)
 
     assert first.state == "success", task_states(first)
     assert len(return_value(first, LISTING)) == 3  # one file a chunk: each named by the listing
@@ -402,7 +402,9 @@ def test_batch_nightly_names_colliding_files_apart_across_chunks_and_redoes_a_re
         assert (output_dir / f"{name}.json").exists(), name
 
     (input_dir / "call.mp3").write_bytes(mp3_bytes([64] * 150, 16000))  # re-recorded
-    second = batch_nightly.test(logical_date=_run_at(), run_conf=conf)
+    # A run of its own, naming the same day (Airflow 2 keys runs by their logical date: one at the
+    # same date would be the first run again, resuming its batches' manifests).
+    second = dag_test_at(batch_nightly, _run_at().add(minutes=1), conf)
 
     assert second.state == "success", task_states(second)
     chunks = return_value(second, LISTING)
@@ -423,7 +425,7 @@ def test_batch_nightly_fails_naming_the_bad_file_and_writes_the_others(
     shutil.copy(AUDIO_DIR / "meeting_note.wav", input_dir / "good.wav")
     (input_dir / "empty.wav").write_bytes(b"")
 
-    dag_run = batch_nightly.test(logical_date=_run_at(), run_conf=_nightly_conf(input_root, output_root))
+    dag_run = dag_test_at(batch_nightly, _run_at(), _nightly_conf(input_root, output_root))
 
     assert dag_run.state == "failed", task_states(dag_run)
     assert (output_root / DAY / "good.json").exists()
@@ -439,18 +441,16 @@ def test_batch_nightly_fails_naming_the_bad_file_and_writes_the_others(
 def to_sql(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[DAG, Path]:
     """The SQL example DAG, parsed with retries that wait no time, its batch polling fast; and the
     SQLite file its ``sqlite_default`` connection names."""
-    from airflow.dag_processing.dagbag import DagBag
-
     with pytest.MonkeyPatch.context() as patch:  # read when the DAG is parsed
         patch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-        dag_bag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags" / "example_aimlstt_to_sql.py"))
-    assert not dag_bag.import_errors, dag_bag.import_errors
+        bag = dag_bag(str(DAGS_FOLDER / "example_dags" / "example_aimlstt_to_sql.py"))
+    assert not bag.import_errors, bag.import_errors
     fast_batch_polls(monkeypatch)
     database = tmp_path / "transcripts.db"
     monkeypatch.setenv(
         "AIRFLOW_CONN_SQLITE_DEFAULT", json.dumps({"conn_type": "sqlite", "host": str(database)})
     )
-    return dag_bag.dags["example_aimlstt_to_sql"], database
+    return bag.dags["example_aimlstt_to_sql"], database
 
 
 def _table(database: Path) -> dict[str, tuple[Any, ...]]:

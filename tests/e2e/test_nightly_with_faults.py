@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_aimlstt import defaults
+from tests.airflow_compat import dag_bag
 from tests.conftest import DAGS_FOLDER
 from tests.e2e.support import task_states
 
@@ -82,8 +83,6 @@ def _sha256(path: Path) -> str:
 def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_twice(
     emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs: Any
 ) -> None:
-    from airflow.dag_processing.dagbag import DagBag
-
     input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
     input_dir.mkdir()
     for index in range(FILES):
@@ -95,7 +94,7 @@ def test_thirty_files_under_faults_end_transcribed_or_failed_with_a_cause_never_
     monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 0.5)  # the transcribe operator's first wait
     monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 30.0)
     monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-    dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
+    dag = dag_bag(str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
     stats_before = emulator.stats()
     emulator.faults.set(**FAULTS)
 
@@ -208,8 +207,6 @@ POST_CREATE_DROPS = {
 def test_creates_whose_answer_is_lost_are_found_in_the_usage_log_and_never_made_twice(
     emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, logs: Any
 ) -> None:
-    from airflow.dag_processing.dagbag import DagBag
-
     files = 12
     input_dir, output_dir = tmp_path / "audio", tmp_path / "transcripts"
     input_dir.mkdir()
@@ -219,7 +216,7 @@ def test_creates_whose_answer_is_lost_are_found_in_the_usage_log_and_never_made_
     monkeypatch.setattr(defaults, "FIRST_POLL_SECONDS", 0.5)  # the transcribe operator's first wait
     monkeypatch.setattr(defaults, "MAX_POLL_SECONDS", 30.0)
     monkeypatch.setenv("AIMLSTT_RETRY_DELAY_SECONDS", "0")
-    dag = DagBag(dag_folder=str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
+    dag = dag_bag(str(DAGS_FOLDER / "example_dags")).dags["example_aimlstt_per_file"]
     stats_before = emulator.stats()
     emulator.faults.set(**POST_CREATE_DROPS)
 

@@ -12,6 +12,7 @@ from fsspec.implementations.memory import MemoryFileSystem
 from airflow_provider_aimlstt import exceptions as exc
 from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import TranscriptionRequest
+from tests.airflow_compat import attach_store
 from tests.conftest import AUDIO_DIR
 from tests.encoded_audio import flac_bytes, mp3_bytes, mp4_bytes
 from tests.helpers import wait_until_finished
@@ -22,11 +23,9 @@ SAMPLE = AUDIO_DIR / "weather_report.wav"
 @pytest.fixture
 def bucket() -> str:
     """A fresh folder in an in-memory store that Airflow's ObjectStoragePath can reach."""
-    from airflow.sdk.io import attach
-
     # attach() returns a store cached earlier in the process if there is one (the output writer's
     # lookups cache one without a filesystem): give it the in-memory filesystem either way.
-    attach("memory").fs = MemoryFileSystem()
+    attach_store("memory").fs = MemoryFileSystem()
     return f"memory://audio-{uuid.uuid4().hex[:8]}"
 
 

@@ -17,7 +17,8 @@ import pytest
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
 from airflow_provider_aimlstt.job_timing import MAX_SAMPLES, JobTiming, timing_variable_key
 from airflow_provider_aimlstt.transcripts import Transcript
-from tests.e2e.support import return_value, task_states
+from tests.airflow_compat import return_value
+from tests.e2e.support import task_states
 
 pytestmark = pytest.mark.usefixtures("airflow_db", "fast_batch")
 

@@ -13,7 +13,8 @@ from airflow_provider_aimlstt.batch.estimate import cost_rate_variable_key
 from airflow_provider_aimlstt.batch.manifest import manifest_location
 from airflow_provider_aimlstt.batch.results import read_batch
 from airflow_provider_aimlstt.links import REPORT_URL_XCOM_KEY
-from tests.e2e.support import return_value, task_states
+from tests.airflow_compat import return_value, stored_xcom
+from tests.e2e.support import task_states
 from tests.operators.test_batch import tone
 
 pytestmark = [pytest.mark.usefixtures("airflow_db", "fast_batch")]
@@ -36,16 +37,7 @@ def _creates(emulator: Any) -> int:
 
 
 def _xcom(dag_run: Any, key: str) -> Any:
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        row = session.execute(
-            XComModel.get_many(
-                key=key, run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids="batch", map_indexes=-1
-            ).with_only_columns(XComModel.value)
-        ).first()
-    return None if row is None else XComModel.deserialize_value(row)
+    return stored_xcom(dag_run, "batch", key)
 
 
 @pytest.mark.parametrize("price_known", [False, True], ids=["first-batch", "price-learned"])

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest
+from tests.airflow_compat import return_value
 from tests.conftest import AUDIO_DIR, TEST_API_KEY, connection_json
-from tests.e2e.support import return_value, task_states
+from tests.e2e.support import task_states
 from tests.helpers import closed_port
 from tests.operators.test_batch import _creates, _folder
 

@@ -25,6 +25,7 @@ from airflow_provider_aimlstt.operators.listing import (
     chunk_weights,
 )
 from airflow_provider_aimlstt.outputs.storage import resolve_folder
+from tests.airflow_compat import template_macros
 from tests.operators.test_batch import tone
 
 PRICE = 0.0001
@@ -221,7 +222,9 @@ def test_a_bad_rendered_argument_fails_the_task_before_anything_is_listed(tmp_pa
 
 def test_a_template_of_the_data_interval_in_a_run_without_one_fails_saying_so() -> None:
     import pendulum
-    from airflow.sdk import DAG, macros
+    from airflow.providers.common.compat.sdk import DAG
+
+    macros = template_macros()
 
     with DAG("nightly_render", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC")) as dag:
         operator = _listing(

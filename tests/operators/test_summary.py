@@ -233,14 +233,14 @@ class OutletEvents(dict):
 
 
 def _announce(output_dir: Path) -> AimlSttAnnounceBatchesOperator:
-    from airflow.providers.common.compat.sdk import Asset
+    from airflow_provider_aimlstt.assets import named_asset
 
     return AimlSttAnnounceBatchesOperator(
         task_id="announce_transcripts",
         output_path=str(output_dir),
         listing_task_id=LISTING,
         batch_task_id=BATCH,
-        outlets=[Asset(name="transcripts", uri="aimlstt://test/transcripts")],
+        outlets=[named_asset("transcripts", "aimlstt://test/transcripts")],
     )
 
 

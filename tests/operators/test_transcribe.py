@@ -11,7 +11,8 @@ import fsspec
 import pytest
 
 from airflow_provider_aimlstt.transcripts import Transcript, render
-from tests.e2e.support import return_value, task_states
+from tests.airflow_compat import asset_events_of_run, return_value
+from tests.e2e.support import task_states
 from tests.transcripts.subtitles import match_words, parse_srt, parse_vtt, words_in_time_order
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -39,9 +40,6 @@ def _read(uri: str) -> str:
 
 
 def test_every_family_writes_its_formats_and_returns_a_small_summary(load_dag: Any, emulator: Any) -> None:
-    from airflow.models.asset import AssetEvent
-    from airflow.utils.session import create_session
-
     output_dir = f"memory://aimlstt-{uuid.uuid4().hex[:8]}"
     dag_run = load_dag("aimlstt_test_transcribe").test(run_conf={"output_dir": output_dir})
 
@@ -84,19 +82,17 @@ def test_every_family_writes_its_formats_and_returns_a_small_summary(load_dag: A
     assert from_sensor["generation_id"] == return_value(dag_run, "openai_text_only")["generation_id"]
     assert from_sensor["paths"]["json"].endswith("/from_sensor.json")
 
-    with create_session() as session:
-        events = session.query(AssetEvent).filter(AssetEvent.source_run_id == dag_run.run_id).all()
-        by_uri: dict[str, list[Any]] = {}
-        for event in events:
-            by_uri.setdefault(event.asset.uri.rstrip("/"), []).append(event)
+    by_uri: dict[str, list[dict[str, Any]]] = {}
+    for uri, extra in asset_events_of_run(dag_run.run_id):
+        by_uri.setdefault(uri.rstrip("/"), []).append(extra)
     # Through the alias: one event per task for the output folder; the named asset: one, with paths.
     assert sorted(by_uri) == sorted([output_dir, "memory://aimlstt-test-named"])
-    assert {event.extra["generation_id"] for event in by_uri[output_dir]} == {
+    assert {extra["generation_id"] for extra in by_uri[output_dir]} == {
         return_value(dag_run, task_id)["generation_id"] for task_id in TASKS
     }
     assert len(by_uri[output_dir]) == len(TASKS) + 1
     (named,) = by_uri["memory://aimlstt-test-named"]
-    assert named.extra["paths"] == return_value(dag_run, "deepgram_diarized")["paths"]
+    assert named["paths"] == return_value(dag_run, "deepgram_diarized")["paths"]
 
 
 def test_the_operator_reports_its_audio_and_files_to_openlineage() -> None:

@@ -13,8 +13,9 @@ import pytest
 
 from airflow_provider_aimlstt.batch.manifest import FileStatus, Manifest, manifest_location
 from airflow_provider_aimlstt.batch.results import read_batch
+from tests.airflow_compat import return_value, stored_xcom
 from tests.dags.aimlstt_test_nightly import PRICE
-from tests.e2e.support import return_value, task_states
+from tests.e2e.support import task_states
 from tests.encoded_audio import mp3_bytes
 from tests.operators.test_batch import tone
 
@@ -57,16 +58,7 @@ def _states(dag_run: Any) -> dict[tuple[str, int], str | None]:
 
 
 def _xcom(dag_run: Any, task_id: str, key: str) -> Any:
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        row = session.execute(
-            XComModel.get_many(
-                key=key, run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id, map_indexes=-1
-            ).with_only_columns(XComModel.value)
-        ).first()
-    return None if row is None else XComModel.deserialize_value(row)
+    return stored_xcom(dag_run, task_id, key)
 
 
 def test_a_folder_of_sub_folders_is_transcribed_in_chunks_mirrored_summarized_and_announced_once(

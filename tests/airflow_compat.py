@@ -1,0 +1,198 @@
+"""What the tests read of Airflow's internals, on every supported version (2.11 to 3.3), in one place.
+
+The package itself imports what moved from ``airflow.providers.common.compat.sdk``; the tests also
+reach into what no provider should (the metadata database's models, the DAG bag, the providers
+manager), and those differ between Airflow 2 and 3. Each difference is settled here, by the
+package's version flags, so that no test carries its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from airflow_provider_aimlstt.version_compat import (
+    AIRFLOW_V_3_0_PLUS,
+    AIRFLOW_V_3_2_PLUS,
+    AIRFLOW_V_3_3_PLUS,
+)
+
+
+def dag_bag(folder: str) -> Any:
+    """Airflow's DAG bag of ``folder``: every DAG its files define, and their import errors.
+
+    :param folder: the folder to parse.
+    """
+    if AIRFLOW_V_3_2_PLUS:
+        from airflow.dag_processing.dagbag import DagBag
+    else:
+        from airflow.models.dagbag import DagBag
+    return DagBag(dag_folder=folder, include_examples=False)
+
+
+def stored_xcom(dag_run: Any, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
+    """The XCom a task instance of ``dag_run`` stored under ``key``, deserialized; None if none.
+
+    :param dag_run: the run.
+    :param task_id: the task.
+    :param key: the XCom's key.
+    :param map_index: the mapped instance (-1: not mapped).
+    """
+    if not AIRFLOW_V_3_0_PLUS:
+        from airflow.models.xcom import XCom
+
+        return XCom.get_one(
+            key=key, dag_id=dag_run.dag_id, task_id=task_id, run_id=dag_run.run_id, map_index=map_index
+        )
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = session.execute(
+            XComModel.get_many(
+                key=key,
+                run_id=dag_run.run_id,
+                dag_ids=dag_run.dag_id,
+                task_ids=task_id,
+                map_indexes=map_index,
+            ).with_only_columns(XComModel.value)
+        ).first()
+    return None if row is None else XComModel.deserialize_value(row)
+
+
+def return_value(dag_run: Any, task_id: str, map_index: int = -1) -> Any:
+    """A task instance's return value in a run, or None when it has none.
+
+    :param dag_run: the run.
+    :param task_id: the task.
+    :param map_index: the mapped instance; -1 for a task that is not mapped.
+    """
+    return stored_xcom(dag_run, task_id, "return_value", map_index)
+
+
+def link_url_in_ui(dag_run: Any, task_id: str, link: Any) -> Any:
+    """The URL the UI shows for a task instance's extra link: Airflow 3 asks the link on the worker
+    when the try ends and keeps the answer in XCom (read here); Airflow 2's webserver asks it when
+    the page is shown (asked here, as it would).
+
+    :param dag_run: the run.
+    :param task_id: the task.
+    :param link: the operator's link.
+    """
+    if AIRFLOW_V_3_0_PLUS:
+        return stored_xcom(dag_run, task_id, link.xcom_key)
+    task_instance = dag_run.get_task_instance(task_id)
+    return link.get_link(None, ti_key=task_instance.key)
+
+
+def asset_events_of_run(run_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The asset events (Airflow 2: dataset events) the tasks of a run emitted: (URI, extra) each.
+
+    :param run_id: the run whose events are read.
+    """
+    from airflow.utils.session import create_session
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.models.asset import AssetEvent as Event
+    else:
+        from airflow.models.dataset import DatasetEvent as Event
+    with create_session() as session:
+        events = session.query(Event).filter(Event.source_run_id == run_id).all()
+        target = "asset" if AIRFLOW_V_3_0_PLUS else "dataset"
+        return [(getattr(event, target).uri, dict(event.extra or {})) for event in events]
+
+
+def start_stats(factory: Callable[[], Any] | None = None) -> None:
+    """Set up Airflow's ``Stats`` as the task runner does when a task starts: its backend made by
+    ``factory``, or when None the one ``[metrics]`` configures (read now, from the environment too).
+
+    :param factory: makes the backend (a ``StatsLogger``), e.g. a recorder in a test.
+    """
+    if AIRFLOW_V_3_3_PLUS:
+        from airflow.providers.common.compat.sdk import conf
+        from airflow.sdk.observability import stats
+        from airflow.sdk.observability.metrics import stats_utils
+
+        stats.initialize(
+            factory=factory or stats_utils.get_stats_factory(),
+            export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
+        )
+        return
+    from airflow.stats import Stats
+
+    # Airflow 2's Stats builds its backend on first use, with the factory [metrics] chose at import.
+    Stats.instance = None if factory is None else factory()  # type: ignore[attr-defined]
+
+
+def stop_stats() -> None:
+    """Put ``Stats`` back as in a process without metrics."""
+    if AIRFLOW_V_3_3_PLUS:
+        from airflow.sdk._shared.observability.metrics.base_stats_logger import NoStatsLogger
+
+        start_stats(NoStatsLogger)
+        return
+    from airflow.metrics.base_stats_logger import NoStatsLogger
+
+    start_stats(NoStatsLogger)
+
+
+def use_variables(monkeypatch: pytest.MonkeyPatch, variables: Any) -> None:
+    """Make the package's ``Variable`` (imported from common-compat's sdk module when used) be
+    ``variables`` for the test.
+
+    :param monkeypatch: the test's ``pytest.MonkeyPatch``, which puts the real one back.
+    :param variables: the stand-in, with ``get`` and ``set``.
+    """
+    import airflow.providers.common.compat.sdk as compat_sdk
+
+    monkeypatch.setattr(compat_sdk, "Variable", variables, raising=False)
+
+
+def attach_store(protocol: str) -> Any:
+    """Airflow's object store of ``protocol`` (its ``fs`` may be replaced), as ``ObjectStoragePath``
+    finds it.
+
+    :param protocol: e.g. ``memory``.
+    """
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk.io import attach
+    else:
+        from airflow.io.store import attach
+    return attach(protocol)
+
+
+def template_macros() -> Any:
+    """The ``macros`` module templates see."""
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk import macros
+    else:
+        from airflow import macros
+    return macros
+
+
+def hook_class_name(conn_type: str) -> str | None:
+    """The hook class Airflow registered for a connection type, as task runners look it up.
+
+    :param conn_type: the connection type.
+    """
+    if AIRFLOW_V_3_2_PLUS:
+        from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+        hooks: Any = ProvidersManagerTaskRuntime().hooks
+    else:
+        from airflow.providers_manager import ProvidersManager
+
+        hooks = ProvidersManager().hooks
+    hook = hooks[conn_type]
+    return None if hook is None else str(hook.hook_class_name)
+
+
+def needs(flag: bool, what: str) -> Callable[[Any], Any]:
+    """Skip a test on an Airflow without ``what`` (``flag`` false), saying so.
+
+    :param flag: one of the package's version flags.
+    :param what: what the test needs, and from which version.
+    """
+    return pytest.mark.skipif(not flag, reason=f"needs {what}")
