@@ -11,7 +11,8 @@
 # `make test-matrix`: every supported (Airflow, Python) cell, each in its own venv under .matrix/.
 # `make constraints`: resolve every cell anew and rewrite its constraints file (CELL=3.3/3.13: one).
 # `make release-check`: build the sdists and wheels of both distributions (the provider, and the
-# emulator in emulator/) and try each wheel alone in a clean venv.
+# emulator in emulator/) and try each wheel alone in a clean venv; then the provider's wheel in each
+# matrix cell's pinned Airflow, which pip must leave as it was.
 # `make screenshots`: retake the screenshots of the Airflow UI that the documentation shows.
 # `make docs`: the documentation site, docs/ into docs/_build/html, Sphinx with warnings as errors.
 # Its own venv, .docs/venv, on Python 3.13 (Sphinx 9.2, the first to accept the docutils the
