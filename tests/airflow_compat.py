@@ -110,31 +110,35 @@ def start_stats(factory: Callable[[], Any] | None = None) -> None:
 
     :param factory: makes the backend (a ``StatsLogger``), e.g. a recorder in a test.
     """
-    if AIRFLOW_V_3_3_PLUS:
+    if AIRFLOW_V_3_2_PLUS:
         from airflow.providers.common.compat.sdk import conf
         from airflow.sdk.observability import stats
         from airflow.sdk.observability.metrics import stats_utils
 
-        stats.initialize(
-            factory=factory or stats_utils.get_stats_factory(),
-            export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
-        )
+        if AIRFLOW_V_3_3_PLUS:  # a module-level backend
+            stats.initialize(
+                factory=factory or stats_utils.get_stats_factory(),
+                export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
+            )
+        else:  # 3.2: the Stats class holds it
+            stats.Stats.initialize(factory=factory or stats_utils.get_stats_factory(stats.Stats))
         return
+    import os
+
     from airflow.stats import Stats
 
-    # Airflow 2's Stats builds its backend on first use, with the factory [metrics] chose at import.
+    # Up to 3.1, Stats builds its backend on first use (again in another process: 3.x keeps the
+    # pid it was built in), with the factory [metrics] chose at import.
     Stats.instance = None if factory is None else factory()  # type: ignore[attr-defined]
+    Stats._instance_pid = os.getpid()  # type: ignore[attr-defined]
 
 
 def stop_stats() -> None:
     """Put ``Stats`` back as in a process without metrics."""
-    if AIRFLOW_V_3_3_PLUS:
+    if AIRFLOW_V_3_2_PLUS:
         from airflow.sdk._shared.observability.metrics.base_stats_logger import NoStatsLogger
-
-        start_stats(NoStatsLogger)
-        return
-    from airflow.metrics.base_stats_logger import NoStatsLogger
-
+    else:
+        from airflow.metrics.base_stats_logger import NoStatsLogger
     start_stats(NoStatsLogger)
 
 
@@ -165,7 +169,7 @@ def attach_store(protocol: str) -> Any:
 
 def template_macros() -> Any:
     """The ``macros`` module templates see."""
-    if AIRFLOW_V_3_0_PLUS:
+    if AIRFLOW_V_3_2_PLUS:
         from airflow.sdk import macros
     else:
         from airflow import macros

@@ -60,7 +60,8 @@ def resolve_folder(output_path: object, output_conn_id: str | None) -> ObjectSto
     if not rest.strip("/"):
         raise AimlSttValidationError(f"output_path: {output_path!r} names no bucket or folder")
     # conn_id only when there is one: Airflow 2's ObjectStoragePath takes conn_id=None over the URI's own.
-    named = {} if output_conn_id is None or scheme.lower() in _NO_CONN_PROTOCOLS else {"conn_id": output_conn_id}
+    local = output_conn_id is None or scheme.lower() in _NO_CONN_PROTOCOLS
+    named = {} if local else {"conn_id": output_conn_id}
     try:
         return ObjectStoragePath(output_path, **named)
     except (ValueError, TypeError) as error:
