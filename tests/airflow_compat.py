@@ -29,7 +29,7 @@ def dag_bag(folder: str) -> Any:
         from airflow.dag_processing.dagbag import DagBag
     else:
         from airflow.models.dagbag import DagBag
-    return DagBag(dag_folder=folder, include_examples=False)
+    return DagBag(dag_folder=folder)  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES (tests/conftest.py)
 
 
 def prepared_for_test(dag: Any) -> Any:
