@@ -44,9 +44,9 @@ from airflow.providers.common.compat.sdk import Param, dag
 from airflow_provider_aimlstt.assets import named_asset
 from airflow_provider_aimlstt.models.families import KNOWN_MODELS
 from airflow_provider_aimlstt.task_groups.nightly import transcribe_new_audio
-from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_2_PLUS
 
-if AIRFLOW_V_3_0_PLUS:
+if AIRFLOW_V_3_2_PLUS:  # the task SDK has the timetables since 3.2
     from airflow.sdk import CronDataIntervalTimetable
 else:
     from airflow.timetables.interval import CronDataIntervalTimetable

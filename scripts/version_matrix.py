@@ -84,7 +84,7 @@ CELLS = [
 KNOWN_BAD = {
     # apache-airflow-core 3.2.2 declares svcs>=25.1.0 and fastapi>=0.129.0 without upper bounds.
     "3.2": [
-        "svcs<26.2",  # 26.2 moved its registry into the app's lifespan: KeyError 'svcs_registry' in dag.test()
+        "svcs<26.2",  # 26.2 moved its registry into the app's lifespan: dag.test() fails, 'svcs_registry'
         "fastapi<=0.156.0",  # 0.156.8: the execution API's models fail with "needs a discriminator field"
     ],
 }

@@ -29,7 +29,18 @@ def dag_bag(folder: str) -> Any:
         from airflow.dag_processing.dagbag import DagBag
     else:
         from airflow.models.dagbag import DagBag
-    return DagBag(dag_folder=folder, include_examples=False)
+    return DagBag(dag_folder=folder)  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES (tests/conftest.py)
+
+
+def prepared_for_test(dag: Any) -> Any:
+    """The DAG, ready for ``dag.test()``: Airflow 2's does not write the DAG's dataset aliases to the
+    metadata database, where an alias's events need them; writing the DAG does.
+
+    :param dag: a DAG from :func:`dag_bag`.
+    """
+    if not AIRFLOW_V_3_0_PLUS:
+        dag.sync_to_db()
+    return dag
 
 
 def stored_xcom(dag_run: Any, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
@@ -110,31 +121,35 @@ def start_stats(factory: Callable[[], Any] | None = None) -> None:
 
     :param factory: makes the backend (a ``StatsLogger``), e.g. a recorder in a test.
     """
-    if AIRFLOW_V_3_3_PLUS:
+    if AIRFLOW_V_3_2_PLUS:
         from airflow.providers.common.compat.sdk import conf
         from airflow.sdk.observability import stats
         from airflow.sdk.observability.metrics import stats_utils
 
-        stats.initialize(
-            factory=factory or stats_utils.get_stats_factory(),
-            export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
-        )
+        if AIRFLOW_V_3_3_PLUS:  # a module-level backend
+            stats.initialize(
+                factory=factory or stats_utils.get_stats_factory(),
+                export_legacy_names=conf.getboolean("metrics", "legacy_names_on"),
+            )
+        else:  # 3.2: the Stats class holds it
+            stats.Stats.initialize(factory=factory or stats_utils.get_stats_factory(stats.Stats))
         return
+    import os
+
     from airflow.stats import Stats
 
-    # Airflow 2's Stats builds its backend on first use, with the factory [metrics] chose at import.
+    # Up to 3.1, Stats builds its backend on first use (again in another process: 3.x keeps the
+    # pid it was built in), with the factory [metrics] chose at import.
     Stats.instance = None if factory is None else factory()  # type: ignore[attr-defined]
+    Stats._instance_pid = os.getpid()  # type: ignore[attr-defined]
 
 
 def stop_stats() -> None:
     """Put ``Stats`` back as in a process without metrics."""
-    if AIRFLOW_V_3_3_PLUS:
+    if AIRFLOW_V_3_2_PLUS:
         from airflow.sdk._shared.observability.metrics.base_stats_logger import NoStatsLogger
-
-        start_stats(NoStatsLogger)
-        return
-    from airflow.metrics.base_stats_logger import NoStatsLogger
-
+    else:
+        from airflow.metrics.base_stats_logger import NoStatsLogger
     start_stats(NoStatsLogger)
 
 
@@ -165,7 +180,7 @@ def attach_store(protocol: str) -> Any:
 
 def template_macros() -> Any:
     """The ``macros`` module templates see."""
-    if AIRFLOW_V_3_0_PLUS:
+    if AIRFLOW_V_3_2_PLUS:
         from airflow.sdk import macros
     else:
         from airflow import macros

@@ -197,6 +197,7 @@ def load_dag() -> Callable[[str], DAG]:
     the operator objects, which would otherwise carry one run's rendered values into the next test.
     """
     from tests.airflow_compat import dag_bag as parse_folder
+    from tests.airflow_compat import prepared_for_test
 
     dag_bag = parse_folder(str(DAGS_FOLDER))
     assert not dag_bag.import_errors, dag_bag.import_errors
@@ -204,6 +205,6 @@ def load_dag() -> Callable[[str], DAG]:
     def load(dag_id: str) -> DAG:
         dag = dag_bag.dags.get(dag_id)
         assert dag is not None, f"{dag_id} not found in {DAGS_FOLDER}: {sorted(dag_bag.dag_ids)}"
-        return copy.deepcopy(dag)
+        return prepared_for_test(copy.deepcopy(dag))
 
     return load

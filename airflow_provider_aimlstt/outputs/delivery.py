@@ -6,7 +6,8 @@ count, language, cost). Either way the log ends with one line saying what the jo
 The task's asset outlets say what was written, so downstream DAGs can be
 scheduled on new transcripts: an ``Asset`` outlet's event gets the generation id and the paths in
 its ``extra``; an ``AssetAlias`` outlet gets an event for the output folder's URI, with the same
-``extra``.
+``extra`` (on Airflow 2, whose alias events need hashable values, ``paths`` is a list of
+``[format, URI]`` pairs: ``dict(extra["paths"])`` reads both).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from airflow_provider_aimlstt.exceptions import AimlSttResponseError, AimlSttTra
 from airflow_provider_aimlstt.models.responses import FetchResponse
 from airflow_provider_aimlstt.outputs.settings import OutputSettings
 from airflow_provider_aimlstt.tracing import Charge
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
 
 
 def completed_result(job: FetchResponse, generation_id: str) -> dict[str, Any]:
@@ -122,6 +124,15 @@ def _announce(context: Any, outlets: Sequence[Any], folder: str, summary: dict[s
     extra = {"generation_id": summary.get("generation_id"), "paths": summary.get("paths")}
     for outlet in outlets:
         if isinstance(outlet, AssetAlias):
-            events[outlet].add(Asset(uri=folder), extra=extra)
+            events[outlet].add(Asset(uri=folder), extra=extra if AIRFLOW_V_3_0_PLUS else _hashable(extra))
         elif isinstance(outlet, Asset):
             events[outlet].extra.update(extra)
+
+
+def _hashable(extra: dict[str, Any]) -> dict[str, Any]:
+    """An alias event's ``extra`` as Airflow 2 needs it (its values hashable): ``paths`` as sorted
+    ``(format, URI)`` pairs, stored as a list of pairs (``dict()`` of it gives the mapping back)."""
+    return {
+        key: tuple(sorted(value.items())) if isinstance(value, dict) else value
+        for key, value in extra.items()
+    }

@@ -42,10 +42,10 @@ def resolve_folder(output_path: object, output_conn_id: str | None) -> ObjectSto
             or output_path.protocol in _NO_CONN_PROTOCOLS
         ):
             return output_path
-        named = conn_id_of(output_path)
-        if named is not None:
+        own_conn_id = conn_id_of(output_path)
+        if own_conn_id is not None:
             raise AimlSttValidationError(
-                f"output_path: {output_path} names conn_id {named!r}, not {output_conn_id!r}"
+                f"output_path: {output_path} names conn_id {own_conn_id!r}, not {output_conn_id!r}"
             )
         output_path = uri_of(output_path)
     if isinstance(output_path, os.PathLike):
@@ -60,9 +60,10 @@ def resolve_folder(output_path: object, output_conn_id: str | None) -> ObjectSto
     if not rest.strip("/"):
         raise AimlSttValidationError(f"output_path: {output_path!r} names no bucket or folder")
     # conn_id only when there is one: Airflow 2's ObjectStoragePath takes conn_id=None over the URI's own.
-    named = {} if output_conn_id is None or scheme.lower() in _NO_CONN_PROTOCOLS else {"conn_id": output_conn_id}
+    local = output_conn_id is None or scheme.lower() in _NO_CONN_PROTOCOLS
+    connection: dict[str, Any] = {} if local else {"conn_id": output_conn_id}
     try:
-        return ObjectStoragePath(output_path, **named)
+        return ObjectStoragePath(output_path, **connection)
     except (ValueError, TypeError) as error:
         raise AimlSttValidationError(f"output_path: {output_path!r}: {error}") from None
 

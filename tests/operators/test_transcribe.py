@@ -92,6 +92,9 @@ def test_every_family_writes_its_formats_and_returns_a_small_summary(load_dag: A
     }
     assert len(by_uri[output_dir]) == len(TASKS) + 1
     (named,) = by_uri["memory://aimlstt-test-named"]
+    for extra in by_uri[output_dir]:  # dict(): Airflow 2's alias events hold [format, URI] pairs
+        paths = dict(extra["paths"])
+        assert paths and all(uri.startswith(f"{output_dir}/") for uri in paths.values())
     assert named["paths"] == return_value(dag_run, "deepgram_diarized")["paths"]
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_aimlstt.batch.manifest import manifest_location
-from airflow_provider_aimlstt.outputs.storage import address_of, resolve_folder, uri_of, with_conn_id
+from airflow_provider_aimlstt.outputs.storage import (
+    address_of,
+    conn_id_of,
+    resolve_folder,
+    uri_of,
+    with_conn_id,
+)
 
 
 def test_an_address_keeps_the_connection_that_a_plain_uri_leaves_out() -> None:
@@ -15,7 +21,7 @@ def test_an_address_keeps_the_connection_that_a_plain_uri_leaves_out() -> None:
 
     assert uri_of(path) == "s3://bucket/out/a.json"
     assert address_of(path) == "s3://aws_lake@bucket/out/a.json"
-    assert resolve_folder(address_of(path), None).conn_id == "aws_lake"
+    assert conn_id_of(resolve_folder(address_of(path), None)) == "aws_lake"
 
 
 def test_local_paths_and_paths_without_a_connection_have_plain_addresses(tmp_path: Path) -> None:
