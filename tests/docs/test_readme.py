@@ -27,14 +27,14 @@ def test_the_readme_quickstart_dag_is_the_file_in_the_repository() -> None:
 def test_every_literal_code_block_is_one_a_test_runs() -> None:
     """A literal block (not a directive such as ``{literalinclude}``) is allowed only where a test
     runs it: the quick start's (tests/docs/test_quickstart.py) and the two commands (CI's
-    ``make test``). docs/versions.md keeps its block as it was moved, until that page is rewritten."""
+    ``make test``)."""
     run_by_tests = {text for _, text in quickstart_blocks()}
     two_commands = FENCE.findall((REPO / "README.md").read_text(encoding="utf-8"))[0][1]
     assert two_commands.startswith("make demo")
     pages = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
     literal = []
     for page in pages:
-        if page.name == "versions.md" or "_build" in page.parts:
+        if "_build" in page.parts:
             continue
         for language, text in FENCE.findall(page.read_text(encoding="utf-8")):
             if not language.startswith("{") and text not in run_by_tests | {two_commands}:
