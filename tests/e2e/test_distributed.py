@@ -244,7 +244,10 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         )
         phases["nightly run"] = time.monotonic()
 
-        # The per-file DAG: one mapped task per sample, each waiting in a triggerer.
+        # The per-file DAG: one mapped task per sample, each waiting in a triggerer. Its jobs take
+        # long enough that no task's first poll (right after its create) finds one done, however
+        # slow a loaded machine makes the task: each wait is the triggerer's.
+        emulator.config.processing_seconds = 15.0
         per_file_conf = {
             "input_dir": f"s3://{S3_CONN_ID}@{AUDIO_BUCKET}/per_file",
             "output_dir": f"s3://{S3_CONN_ID}@{TRANSCRIPTS_BUCKET}/per_file",
