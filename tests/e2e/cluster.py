@@ -103,8 +103,22 @@ def free_port() -> int:
 
 # Queue the failure callback of one task instance for the dag-processor, built as the scheduler
 # builds it when the executor reports a task instance that did not end on its own. Arguments:
-# dag id, run id, task id, map index, message. Airflow 3:
-SEND_FAILURE_CALLBACK = """
+# dag id, run id, task id, map index, message. Each script finds the task instance, then builds
+# the request in its Airflow's shape and queues it.
+_FIND_TASK_INSTANCE = """
+dag_id, run_id, task_id, map_index, message = sys.argv[1:6]
+with create_session() as session:
+    ti = session.scalars(
+        select(TI).where(
+            TI.dag_id == dag_id, TI.run_id == run_id, TI.task_id == task_id, TI.map_index == int(map_index)
+        )
+    ).one()
+"""
+_QUEUE_REQUEST = """    DatabaseCallbackSink().send(callback=request, session=session)
+"""
+# Airflow 3:
+SEND_FAILURE_CALLBACK = (
+    """
 import sys
 from sqlalchemy import select
 from airflow.api_fastapi.execution_api.datamodels.taskinstance import DagRun, TIRunContext
@@ -113,15 +127,9 @@ from airflow.callbacks.database_callback_sink import DatabaseCallbackSink
 from airflow.models.taskinstance import TaskInstance as TI
 from airflow.utils.session import create_session
 from airflow.utils.state import TaskInstanceState
-
-dag_id, run_id, task_id, map_index, message = sys.argv[1:6]
-with create_session() as session:
-    ti = session.scalars(
-        select(TI).where(
-            TI.dag_id == dag_id, TI.run_id == run_id, TI.task_id == task_id, TI.map_index == int(map_index)
-        )
-    ).one()
-    request = TaskCallbackRequest(
+"""
+    + _FIND_TASK_INSTANCE
+    + """    request = TaskCallbackRequest(
         filepath=ti.dag_model.relative_fileloc or "",
         bundle_name=ti.dag_version.bundle_name,
         bundle_version=ti.dag_run.bundle_version,
@@ -136,32 +144,29 @@ with create_session() as session:
             xcom_keys_to_clear=[],
         ),
     )
-    DatabaseCallbackSink().send(callback=request, session=session)
 """
+    + _QUEUE_REQUEST
+)
 # Airflow 2: the request names the DAG file and a plain copy of the task instance.
-SEND_FAILURE_CALLBACK_AIRFLOW_2 = """
+SEND_FAILURE_CALLBACK_AIRFLOW_2 = (
+    """
 import sys
 from sqlalchemy import select
 from airflow.callbacks.callback_requests import TaskCallbackRequest
 from airflow.callbacks.database_callback_sink import DatabaseCallbackSink
 from airflow.models.taskinstance import SimpleTaskInstance, TaskInstance as TI
 from airflow.utils.session import create_session
-
-dag_id, run_id, task_id, map_index, message = sys.argv[1:6]
-with create_session() as session:
-    ti = session.scalars(
-        select(TI).where(
-            TI.dag_id == dag_id, TI.run_id == run_id, TI.task_id == task_id, TI.map_index == int(map_index)
-        )
-    ).one()
-    request = TaskCallbackRequest(
+"""
+    + _FIND_TASK_INSTANCE
+    + """    request = TaskCallbackRequest(
         full_filepath=ti.dag_model.fileloc,
         simple_task_instance=SimpleTaskInstance.from_ti(ti),
         msg=message,
         processor_subdir=ti.dag_model.processor_subdir,
     )
-    DatabaseCallbackSink().send(callback=request, session=session)
 """
+    + _QUEUE_REQUEST
+)
 
 
 class ComponentsFailed(AssertionError):
