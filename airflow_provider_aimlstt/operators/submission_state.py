@@ -18,7 +18,10 @@ in the usage log for that id before it submits.
 Below Airflow 3.3 there is no store: the usage log is how a retry finds the earlier try's job. A
 log row shows shortly after its create, so such a retry keeps looking until the connection's
 ``usage_log_wait`` has passed since the try started (the create was made before that), then
-submits if there is none. The first submission of such a task says so once in its log.
+submits if there is none. Every try sends the same id, so the log may hold a job per try: the
+newest one still usable is reused, and one that ended in error does not settle it while a later
+try's row may still show. A usage log that cannot be read fails the try rather than risk a second
+job. The first submission of such a task says so once in its log.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import (
-    AimlSttError,
     AimlSttNotFoundError,
     AimlSttSubmissionUncertainError,
 )
@@ -40,6 +42,7 @@ from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.models.usage_log import UsageLogRow
 from airflow_provider_aimlstt.tracing import Charge, client_request_id
 
 STATE_KEY = "aimlstt_submission"
@@ -157,34 +160,71 @@ def logged_submission(
     """The job an earlier try made that the usage log shows under ``request_id`` (since the DAG run
     started), while the API still has it and it has not failed; None on a first try.
 
+    Every try sends the same ``request_id``, so the log may show several jobs of the task: the
+    newest usable one is taken. One that ended in error or is gone does not end the lookup: a
+    later try's create may show after it, within ``wait_seconds``, unless each earlier try's job
+    shows already (a try makes one at most).
+
     :param context: the task's context (its task instance's try number, its DAG run's start).
-    :param hook: reads the usage log and the job.
+    :param hook: reads the usage log and the jobs.
     :param request_id: the create's client request id (:func:`task_client_request_id`).
     :param log: the task's logger.
     :param wait_seconds: how long to keep looking for the row (0: one look).
+    :raises AimlSttError: the usage log or a job could not be read (this try fails; it does not
+        submit when an earlier try's job may be alive).
     """
     ti = context.get("ti") if hasattr(context, "get") else None
-    if int(getattr(ti, "try_number", 1) or 1) <= 1:
+    try_number = int(getattr(ti, "try_number", 1) or 1)
+    if try_number <= 1:
         return None
     dag_run = context.get("dag_run")
     since = getattr(dag_run, "start_date", None) or datetime.now(timezone.utc) - timedelta(days=1)
-    try:
-        row = find_logged_create(hook.usage_log_page, request_id, since, wait_seconds, log)
-    except AimlSttError as exc:
-        log.warning("Could not read the usage log for an earlier try's create (%s); submitting", exc)
-        return None
+    statuses: dict[str, str] = {}
+    unusable: set[str] = set()
+
+    def usable(row: UsageLogRow) -> bool:
+        generation_id = row.inference_id
+        if not generation_id or generation_id in unusable:
+            return False
+        try:
+            job = hook.get_job(generation_id)
+        except AimlSttNotFoundError:
+            log.warning(
+                "An earlier try's generation_id=%s is gone (results are kept for one hour)", generation_id
+            )
+            unusable.add(generation_id)
+            return False
+        if job.is_failed:
+            log.warning(
+                "An earlier try's generation_id=%s ended in error (%s)", generation_id, job.error_reason
+            )
+            unusable.add(generation_id)
+            return False
+        statuses[generation_id] = str(job.status)
+        return True
+
+    row = find_logged_create(
+        hook.usage_log_page,
+        request_id,
+        since,
+        wait_seconds,
+        log,
+        usable=usable,
+        most_creates=try_number - 1,  # a try makes one job at most
+    )
     if row is None or not row.succeeded or not row.inference_id:
-        return None
-    try:
-        job = hook.get_job(row.inference_id)
-    except AimlSttNotFoundError:
-        return None
-    if job.is_failed:
+        if unusable:
+            log.warning(
+                "No job of client_request_id=%s can be reused (%d ended in error or are gone); "
+                "submitting again",
+                request_id,
+                len(unusable),
+            )
         return None
     log.info(
         "Reusing generation_id=%s, which an earlier try submitted (the usage log shows it) and is now %s",
         row.inference_id,
-        job.status,
+        statuses[row.inference_id],
     )
     return SubmittedJob(
         generation_id=row.inference_id, client_request_id=request_id, charge=row.cost, reused=True
