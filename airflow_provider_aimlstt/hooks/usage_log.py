@@ -12,7 +12,7 @@ the create is read (newest first).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -32,7 +32,7 @@ PageReader = Callable[[datetime, datetime, int], UsageLogPage]
 
 def find_logged_create(
     read_page: PageReader,
-    client_request_id: str,
+    client_request_id: str | Collection[str],
     sent_at: datetime,
     wait_seconds: float,
     log: Any,
@@ -53,7 +53,7 @@ def find_logged_create(
     rows (every create there can be has shown).
 
     :param read_page: reads one page of the log.
-    :param client_request_id: the id the create was sent with.
+    :param client_request_id: the id the create was sent with (or the ids: a task's earlier tries').
     :param sent_at: when the create was sent.
     :param wait_seconds: how long to keep looking.
     :param log: the logger to tell each step to.
@@ -64,12 +64,14 @@ def find_logged_create(
     :return: the (usable) succeeded row if there is one, else a failed row, else None.
     :raises AimlSttError: when the log cannot be read (the caller decides what that means).
     """
+    ids = {client_request_id} if isinstance(client_request_id, str) else set(client_request_id)
+    label = ", ".join(sorted(ids))
     deadline = time.monotonic() + wait_seconds
     for looks, interval in enumerate(LOOK_SCHEDULE.intervals(), start=1):
         refused: list[UsageLogRow] = []
         found = None
         accepted = 0
-        for row in _rows_of(read_page, client_request_id, sent_at):
+        for row in _rows_of(read_page, ids, sent_at):
             if not row.succeeded:
                 refused.append(row)
                 continue
@@ -81,12 +83,12 @@ def find_logged_create(
         every_create_shown = most_creates is not None and accepted >= most_creates
         if found is not None or remaining <= 0 or every_create_shown:
             found = found or (refused[0] if refused else None)
-            log.info(_outcome(found, client_request_id, looks))
+            log.info(_outcome(found, label, looks))
             return found
         pause = min(interval, remaining)
         log.info(
             "client_request_id=%s is not in the usage log yet (look %d); looking again in %.1f s",
-            client_request_id,
+            label,
             looks,
             pause,
         )
@@ -94,13 +96,13 @@ def find_logged_create(
     raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
 
 
-def _rows_of(read_page: PageReader, client_request_id: str, sent_at: datetime) -> Iterator[UsageLogRow]:
+def _rows_of(read_page: PageReader, ids: set[str], sent_at: datetime) -> Iterator[UsageLogRow]:
     start = sent_at - WINDOW_MARGIN
     end = datetime.now(timezone.utc) + WINDOW_MARGIN
     offset = 0
     for _ in range(MAX_PAGES):
         page = read_page(start, end, offset)
-        yield from (row for row in page.data if row.client_request_id == client_request_id)
+        yield from (row for row in page.data if row.client_request_id in ids)
         if not page.pagination.has_more or not page.data:
             return
         offset += len(page.data)

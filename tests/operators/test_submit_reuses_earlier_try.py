@@ -253,3 +253,38 @@ def test_without_a_store_a_retry_reuses_the_newest_live_job_not_an_older_failed_
 
     assert third.reused and third.generation_id == second.generation_id
     assert _creates(emulator, MEETING_NOTE) - creates_before == 2
+
+
+def test_a_retry_whose_create_answer_is_lost_adopts_its_own_job_not_an_earlier_trys(
+    hook: AimlSttHook, emulator: Any
+) -> None:
+    """Each try's create has its own client request id: the usage-log lookup of a lost answer finds
+    the job this try made, not the earlier try's failed one (whose row shows first)."""
+    import uuid
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from airflow_provider_aimlstt.operators.submission_state import submit_once
+
+    emulator.config.usage_log_delay_seconds = 0.0
+    request = _request()
+    audio = AudioSource.of(request).checked()
+    dag_run = SimpleNamespace(start_date=datetime.now(timezone.utc))
+    run_id = f"r-{uuid.uuid4().hex}"
+
+    def context(try_number: int) -> dict[str, Any]:
+        ti = SimpleNamespace(
+            dag_id="d", run_id=run_id, task_id="t", map_index=-1, try_number=try_number, start_date=None
+        )
+        return {"ti": ti, "dag_run": dag_run}
+
+    first = submit_once(context(1), hook, request, audio, LOG)
+    assert emulator.jobs.fail(first.generation_id, "AudioError", "the audio could not be decoded")
+    assert wait_until_finished(hook, first.generation_id).is_failed
+    emulator.config.usage_log_delay_seconds = 1.0
+    emulator.faults.set(routes=["create"], drop_connection=1.0, seed=1)  # the job is made, its answer lost
+
+    second = submit_once(context(2), hook, request, audio, LOG)
+
+    assert second.found_in_usage_log and second.generation_id != first.generation_id
+    assert emulator.jobs.get(second.generation_id) is not None
