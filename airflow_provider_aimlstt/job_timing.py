@@ -210,7 +210,8 @@ def learned_timing(conn_id: str, model: str, log: Any) -> JobTiming:
     from airflow.providers.common.compat.sdk import Variable
 
     try:
-        value = Variable.get(timing_variable_key(conn_id, model), default=None)
+        # the default goes by position: Airflow 2 names it default_var, Airflow 3 default
+        value = Variable.get(timing_variable_key(conn_id, model), None)
     except Exception as exc:  # no task context, or the API server is unreachable: predict nothing
         log.debug("Could not read the learned job timing of %s: %s", model, exc)
         return JobTiming()

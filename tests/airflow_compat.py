@@ -32,6 +32,32 @@ def dag_bag(folder: str) -> Any:
     return DagBag(dag_folder=folder)  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES (tests/conftest.py)
 
 
+DAG_CONTEXT_MODULE = (
+    "airflow.sdk.definitions._internal.contextmanager" if AIRFLOW_V_3_0_PLUS else "airflow.models.dag"
+)
+"""The module of ``DagContext``, which collects the DAGs a file defines while the DAG bag parses it."""
+
+
+DAG_AUTHORING_MODULES = (
+    ("airflow.sdk",) if AIRFLOW_V_3_0_PLUS else ("airflow.models.dag", "airflow.models.baseoperator")
+)
+"""What every DAG file imports of Airflow to define a DAG and its tasks: the task SDK (Airflow 3),
+the DAG and operator models (Airflow 2)."""
+
+
+def task_listener_manager() -> Any:
+    """The listener manager a task's run tells of the try (Airflow 3: the task SDK's; Airflow 2:
+    the one manager), made after the core one, so that both integrate the plugins known now."""
+    from airflow.listeners.listener import get_listener_manager as core_listener_manager
+
+    core = core_listener_manager()
+    if not AIRFLOW_V_3_0_PLUS:
+        return core
+    from airflow.sdk.listener import get_listener_manager
+
+    return get_listener_manager()
+
+
 def prepared_for_test(dag: Any) -> Any:
     """The DAG, ready for ``dag.test()``: Airflow 2's does not write the DAG's dataset aliases to the
     metadata database, where an alias's events need them; writing the DAG does.

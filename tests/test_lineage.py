@@ -13,6 +13,7 @@ import pytest
 from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_aimlstt.lineage import TranscriptionLineageMixin, dataset_for
+from tests.airflow_compat import task_listener_manager
 
 
 @pytest.mark.parametrize(
@@ -175,13 +176,10 @@ def openlineage_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     OpenLineage is configured, so the provider's plugin stays off for every other test, and a
     listener of this test's own is registered with the task runner's manager, and removed after.
     """
-    from airflow.listeners.listener import get_listener_manager as core_listener_manager
     from airflow.providers.openlineage import conf as ol_conf
     from airflow.providers.openlineage.plugins.listener import OpenLineageListener
-    from airflow.sdk.listener import get_listener_manager
 
-    core_listener_manager()
-    manager = get_listener_manager()
+    manager = task_listener_manager()
     events = tmp_path / "openlineage.jsonl"
     transport = {"type": "file", "log_file_path": str(events), "append": True}
     monkeypatch.setenv("AIRFLOW__OPENLINEAGE__TRANSPORT", json.dumps(transport))

@@ -367,7 +367,8 @@ def learned_cost_rate(conn_id: str, model: str, log: Any = None) -> float | None
     from airflow.providers.common.compat.sdk import Variable
 
     try:
-        value = Variable.get(cost_rate_variable_key(conn_id, model), default=None)
+        # the default goes by position: Airflow 2 names it default_var, Airflow 3 default
+        value = Variable.get(cost_rate_variable_key(conn_id, model), None)
     except Exception as exc:  # no task context, or the API server is unreachable: nothing learned
         (log or _log).debug("Could not read the learned cost of %s: %s", model, exc)
         return None
@@ -394,7 +395,7 @@ def learn_cost_rate(conn_id: str, model: str, rows: Iterable[Any], log: Any = No
         return None
     key = cost_rate_variable_key(conn_id, model)
     try:
-        earlier = _batches_of(Variable.get(key, default=None))
+        earlier = _batches_of(Variable.get(key, None))  # the default by position, as above
     except Exception as exc:
         log.debug("Could not read the learned cost of %s: %s", model, exc)
         earlier = []

@@ -12,7 +12,7 @@ the create is read (newest first).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -32,11 +32,13 @@ PageReader = Callable[[datetime, datetime, int], UsageLogPage]
 
 def find_logged_create(
     read_page: PageReader,
-    client_request_id: str,
+    client_request_id: str | Collection[str],
     sent_at: datetime,
     wait_seconds: float,
     log: Any,
     sleep: Callable[[float], None] = time.sleep,
+    usable: Callable[[UsageLogRow], bool] | None = None,
+    most_creates: int | None = None,
 ) -> UsageLogRow | None:
     """The usage log's row of the create sent with ``client_request_id``, waiting for it to appear.
 
@@ -45,33 +47,48 @@ def find_logged_create(
     hook's own retries send one id several times (a 429, then the create whose answer was lost),
     and the later row may show later. Failed rows alone, after the wait, mean the API refused it.
 
+    A task's tries send one id too, one create per try at most: with ``usable``, a succeeded row
+    whose job cannot be reused (it ended in error, or is gone) does not settle it either, since a
+    later try's create may not show yet; the newest usable one does, or ``most_creates`` succeeded
+    rows (every create there can be has shown).
+
     :param read_page: reads one page of the log.
-    :param client_request_id: the id the create was sent with.
+    :param client_request_id: the id the create was sent with (or the ids: a task's earlier tries').
     :param sent_at: when the create was sent.
     :param wait_seconds: how long to keep looking.
     :param log: the logger to tell each step to.
     :param sleep: waits between looks (tests pass a fake).
-    :return: the succeeded row if there is one, else a failed row, else None.
+    :param usable: whether a succeeded row's job can be adopted (None: every one can).
+    :param most_creates: how many creates were accepted at most (None: unknown); once that many
+        succeeded rows show, no other can, and the lookup ends.
+    :return: the (usable) succeeded row if there is one, else a failed row, else None.
     :raises AimlSttError: when the log cannot be read (the caller decides what that means).
     """
+    ids = {client_request_id} if isinstance(client_request_id, str) else set(client_request_id)
+    label = ", ".join(sorted(ids))
     deadline = time.monotonic() + wait_seconds
     for looks, interval in enumerate(LOOK_SCHEDULE.intervals(), start=1):
         refused: list[UsageLogRow] = []
         found = None
-        for row in _rows_of(read_page, client_request_id, sent_at):
-            if row.succeeded:
+        accepted = 0
+        for row in _rows_of(read_page, ids, sent_at):
+            if not row.succeeded:
+                refused.append(row)
+                continue
+            accepted += 1
+            if usable is None or usable(row):
                 found = row
                 break
-            refused.append(row)
         remaining = deadline - time.monotonic()
-        if found is not None or remaining <= 0:
+        every_create_shown = most_creates is not None and accepted >= most_creates
+        if found is not None or remaining <= 0 or every_create_shown:
             found = found or (refused[0] if refused else None)
-            log.info(_outcome(found, client_request_id, looks))
+            log.info(_outcome(found, label, looks))
             return found
         pause = min(interval, remaining)
         log.info(
             "client_request_id=%s is not in the usage log yet (look %d); looking again in %.1f s",
-            client_request_id,
+            label,
             looks,
             pause,
         )
@@ -79,13 +96,13 @@ def find_logged_create(
     raise AssertionError("unreachable: the schedule has no end")  # pragma: no cover
 
 
-def _rows_of(read_page: PageReader, client_request_id: str, sent_at: datetime) -> Iterator[UsageLogRow]:
+def _rows_of(read_page: PageReader, ids: set[str], sent_at: datetime) -> Iterator[UsageLogRow]:
     start = sent_at - WINDOW_MARGIN
     end = datetime.now(timezone.utc) + WINDOW_MARGIN
     offset = 0
     for _ in range(MAX_PAGES):
         page = read_page(start, end, offset)
-        yield from (row for row in page.data if row.client_request_id == client_request_id)
+        yield from (row for row in page.data if row.client_request_id in ids)
         if not page.pagination.has_more or not page.data:
             return
         offset += len(page.data)

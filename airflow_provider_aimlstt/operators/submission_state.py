@@ -9,16 +9,20 @@ A later try reuses the stored job while the API still knows it and it has not fa
 completed. It submits again when the job is gone (404: results are kept for one hour), ended in
 ``error``, or when the request changed (another file, model or options).
 
-Each create carries a client request id made from the task instance and the request, the same in
-every try (:func:`task_client_request_id`), so the job can be found in the API's usage log when the
-create's answer is lost, and traced back to the task afterwards. A retry that finds nothing in
+Each create carries a client request id made from the task instance, the try and the request
+(:func:`task_client_request_id`), so the job can be found in the API's usage log when the
+create's answer is lost, and traced back to the task afterwards. Each try has its own: a try whose
+answer was lost finds its own create, never an earlier try's job. A retry that finds nothing in
 the store (the try that submitted died before it could store, or Airflow refused the write) looks
 in the usage log for that id before it submits.
 
 Below Airflow 3.3 there is no store: the usage log is how a retry finds the earlier try's job. A
 log row shows shortly after its create, so such a retry keeps looking until the connection's
 ``usage_log_wait`` has passed since the try started (the create was made before that), then
-submits if there is none. The first submission of such a task says so once in its log.
+submits if there is none. The log may hold a job per earlier try (each try's id is known): the
+newest one still usable is reused, and one that ended in error does not settle it while a later
+try's row may still show. A usage log that cannot be read fails the try rather than risk a second
+job. The first submission of such a task says so once in its log.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_aimlstt.audio_source import AudioSource
 from airflow_provider_aimlstt.exceptions import (
-    AimlSttError,
     AimlSttNotFoundError,
     AimlSttSubmissionUncertainError,
 )
@@ -40,6 +43,7 @@ from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.hooks.usage_log import find_logged_create
 from airflow_provider_aimlstt.models.request import TranscriptionRequest
 from airflow_provider_aimlstt.models.submission import SubmittedJob
+from airflow_provider_aimlstt.models.usage_log import UsageLogRow
 from airflow_provider_aimlstt.tracing import Charge, client_request_id
 
 STATE_KEY = "aimlstt_submission"
@@ -65,7 +69,7 @@ def submit_once(
     reused = reusable_submission(context, hook, fingerprint, log)
     if reused is not None:
         return reused
-    logged = logged_submission(context, hook, request_id, log, _usage_log_wait(context, hook, log))
+    logged = logged_submission(context, hook, fingerprint, log, _usage_log_wait(context, hook, log))
     if logged is not None:
         remember_submission(context, fingerprint, logged, log)
         return logged
@@ -77,16 +81,16 @@ def submit_once(
     return submission
 
 
-def task_client_request_id(context: Any, fingerprint: str) -> str:
-    """The client request id of this task instance's create: the same in every try, for the same
-    request.
+def task_client_request_id(context: Any, fingerprint: str, try_number: int | None = None) -> str:
+    """The client request id of a try's create of this task instance, for this request.
 
     :param context: the task's context (its task instance names the DAG, run, task and map index).
     :param fingerprint: what is submitted (:func:`request_fingerprint`).
+    :param try_number: the try; None: this one.
     """
     ti = context.get("ti") if hasattr(context, "get") else None
     parts = [getattr(ti, name, None) for name in ("dag_id", "run_id", "task_id", "map_index")]
-    return client_request_id(*parts, fingerprint)
+    return client_request_id(*parts, fingerprint, try_number or _try_number(context))
 
 
 def request_fingerprint(request: TranscriptionRequest, audio: AudioSource) -> str:
@@ -152,42 +156,77 @@ def reusable_submission(context: Any, hook: AimlSttHook, fingerprint: str, log: 
 
 
 def logged_submission(
-    context: Any, hook: AimlSttHook, request_id: str, log: Any, wait_seconds: float = 0.0
+    context: Any, hook: AimlSttHook, fingerprint: str, log: Any, wait_seconds: float = 0.0
 ) -> SubmittedJob | None:
-    """The job an earlier try made that the usage log shows under ``request_id`` (since the DAG run
-    started), while the API still has it and it has not failed; None on a first try.
+    """The job an earlier try made that the usage log shows under that try's client request id
+    (since the DAG run started), while the API still has it and it has not failed; None on a first
+    try.
+
+    The log may show a job per earlier try: the newest usable one is taken. One that ended in
+    error or is gone does not end the lookup: a later try's create may show after it, within
+    ``wait_seconds``, unless each earlier try's job shows already (a try makes one at most).
 
     :param context: the task's context (its task instance's try number, its DAG run's start).
-    :param hook: reads the usage log and the job.
-    :param request_id: the create's client request id (:func:`task_client_request_id`).
+    :param hook: reads the usage log and the jobs.
+    :param fingerprint: what this try would submit (:func:`request_fingerprint`).
     :param log: the task's logger.
     :param wait_seconds: how long to keep looking for the row (0: one look).
+    :raises AimlSttError: the usage log or a job could not be read (this try fails; it does not
+        submit when an earlier try's job may be alive).
     """
-    ti = context.get("ti") if hasattr(context, "get") else None
-    if int(getattr(ti, "try_number", 1) or 1) <= 1:
+    try_number = _try_number(context)
+    if try_number <= 1:
         return None
+    earlier_ids = [task_client_request_id(context, fingerprint, number) for number in range(1, try_number)]
     dag_run = context.get("dag_run")
     since = getattr(dag_run, "start_date", None) or datetime.now(timezone.utc) - timedelta(days=1)
-    try:
-        row = find_logged_create(hook.usage_log_page, request_id, since, wait_seconds, log)
-    except AimlSttError as exc:
-        log.warning("Could not read the usage log for an earlier try's create (%s); submitting", exc)
-        return None
+    statuses: dict[str, str] = {}
+    unusable: set[str] = set()
+
+    def usable(row: UsageLogRow) -> bool:
+        generation_id = row.inference_id
+        if not generation_id or generation_id in unusable:
+            return False
+        try:
+            job = hook.get_job(generation_id)
+        except AimlSttNotFoundError:
+            log.warning(
+                "An earlier try's generation_id=%s is gone (results are kept for one hour)", generation_id
+            )
+            unusable.add(generation_id)
+            return False
+        if job.is_failed:
+            log.warning(
+                "An earlier try's generation_id=%s ended in error (%s)", generation_id, job.error_reason
+            )
+            unusable.add(generation_id)
+            return False
+        statuses[generation_id] = str(job.status)
+        return True
+
+    row = find_logged_create(
+        hook.usage_log_page,
+        earlier_ids,
+        since,
+        wait_seconds,
+        log,
+        usable=usable,
+        most_creates=try_number - 1,  # a try makes one job at most
+    )
     if row is None or not row.succeeded or not row.inference_id:
-        return None
-    try:
-        job = hook.get_job(row.inference_id)
-    except AimlSttNotFoundError:
-        return None
-    if job.is_failed:
+        if unusable:
+            log.warning(
+                "No job of an earlier try can be reused (%d ended in error or are gone); submitting again",
+                len(unusable),
+            )
         return None
     log.info(
         "Reusing generation_id=%s, which an earlier try submitted (the usage log shows it) and is now %s",
         row.inference_id,
-        job.status,
+        statuses[row.inference_id],
     )
     return SubmittedJob(
-        generation_id=row.inference_id, client_request_id=request_id, charge=row.cost, reused=True
+        generation_id=row.inference_id, client_request_id=row.client_request_id, charge=row.cost, reused=True
     )
 
 
@@ -236,6 +275,11 @@ def _usage_log_wait(context: Any, hook: AimlSttHook, log: Any) -> float:
         wait,
     )
     return wait
+
+
+def _try_number(context: Any) -> int:
+    ti = context.get("ti") if hasattr(context, "get") else None
+    return int(getattr(ti, "try_number", 1) or 1)
 
 
 def _store(context: Any) -> Any:

@@ -86,6 +86,43 @@ def test_a_failed_row_does_not_end_the_search_while_the_accepted_one_may_still_s
     assert len(looks) == 3 and clock.sleeps == [1.0, 1.5]
 
 
+def test_an_unusable_job_does_not_end_the_search_while_a_later_tries_may_still_show(clock: FakeTime) -> None:
+    # A task's first try made job-1, which ended in error; its second try made job-2, whose row
+    # shows on the third look. A third try must find job-2, not stop at job-1.
+    looks: list[int] = []
+
+    def read(start: datetime, end: datetime, offset: int) -> UsageLogPage:
+        looks.append(offset)
+        rows = [_row("succeeded", "job-1")]
+        if len(looks) >= 3:
+            rows.insert(0, _row("succeeded", "job-2"))
+        return _page(rows)
+
+    row = find_logged_create(
+        read, MINE, SENT_AT, 60, LOG, sleep=clock.sleep, usable=lambda row: row.inference_id != "job-1"
+    )
+
+    assert row is not None and row.inference_id == "job-2"
+    assert len(looks) == 3
+
+
+def test_the_search_ends_once_as_many_creates_as_there_can_be_show(clock: FakeTime) -> None:
+    rows = [_row("succeeded", "job-2"), _row("failed", "refused-1"), _row("succeeded", "job-1")]
+
+    def unusable(row: Any) -> bool:
+        return False
+
+    two = find_logged_create(
+        lambda *_: _page(rows), MINE, SENT_AT, 60, LOG, clock.sleep, usable=unusable, most_creates=2
+    )
+    assert two is not None and not two.succeeded and clock.sleeps == []  # nothing else can show
+    three = find_logged_create(
+        lambda *_: _page(rows), MINE, SENT_AT, 60, LOG, clock.sleep, usable=unusable, most_creates=3
+    )
+    assert three is not None and not three.succeeded
+    assert sum(clock.sleeps) == pytest.approx(60)  # a third create may still show: waited it out
+
+
 def test_only_failed_rows_after_the_wait_mean_refused(clock: FakeTime) -> None:
     row = find_logged_create(
         lambda *_: _page([_row("failed", "refused-1")]), MINE, SENT_AT, 5, LOG, sleep=clock.sleep

@@ -13,6 +13,7 @@ import pytest
 from airflow_provider_aimlstt import defaults
 from airflow_provider_aimlstt.job_timing import JobTiming, timing_variable_key
 from airflow_provider_aimlstt.operators.submit import SUBMISSION_XCOM_KEY
+from tests.airflow_compat import stored_xcom
 from tests.dags.aimlstt_test_job_timing import MODEL, TASKS
 from tests.e2e.support import task_states
 
@@ -30,17 +31,9 @@ def _wav(path: Path, seconds: float) -> None:
 
 
 def _submission(dag_run: Any, task_id: str) -> dict[str, Any]:
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        row = session.execute(
-            XComModel.get_many(
-                key=SUBMISSION_XCOM_KEY, run_id=dag_run.run_id, dag_ids=dag_run.dag_id, task_ids=task_id
-            ).with_only_columns(XComModel.value)
-        ).first()
-    assert row is not None, f"{task_id} pushed no submission"
-    return XComModel.deserialize_value(row)
+    submission = stored_xcom(dag_run, task_id, SUBMISSION_XCOM_KEY)
+    assert submission is not None, f"{task_id} pushed no submission"
+    return dict(submission)
 
 
 def test_each_job_teaches_the_next_its_expected_finish(

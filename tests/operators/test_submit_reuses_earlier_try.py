@@ -205,3 +205,86 @@ def test_a_retry_finds_the_create_an_earlier_try_could_not_store_in_the_usage_lo
     assert second.reused and _creates(emulator, MEETING_NOTE) - creates_before == 1
     assert store.values[STATE_KEY]["generation_id"] == second.generation_id  # kept for a third try
     assert emulator.jobs.get(second.generation_id) is not None
+
+
+def test_without_a_store_a_retry_reuses_the_newest_live_job_not_an_older_failed_one(
+    hook: AimlSttHook, emulator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Below Airflow 3.3 (no task state store) every try sends one client request id: the third try
+    must find the second try's job, though its usage-log row shows after the first's failed one."""
+    import time
+    import uuid
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from airflow_provider_aimlstt.operators.submission_state import submit_once
+
+    caplog.set_level(logging.INFO)
+    emulator.config.usage_log_delay_seconds = 0.0
+    run_id = f"r-{uuid.uuid4().hex}"  # a task instance of its own: its client request id too
+    request = _request()
+    audio = AudioSource.of(request).checked()
+    dag_run = SimpleNamespace(start_date=datetime.now(timezone.utc))
+    creates_before = _creates(emulator, MEETING_NOTE)
+
+    def context(try_number: int) -> dict[str, Any]:
+        ti = SimpleNamespace(
+            dag_id="d",
+            run_id=run_id,
+            task_id="t",
+            map_index=-1,
+            try_number=try_number,
+            start_date=datetime.now(timezone.utc),
+        )
+        return {"ti": ti, "dag_run": dag_run}
+
+    first = submit_once(context(1), hook, request, audio, LOG)
+    assert emulator.jobs.fail(first.generation_id, "AudioError", "the audio could not be decoded")
+    assert wait_until_finished(hook, first.generation_id).is_failed
+    emulator.config.usage_log_delay_seconds = 1.5  # its row shows late
+
+    started = time.monotonic()
+    second = submit_once(context(2), hook, request, audio, LOG)
+    assert time.monotonic() - started < 10  # the only earlier job shows, and failed: no wait
+    assert not second.reused and second.generation_id != first.generation_id
+    assert f"An earlier try's generation_id={first.generation_id} ended in error" in caplog.text
+
+    third = submit_once(context(3), hook, request, audio, LOG)
+
+    assert third.reused and third.generation_id == second.generation_id
+    assert _creates(emulator, MEETING_NOTE) - creates_before == 2
+
+
+def test_a_retry_whose_create_answer_is_lost_adopts_its_own_job_not_an_earlier_trys(
+    hook: AimlSttHook, emulator: Any
+) -> None:
+    """Each try's create has its own client request id: the usage-log lookup of a lost answer finds
+    the job this try made, not the earlier try's failed one (whose row shows first)."""
+    import uuid
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from airflow_provider_aimlstt.operators.submission_state import submit_once
+
+    emulator.config.usage_log_delay_seconds = 0.0
+    request = _request()
+    audio = AudioSource.of(request).checked()
+    dag_run = SimpleNamespace(start_date=datetime.now(timezone.utc))
+    run_id = f"r-{uuid.uuid4().hex}"
+
+    def context(try_number: int) -> dict[str, Any]:
+        ti = SimpleNamespace(
+            dag_id="d", run_id=run_id, task_id="t", map_index=-1, try_number=try_number, start_date=None
+        )
+        return {"ti": ti, "dag_run": dag_run}
+
+    first = submit_once(context(1), hook, request, audio, LOG)
+    assert emulator.jobs.fail(first.generation_id, "AudioError", "the audio could not be decoded")
+    assert wait_until_finished(hook, first.generation_id).is_failed
+    emulator.config.usage_log_delay_seconds = 1.0
+    emulator.faults.set(routes=["create"], drop_connection=1.0, seed=1)  # the job is made, its answer lost
+
+    second = submit_once(context(2), hook, request, audio, LOG)
+
+    assert second.found_in_usage_log and second.generation_id != first.generation_id
+    assert emulator.jobs.get(second.generation_id) is not None

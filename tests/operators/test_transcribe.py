@@ -137,14 +137,14 @@ def test_each_task_reports_what_its_job_cost_under_its_own_client_request_id(
         assert summary["cost_usd"] == float(job.cost.usd)
         transcript = Transcript.model_validate_json(_read(summary["paths"]["json"]))
         assert transcript.cost is not None and transcript.cost.credits == job.cost.credits
-        # The id names the task instance and the request (not the try: a retry looks for the
-        # earlier try's create under it): made again from them, it is the same.
+        # The id names the task instance, the request and the try (a retry looks for each earlier
+        # try's create under its own id): made again from them, it is the same.
         task = dag.get_task(task_id)
         request = TranscriptionRequest.build(
             model=task.model, audio_path=str(task.audio_path), options=task.options or {}
         )
         fingerprint = request_fingerprint(request, AudioSource.of(request).checked())
-        expected = client_request_id(dag.dag_id, dag_run.run_id, task_id, -1, fingerprint)
+        expected = client_request_id(dag.dag_id, dag_run.run_id, task_id, -1, fingerprint, 1)
         assert summary["client_request_id"] == job.client_request_id == expected
         assert transcript.client_request_id == expected
         assert f"Transcribed generation_id={job.generation_id} ({task.model}): " in text
