@@ -28,7 +28,7 @@ _log = logging.getLogger(__name__)
     schedule=[named_asset("aimlstt_nightly_transcripts", "aimlstt://nightly/transcripts")],
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
-    # Retries recover a task failed by a scheduler race (apache/airflow#66374); see the README.
+    # Retries recover a task failed by a scheduler race (apache/airflow#66374); see docs/reliability.md.
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     tags=["aimlstt", "example"],
 )

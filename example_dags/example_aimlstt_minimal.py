@@ -35,7 +35,7 @@ MODEL = "#g1_nova-2-general"
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     # Retries recover a task failed by a scheduler race (apache/airflow#66374); a retried submit
-    # task reuses its job (see the README's Reliability section).
+    # task reuses its job (see docs/reliability.md).
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
     tags=["aimlstt", "example"],
 )

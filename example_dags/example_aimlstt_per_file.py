@@ -93,7 +93,7 @@ def folder(location: str) -> ObjectStoragePath:
     catchup=False,
     max_active_runs=1,
     # Retries recover a task failed by a scheduler race (apache/airflow#66374); a retry of
-    # `transcribe` reuses its job (see the README's Reliability section).
+    # `transcribe` reuses its job (see docs/reliability.md).
     default_args={"retries": 2, "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS)},
     tags=["aimlstt", "example"],
     params={
