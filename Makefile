@@ -4,7 +4,8 @@
 # provider and the emulator (a distribution of its own, emulator/), both editable.
 #
 # `make check`: the fast loop, lint and types and every test but the e2e ones (real Airflow
-# processes, the browser) and the long_running ones (whole DAG runs of minutes).
+# processes, the browser) and the long_running ones (whole DAG runs in dag.test(): the example DAGs,
+# the nightly task group, many files under faults).
 # The suite runs in parallel (pytest-xdist): `-n auto` starts as many workers as tests/conftest.py's
 # pytest_xdist_auto_num_workers says; `make test PYTEST_WORKERS=6` (or 0: no workers) chooses.
 #

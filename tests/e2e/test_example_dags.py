@@ -28,7 +28,7 @@ from tests.transcripts.subtitles import parse_srt
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import DAG
 
-pytestmark = pytest.mark.usefixtures("airflow_db")
+pytestmark = [pytest.mark.usefixtures("airflow_db"), pytest.mark.long_running]
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from tests.e2e.support import task_states
 from tests.encoded_audio import mp3_bytes
 from tests.operators.test_batch import tone
 
-pytestmark = [pytest.mark.usefixtures("airflow_db", "fast_batch")]
+pytestmark = [pytest.mark.usefixtures("airflow_db", "fast_batch"), pytest.mark.long_running]
 
 DAG_ID = "aimlstt_test_nightly"
 LISTING, BATCH, SUMMARY, ANNOUNCE = (
