@@ -343,7 +343,14 @@ class AirflowComponents:
         :param name: one of :attr:`names`.
         """
         process = self.processes.pop(name)
+        # Its children too, where they run in process groups of their own (on Airflow 2 a Celery
+        # worker's task runner starts the task in a new group: killing the worker's group alone
+        # would leave the task running to its end, as if the worker had lived).
+        below = self.descendants(process.pid)
         _signal_group(process.pid, signal.SIGKILL)
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         process.wait()
 
     def kill_and_restart(self, name: str) -> None:
