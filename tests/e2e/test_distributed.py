@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
 from tests.e2e.cluster import CeleryAirflow
 from tests.e2e.servers import PostgresServer, RedisServer, S3Server
 from tests.e2e.support import EXAMPLE_DAGS, day_named_now, mono_samples, spoken_text
@@ -128,6 +129,11 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "5",
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(HEARTBEAT_TIMEOUT_SECONDS),
     }
+    if not AIRFLOW_V_3_0_PLUS:
+        # Airflow 2's task heartbeat comes every job_heartbeat_sec (5 s): 3 s from the timeout above,
+        # which a loaded machine overruns (live tasks were taken for dead until their retries ran
+        # out). Every second leaves 7 s.
+        extra_env["AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC"] = "1"
     nightly_run, per_file_run = "distributed_nightly", "distributed_per_file"
     conf = {  # the day's folder of each: <input_dir>/<DAY>/, <output_dir>/<DAY>/
         "input_dir": f"s3://{S3_CONN_ID}@{AUDIO_BUCKET}/nightly",
