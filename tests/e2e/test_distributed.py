@@ -47,8 +47,9 @@ S3_CONN_ID = "s3_e2e"
 AUDIO_BUCKET, TRANSCRIPTS_BUCKET = "audio", "transcripts"
 FORMATS = ("txt", "srt", "vtt", "json")
 RUN_TIMEOUT_SECONDS = 420.0
-# How soon a silent component is taken for dead; Airflow's defaults are minutes.
-HEARTBEAT_TIMEOUT_SECONDS = 8
+# How soon a silent component is taken for dead; Airflow's defaults are minutes. Tasks beat every
+# second (below), so a live task must miss about a dozen beats in a row to be taken for dead.
+HEARTBEAT_TIMEOUT_SECONDS = 12
 
 
 @pytest.fixture
@@ -93,6 +94,23 @@ def _task_logs(home: Path, dag_id: str, run_id: str) -> list[Path]:
     ]
 
 
+def _failed_tries(home: Path, dag_id: str, run_id: str, lines: int = 15) -> str:
+    """The last lines of each of the run's task logs that holds an error, whichever component wrote it.
+
+    :param home: the cluster's home (each component's Airflow home is below it).
+    :param dag_id: the DAG's id.
+    :param run_id: the run's id.
+    :param lines: how many lines of each log.
+    """
+    stories = []
+    for path in sorted(_task_logs(home, dag_id, run_id)):
+        text = path.read_text(errors="replace")
+        if "ERROR" in text or '"error"' in text:
+            tail = "\n".join(text.splitlines()[-lines:])
+            stories.append(f"----- {path.relative_to(home)} -----\n{tail}")
+    return "\n".join(stories) or "(no task log holds an error)"
+
+
 def _trigger_logs(home: Path, run_id: str) -> list[Path]:
     return [path for path in home.rglob("*.trigger.*.log") if run_id in str(path)]
 
@@ -129,10 +147,12 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "5",
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(HEARTBEAT_TIMEOUT_SECONDS),
     }
-    if not AIRFLOW_V_3_0_PLUS:
-        # Airflow 2's task heartbeat comes every job_heartbeat_sec (5 s): 3 s from the timeout above,
-        # which a loaded machine overruns (live tasks were taken for dead until their retries ran
-        # out). Every second leaves 7 s.
+    # A running task beats every 5 s by default (Airflow 3's supervisor, Airflow 2's task job): a
+    # loaded machine overran the few seconds that left before the timeout above, and live tasks were
+    # taken for dead until their retries ran out. Every second leaves a wide margin.
+    if AIRFLOW_V_3_0_PLUS:
+        extra_env["AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"] = "1"
+    else:
         extra_env["AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC"] = "1"
     nightly_run, per_file_run = "distributed_nightly", "distributed_per_file"
     conf = {  # the day's folder of each: <input_dir>/<DAY>/, <output_dir>/<DAY>/
@@ -271,7 +291,7 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
         phases["per-file run"] = time.monotonic()
     phases["stop"] = time.monotonic()
 
-    assert nightly_state == "success", tries
+    assert nightly_state == "success", (tries, _failed_tries(home, NIGHTLY, nightly_run))
     assert (interval_end - timedelta(days=1)).strftime("%Y/%m/%d") == DAY, interval_end  # the day it named
     assert tries[killed_index] >= 2, tries  # the task on the killed worker was retried
     after = emulator.stats()["creates_by_sha256"]
@@ -301,7 +321,7 @@ def test_nightly_batches_and_per_file_runs_survive_killed_workers_triggerers_and
     assert rows["task_instance"] == FILES // CHUNK_SIZE + 3, rows
     assert rows["xcom"] <= 3 * rows["task_instance"], rows
 
-    assert per_file_state == "success"
+    assert per_file_state == "success", (per_file_tries, _failed_tries(home, PER_FILE, per_file_run))
     per_file_written = _versions(s3, "per_file/")
     for sample in mono_samples():
         # Each try that resumes writes its file's transcripts: a retried task (a heartbeat lost on a
