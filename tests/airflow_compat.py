@@ -8,6 +8,7 @@ package's version flags, so that no test carries its own.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +68,46 @@ def prepared_for_test(dag: Any) -> Any:
     if not AIRFLOW_V_3_0_PLUS:
         dag.sync_to_db()
     return dag
+
+
+def give_failure_callbacks_the_exception_in_dag_test() -> None:
+    """Make ``dag.test()`` on Airflow 3.0 to 3.2 hand a failed try's exception to its callbacks.
+
+    A worker's task process puts the exception in the context before the failure and retry
+    callbacks run, on every Airflow; ``dag.test()``'s in-process runner of 3.0 to 3.2 does not (3.3
+    does), so there a callback that reports the cause (the example DAGs' ``record_failure``) sees
+    none. The tests run what a worker runs: this wraps the task SDK's ``finalize``, which the
+    in-process runner imports when it runs a task, to do as the worker's does. Nothing on 2.11 or 3.3.
+    """
+    if not AIRFLOW_V_3_0_PLUS or AIRFLOW_V_3_3_PLUS:
+        return
+    from airflow.sdk.execution_time import task_runner
+
+    finalize = task_runner.finalize
+    if getattr(finalize, "puts_the_exception_in_the_context", False):
+        return
+
+    def finalize_with_the_exception(ti: Any, state: Any, context: Any, log: Any, error: Any = None) -> Any:
+        context["exception"] = error
+        return finalize(ti, state, context, log, error)
+
+    finalize_with_the_exception.puts_the_exception_in_the_context = True  # type: ignore[attr-defined]
+    task_runner.finalize = finalize_with_the_exception  # type: ignore[assignment]
+
+
+def reuse_the_in_process_execution_api_in_dag_test() -> None:
+    """Make ``dag.test()`` on Airflow 3.0 to 3.2 build its in-process execution API once, as 3.3 does.
+
+    Their in-process runner builds the whole FastAPI app anew for every try it runs (about 2 s on
+    this project's CI machines: most of a ``dag.test()`` test's time there); 3.3 builds it once per
+    process. What a task does is the same either way. Nothing on 2.11 or 3.3.
+    """
+    if not AIRFLOW_V_3_0_PLUS or AIRFLOW_V_3_3_PLUS:
+        return
+    from airflow.sdk.execution_time import supervisor
+
+    if not hasattr(supervisor.in_process_api_server, "cache_info"):
+        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(supervisor.in_process_api_server)
 
 
 def stored_xcom(dag_run: Any, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:

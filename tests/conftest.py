@@ -118,10 +118,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
-    """A fresh metadata database, made once per test session."""
+    """A fresh metadata database, made once per test session; ``dag.test()`` on Airflow 3.0 to 3.2 made
+    to run tries as 3.3 does (:mod:`tests.airflow_compat`)."""
     from airflow.utils import db
 
+    from tests.airflow_compat import (
+        give_failure_callbacks_the_exception_in_dag_test,
+        reuse_the_in_process_execution_api_in_dag_test,
+    )
+
     db.resetdb(skip_init=False)
+    give_failure_callbacks_the_exception_in_dag_test()
+    reuse_the_in_process_execution_api_in_dag_test()
     return _AIRFLOW_HOME
 
 

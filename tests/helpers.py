@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import requests
@@ -15,6 +19,19 @@ from airflow_provider_aimlstt.hooks.aimlstt import AimlSttHook
 from airflow_provider_aimlstt.models import FetchResponse
 from airflow_provider_aimlstt.polling import PollSchedule
 from airflow_provider_aimlstt.protocol import CREATE_PATH, USAGE_LOG_PATH
+
+
+def load_script(name: str) -> ModuleType:
+    """One of the repository's ``scripts/`` (not a package), imported as a module.
+
+    :param name: the script's file name without ``.py``.
+    """
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 class InMemoryVariables:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,23 +19,13 @@ from airflow_provider_aimlstt.models import (
 from airflow_provider_aimlstt.models.option_base import ApiOptions
 from airflow_provider_aimlstt.models.options import OPTIONS_BY_MODEL
 from tests.conftest import REPO
+from tests.helpers import load_script
 
 CREATE = REPO / "emulator" / "aimlstt_emulator" / "api_schemas" / "create"
 SOURCE_FIELDS = {"model", "url", "audio", "file"}
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "generate_option_models", REPO / "scripts" / "generate_option_models.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-generator = _load_generator()
+generator = load_script("generate_option_models")
 
 
 def _schemas() -> dict[str, dict[str, Any]]:
