@@ -264,7 +264,9 @@ def record_failure(context: Any) -> None:
     target = folder(context["params"]["output_dir"])
     target.mkdir(parents=True, exist_ok=True)
     error = context.get("exception")
-    if error is not None:
+    if isinstance(error, str):  # Airflow 2 words a failure from outside the task as a message
+        cause = " ".join(error.split())
+    elif error is not None:
         cause = f"{type(error).__name__}: {' '.join(str(error).split())}"
     else:
         cause = "failed outside the task (killed, heartbeat lost or a scheduler race): see its log"

@@ -47,12 +47,12 @@ the DAG and operator models (Airflow 2)."""
 
 
 def task_listener_manager() -> Any:
-    """The listener manager a task's run tells of the try (Airflow 3: the task SDK's; Airflow 2:
-    the one manager), made after the core one, so that both integrate the plugins known now."""
+    """The listener manager a task's run tells of the try (Airflow 3.2+: the task SDK's; before: the
+    one manager), made after the core one, so that both integrate the plugins known now."""
     from airflow.listeners.listener import get_listener_manager as core_listener_manager
 
     core = core_listener_manager()
-    if not AIRFLOW_V_3_0_PLUS:
+    if not AIRFLOW_V_3_2_PLUS:
         return core
     from airflow.sdk.listener import get_listener_manager
 
@@ -126,16 +126,17 @@ def stored_xcom(dag_run: Any, task_id: str, key: str = "return_value", map_index
         )
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         row = session.execute(
-            XComModel.get_many(
-                key=key,
-                run_id=dag_run.run_id,
-                dag_ids=dag_run.dag_id,
-                task_ids=task_id,
-                map_indexes=map_index,
-            ).with_only_columns(XComModel.value)
+            select(XComModel.value).where(
+                XComModel.key == key,
+                XComModel.dag_id == dag_run.dag_id,
+                XComModel.run_id == dag_run.run_id,
+                XComModel.task_id == task_id,
+                XComModel.map_index == map_index,
+            )
         ).first()
     return None if row is None else XComModel.deserialize_value(row)
 

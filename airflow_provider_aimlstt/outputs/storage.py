@@ -13,7 +13,7 @@ from typing import Any
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from airflow_provider_aimlstt.exceptions import AimlSttValidationError
-from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_0_PLUS
+from airflow_provider_aimlstt.version_compat import AIRFLOW_V_3_2_PLUS
 
 WHOLE_OBJECT_PROTOCOLS: frozenset[str] = frozenset(
     {"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "memory"}
@@ -71,11 +71,12 @@ def resolve_folder(output_path: object, output_conn_id: str | None) -> ObjectSto
 def conn_id_of(path: ObjectStoragePath) -> str | None:
     """The Airflow connection the path opens its store with; None for local paths and fsspec's defaults.
 
-    Airflow 3's ``ObjectStoragePath`` has it as ``conn_id``; Airflow 2's keeps it in its storage options.
+    Airflow 3.2's ``ObjectStoragePath`` and later have it as ``conn_id``; earlier ones keep it in their
+    storage options.
 
     :param path: the path.
     """
-    if AIRFLOW_V_3_0_PLUS:
+    if AIRFLOW_V_3_2_PLUS:
         return path.conn_id
     conn_id: str | None = path.storage_options.get("conn_id")
     return conn_id

@@ -223,13 +223,13 @@ def test_a_dry_run_succeeds_with_the_estimate_and_no_file(tmp_path: Path, logs: 
 
 
 class OutletEvents(dict):
-    """``outlet_events``: an accessor per asset, made when first asked for."""
+    """``outlet_events``: an accessor per asset, made when first asked for, kept by the asset's URI
+    (as Airflow keeps them by the asset's key: an ``Asset`` with an ``extra`` is unhashable on 3.1)."""
 
-    def __missing__(self, asset: Any) -> Any:
+    def __getitem__(self, asset: Any) -> Any:
         from types import SimpleNamespace
 
-        self[asset] = SimpleNamespace(extra={})
-        return self[asset]
+        return self.setdefault(asset.uri, SimpleNamespace(extra={}))
 
 
 def _announce(output_dir: Path) -> AimlSttAnnounceBatchesOperator:
