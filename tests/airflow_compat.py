@@ -16,6 +16,7 @@ import pytest
 
 from airflow_provider_aimlstt.version_compat import (
     AIRFLOW_V_3_0_PLUS,
+    AIRFLOW_V_3_1_PLUS,
     AIRFLOW_V_3_2_PLUS,
     AIRFLOW_V_3_3_PLUS,
 )
@@ -30,7 +31,32 @@ def dag_bag(folder: str) -> Any:
         from airflow.dag_processing.dagbag import DagBag
     else:
         from airflow.models.dagbag import DagBag
-    return DagBag(dag_folder=folder)  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES (tests/conftest.py)
+    bag = DagBag(dag_folder=folder)  # examples are off: AIRFLOW__CORE__LOAD_EXAMPLES (tests/conftest.py)
+    if AIRFLOW_V_3_0_PLUS and not AIRFLOW_V_3_1_PLUS:
+        _write_to_the_database(bag)
+    return bag
+
+
+def _write_to_the_database(bag: Any) -> None:
+    """Write the DAG bag's DAGs and their assets to the metadata database, as a dag-processor does.
+
+    ``dag.test()`` on 3.0 writes neither (3.1 and later do), and its task runner refuses a task
+    whose asset outlets were never written ("inactive assets"). Nothing without a database.
+    """
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+
+    if not _has_database():
+        return
+    DagBundlesManager().sync_bundles_to_db()
+    bag.sync_to_db("dags-folder", None)
+
+
+def _has_database() -> bool:
+    from airflow.utils.session import create_session
+    from sqlalchemy import inspect
+
+    with create_session() as session:
+        return inspect(session.get_bind()).has_table("dag_bundle")
 
 
 DAG_CONTEXT_MODULE = (
