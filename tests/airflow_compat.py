@@ -23,7 +23,8 @@ from airflow_provider_aimlstt.version_compat import (
 
 
 def dag_bag(folder: str) -> Any:
-    """Airflow's DAG bag of ``folder``: every DAG its files define, and their import errors.
+    """Airflow's DAG bag of ``folder``: every DAG its files define, and their import errors. On
+    Airflow 3.0 its DAGs are also written to the metadata database, when there is one.
 
     :param folder: the folder to parse.
     """
